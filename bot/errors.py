@@ -14,7 +14,7 @@ class ConfigError(ScoopwatchError):
 
 
 class ParseError(ScoopwatchError):
-    """A recorded or fetched document could not be parsed (bad XML/JSON, wrong format, error page)."""
+    """A recorded or fetched document could not be parsed (bad XML/JSON, error page)."""
 
 
 class SourceError(ScoopwatchError):

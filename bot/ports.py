@@ -1,0 +1,130 @@
+"""The seam between the core and the chat adapters.
+
+Inbound: adapters turn platform events into these frozen events and call the core.
+Outbound: the core talks to a platform only through ``ChatPort``. A thread is always
+``(platform, channel_id, root_message_id)``; the core never sees thread_ts or snowflakes
+as anything but opaque strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.messages import File, Message
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a platform user id, a display name, and whether it is a bot."""
+
+    member_id: str
+    display_name: str
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """A message the bot posted."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRef:
+    """A thread, identified by the message it hangs off."""
+
+    platform: str
+    channel_id: str
+    root_message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandEvent:
+    """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadReply:
+    """A message in a thread (new, or edited when ``edited`` is true)."""
+
+    platform: str
+    workspace: str
+    thread: ThreadRef
+    message_id: str
+    actor: Actor
+    text: str
+    at: datetime
+    event_id: str | None = None  # platform delivery id, for de-duplication
+    edited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadReplyDeleted:
+    """A thread message was deleted."""
+
+    platform: str
+    workspace: str
+    thread: ThreadRef | None  # None when the platform does not say (resolved via message id)
+    message_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """A reaction added to one of the bot's posts (feedback on a paper card)."""
+
+    platform: str
+    workspace: str
+    post: PostRef
+    actor: Actor
+    emoji: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command answers. ``public`` replies go to the channel, others only to the actor."""
+
+    messages: tuple[Message, ...]
+    public: bool = False
+    ok: bool = True
+
+
+class ChatPort(Protocol):
+    """What the core needs from a chat platform. Adapters enforce their own limits."""
+
+    platform: str
+
+    async def post(self, channel_id: str, message: Message) -> PostRef:
+        """Post a top-level message in a channel."""
+        ...
+
+    async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
+        """Make ``post`` the root of a thread (Discord creates one; Slack needs nothing)."""
+        ...
+
+    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
+        """Post in an existing thread."""
+        ...
+
+    async def react(self, post: PostRef, emoji: str) -> None:
+        """Add a reaction (used to acknowledge stored notes). Platforms without them may print."""
+        ...
+
+    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None) -> PostRef:
+        """Upload a file to a channel or thread."""
+        ...
+
+    async def find_marker(self, channel_id: str, marker: str, limit: int = 100) -> PostRef | None:
+        """Look through recent channel messages for ``marker`` (outbox crash recovery)."""
+        ...
