@@ -1,0 +1,259 @@
+"""``PaperStore``: batch upserts of parsed papers, reads, and the enrichment retry log.
+
+An ingest run is one transaction: the batch's stored rows are fetched in a few ``IN`` queries,
+merged in memory (``bot.store.merge``), and only what changed is written with ``executemany``.
+Re-ingesting the same data is a no-op (every paper "unchanged", ``last_changed`` untouched).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.models import AnnounceType, Paper
+from bot.store.db import Database, parse_timestamp, utc_timestamp
+from bot.store.merge import PaperRecord, merge_record
+from bot.store.paper_rows import (
+    INSERT_AFFILIATION,
+    INSERT_AUTHOR,
+    INSERT_PAPER,
+    UPDATE_PAPER,
+    author_rows,
+    chunks,
+    load_records,
+    paper_row,
+)
+
+__all__ = ["Attempt", "AttemptOutcome", "PaperStore", "UpsertCounts"]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    """Outcome of one ``upsert_papers`` call, per distinct key in the batch."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+class AttemptOutcome(StrEnum):
+    """What an enrichment source answered for one paper."""
+
+    FOUND = "found"  # done, never asked again
+    NOT_FOUND = "not_found"  # may appear later (OpenAlex lags arXiv): retried daily
+    ERROR = "error"  # the request failed: retried like not_found
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The enrichment log entry of one (paper, source)."""
+
+    key: str
+    source: str
+    first_tried_at: datetime
+    last_tried_at: datetime
+    attempts: int
+    outcome: AttemptOutcome
+    detail: str | None
+
+
+class PaperStore:
+    """Papers with their authors and per-source affiliations."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert_papers(
+        self, papers: Iterable[Paper], *, now: datetime | None = None
+    ) -> UpsertCounts:
+        """Insert or merge ``papers`` in one transaction (rules in ``bot.store.merge``).
+
+        A key repeated within the batch is merged in order and counted once.
+        """
+        batch = list(papers)
+        if not batch:
+            return UpsertCounts()
+        stamp = utc_timestamp(now)
+        async with self.db.transaction() as conn:
+            stored = await load_records(conn, [p.key for p in batch])
+            merged: dict[str, PaperRecord] = {}
+            for paper in batch:
+                base = merged.get(paper.key) or stored.get(paper.key)
+                merged[paper.key] = merge_record(base, paper)
+            inserts: list[tuple[Any, ...]] = []
+            updates: list[tuple[Any, ...]] = []
+            rewrite: list[str] = []
+            authors: list[tuple[Any, ...]] = []
+            affiliations: list[tuple[Any, ...]] = []
+            unchanged = 0
+            for key, rec in merged.items():
+                old = stored.get(key)
+                row = paper_row(rec)
+                if old is None:
+                    inserts.append((*row, stamp, stamp))
+                elif rec.paper.authors != old.paper.authors:
+                    rewrite.append(key)
+                    updates.append((*row[1:], stamp, key))
+                elif row != paper_row(old):
+                    updates.append((*row[1:], stamp, key))
+                    continue
+                else:
+                    unchanged += 1
+                    continue
+                au, af = author_rows(rec.paper)
+                authors.extend(au)
+                affiliations.extend(af)
+            await conn.executemany(INSERT_PAPER, inserts)
+            await conn.executemany(UPDATE_PAPER, updates)
+            delete = [(k,) for k in rewrite]
+            await conn.executemany("DELETE FROM affiliations WHERE paper_key = ?", delete)
+            await conn.executemany("DELETE FROM authors WHERE paper_key = ?", delete)
+            await conn.executemany(INSERT_AUTHOR, authors)
+            await conn.executemany(INSERT_AFFILIATION, affiliations)
+        return UpsertCounts(new=len(inserts), updated=len(updates), unchanged=unchanged)
+
+    async def get(self, key: str) -> Paper | None:
+        return (await self.get_many([key])).get(key)
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Paper]:
+        """Papers by key; keys not stored are simply absent from the result."""
+        records = await load_records(self.db.conn, keys)
+        return {k: r.paper for k, r in records.items()}
+
+    async def iter_papers(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        announce_types: Collection[AnnounceType] | None = None,
+    ) -> list[Paper]:
+        """Papers whose first announcement is in [since, until] (inclusive) and of one of
+        ``announce_types``; ordered by announced date then key (unannounced ones last)."""
+        where, args = [], []
+        if since is not None:
+            where.append("announced >= ?")
+            args.append(since.isoformat())
+        if until is not None:
+            where.append("announced <= ?")
+            args.append(until.isoformat())
+        if announce_types is not None:
+            types = [str(t) for t in announce_types]
+            if not types:
+                return []
+            where.append(f"announce_type IN ({', '.join('?' * len(types))})")
+            args.extend(types)
+        sql = "SELECT key FROM papers"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self.db.conn.execute_fetchall(
+            sql + " ORDER BY announced IS NULL, announced, key", args
+        )
+        keys = [r[0] for r in rows]
+        found = await self.get_many(keys)
+        return [found[k] for k in keys if k in found]
+
+    async def count(self) -> int:
+        rows = await self.db.conn.execute_fetchall("SELECT count(*) FROM papers")
+        return int(next(iter(rows))[0])
+
+    async def keys_needing_enrichment(
+        self,
+        source: str,
+        now: datetime,
+        retry_days: int = 5,
+        *,
+        keys: Collection[str] | None = None,
+        retry_interval: timedelta = timedelta(hours=20),
+        limit: int | None = None,
+    ) -> list[str]:
+        """Keys ``source`` should be asked about now, ordered by announced date then key.
+
+        Never tried → due. ``found`` → never again. ``not_found``/``error`` → due again once
+        ``retry_interval`` has passed since the last try (20 h: "daily" for a nightly job whose
+        start time jitters), until ``retry_days`` after the paper was announced (or first seen,
+        when the announcement date is unknown); then we give up. ``keys`` restricts the check
+        to candidates (e.g. papers that matched a topic).
+        """
+        now = parse_timestamp(utc_timestamp(now))
+        sql = (
+            "SELECT p.key, p.announced, p.first_seen, a.outcome, a.last_tried_at "
+            "FROM papers p LEFT JOIN paper_source_attempts a "
+            "ON a.paper_key = p.key AND a.source = ? "
+            "WHERE (a.outcome IS NULL OR a.outcome != 'found')"
+        )
+        if keys is None:
+            rows = list(await self.db.conn.execute_fetchall(sql, [source]))
+        else:
+            rows = []
+            for chunk in chunks(list(dict.fromkeys(keys))):
+                rows += await self.db.conn.execute_fetchall(
+                    f"{sql} AND p.key IN ({', '.join('?' * len(chunk))})", [source, *chunk]
+                )
+        due: list[tuple[str, str]] = []
+        for r in rows:
+            if r["outcome"] is not None:
+                if now - parse_timestamp(r["last_tried_at"]) < retry_interval:
+                    continue
+                start = (
+                    datetime.combine(date.fromisoformat(r["announced"]), time(), UTC)
+                    if r["announced"]
+                    else parse_timestamp(r["first_seen"])
+                )
+                if now >= start + timedelta(days=retry_days):
+                    continue
+            due.append((r["announced"] or "9999", r["key"]))
+        due.sort()
+        result = [k for _, k in due]
+        return result[:limit] if limit is not None else result
+
+    async def record_attempt(
+        self,
+        key: str,
+        source: str,
+        outcome: AttemptOutcome | str,
+        detail: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Log that ``source`` was asked about ``key`` and what it answered.
+
+        Raises ``KeyError`` for a key that is not stored.
+        """
+        outcome = AttemptOutcome(outcome)
+        stamp = utc_timestamp(now)
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO paper_source_attempts "
+                    "(paper_key, source, first_tried_at, last_tried_at, attempts, outcome, detail)"
+                    " VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (paper_key, source) DO UPDATE SET"
+                    " last_tried_at = excluded.last_tried_at, attempts = attempts + 1,"
+                    " outcome = excluded.outcome, detail = excluded.detail",
+                    (key, str(source), stamp, stamp, str(outcome), detail),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise KeyError(f"no stored paper {key!r} to record a {source} attempt for") from exc
+
+    async def attempt(self, key: str, source: str) -> Attempt | None:
+        """The enrichment log entry for (key, source), if any."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT * FROM paper_source_attempts WHERE paper_key = ? AND source = ?",
+            (key, str(source)),
+        )
+        for r in rows:
+            return Attempt(
+                key=r["paper_key"],
+                source=r["source"],
+                first_tried_at=parse_timestamp(r["first_tried_at"]),
+                last_tried_at=parse_timestamp(r["last_tried_at"]),
+                attempts=r["attempts"],
+                outcome=AttemptOutcome(r["outcome"]),
+                detail=r["detail"],
+            )
+        return None
