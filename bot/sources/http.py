@@ -161,7 +161,7 @@ class PoliteClient:
     def __init__(
         self,
         *,
-        contact_email: str,
+        contact_email: str | None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -174,11 +174,12 @@ class PoliteClient:
         default_interval: float = 1.0,
         validator_store: ValidatorStore | None = None,
     ) -> None:
-        if "@" not in contact_email:
+        if contact_email is not None and "@" not in contact_email:
             raise ValueError(f"contact_email must be an e-mail address, got {contact_email!r}")
+        # arXiv and OpenAlex ask for a contact; without one (defaults) we still name the project.
+        contact = f"; mailto:{contact_email}" if contact_email else ""
         self.user_agent = (
-            f"scoopwatch/{_project_version()} (+https://github.com/scoopwatch; "
-            f"mailto:{contact_email})"
+            f"scoopwatch/{_project_version()} (+https://github.com/scoopwatch{contact})"
         )
         self.clock = clock
         self.sleep = sleep
