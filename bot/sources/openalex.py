@@ -1,0 +1,224 @@
+"""Parse OpenAlex ``/works`` responses into papers with institution-level affiliations.
+
+OpenAlex is scoopwatch's main affiliation source: institutions carry ids, ROR, type and
+lineage (strong evidence), and ``raw_affiliation_strings`` keep what the paper said (needed
+when OpenAlex mis-typed or failed to match the lab). The JSON is untrusted: every field is
+type-checked, and a malformed work is reported as ``Skipped`` rather than crashing the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.errors import ParseError, SourceError
+from bot.models import Affiliation, AffiliationSource, Author, Paper
+from bot.sources._text import arxiv_id_or_none, clean_doi, clean_line, iso_date, safe_int
+from bot.sources.base import ParsedPage, Skipped, SourceFormat
+
+_WHAT = "OpenAlex response"
+_ARXIV_DOI_PREFIX = "10.48550/arxiv."
+_OA = AffiliationSource.OPENALEX
+_NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_COMMA_RUN = re.compile(r"\s*,(?:\s*,)+")
+
+
+def load_json(data: bytes, what: str) -> Any:
+    """``json.loads`` whose every failure (encoding, syntax, nesting depth) is a ParseError."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise ParseError(f"{what}: JSON nested too deeply") from exc
+    except (ValueError, TypeError) as exc:
+        head = bytes(data[:200]).lstrip().lower() if isinstance(data, bytes | bytearray) else b""
+        if head.startswith((b"<!doctype html", b"<html")):
+            raise ParseError(f"{what}: got an HTML page, not JSON") from exc
+        raise ParseError(f"{what}: not valid JSON ({exc})") from exc
+
+
+def parse_openalex(data: bytes) -> ParsedPage:
+    """A ``/works`` list page, a single work, or a JSON list of works."""
+    return parse_openalex_value(load_json(data, _WHAT))
+
+
+def parse_openalex_error(data: bytes) -> str:
+    """The message of an OpenAlex error body (``{"error", "message"}``), for log lines."""
+    value = load_json(data, _WHAT)
+    message = _error_message(value)
+    if message is None:
+        raise ParseError(f"{_WHAT}: not an OpenAlex error body")
+    return message
+
+
+def parse_openalex_value(value: Any) -> ParsedPage:
+    """Like ``parse_openalex`` for already-decoded JSON (format sniffing decodes once)."""
+    meta: dict[str, Any] = {}
+    if isinstance(value, list):
+        works: list[Any] = value
+    elif isinstance(value, dict) and isinstance(value.get("results"), list):
+        works = value["results"]
+        meta = _dict(value.get("meta"))
+    elif isinstance(value, dict) and _short_id(value.get("id"), "W"):
+        works = [value]
+    else:
+        message = _error_message(value)
+        if message is not None:
+            raise SourceError(f"OpenAlex error: {message}")
+        raise ParseError(f"{_WHAT}: expected a works page, a work or a list of works")
+    papers: list[Paper] = []
+    skipped: list[Skipped] = []
+    for index, work in enumerate(works):
+        result = _work_or_skip(work, index)
+        if isinstance(result, Paper):
+            papers.append(result)
+        else:
+            skipped.append(result)
+    cursor = meta.get("next_cursor")
+    return ParsedPage(
+        format=SourceFormat.OPENALEX,
+        papers=tuple(papers),
+        skipped=tuple(skipped),
+        total_results=safe_int(meta.get("count")),
+        items_per_page=safe_int(meta.get("per_page")),
+        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+    )
+
+
+def _error_message(value: Any) -> str | None:
+    if not isinstance(value, dict) or "error" not in value or "results" in value:
+        return None
+    parts = [_str(value.get("error")), _str(value.get("message"))]
+    return ": ".join(p for p in parts if p) or "unspecified error"
+
+
+def _work_or_skip(work: Any, index: int) -> Paper | Skipped:
+    if not isinstance(work, dict):
+        return Skipped(ident=f"result {index}", reason="work is not a JSON object")
+    ident = _str(work.get("id")) or f"result {index}"
+    try:
+        return _work(work, ident)
+    except (TypeError, ValueError, AttributeError) as exc:
+        # Schema drift in one work must not cost the page; the reason makes it visible.
+        return Skipped(ident=ident, reason=f"malformed work: {exc}")
+
+
+def _work(work: dict[str, Any], ident: str) -> Paper | Skipped:
+    work_id = _short_id(work.get("id"), "W")
+    doi = clean_doi(_str(work.get("doi")))
+    arxiv = None
+    if doi and doi.lower().startswith(_ARXIV_DOI_PREFIX):
+        arxiv = arxiv_id_or_none(doi[len(_ARXIV_DOI_PREFIX) :])
+    if arxiv is None and work_id is None:
+        return Skipped(ident=ident, reason="work has neither an OpenAlex id nor an arXiv DOI")
+    key = arxiv[0] if arxiv else f"openalex:{work_id}"
+    location = _dict(work.get("primary_location"))
+    url = _str(location.get("landing_page_url")) or (f"https://doi.org/{doi}" if doi else None)
+    return Paper(
+        key=key,
+        title=clean_line(_str(work.get("title")) or _str(work.get("display_name"))),
+        abstract=rebuild_abstract(work.get("abstract_inverted_index")),
+        arxiv_id=arxiv[0] if arxiv else None,
+        version=arxiv[1] if arxiv else None,
+        authors=tuple(a for a in map(_author, _list(work.get("authorships"))) if a),
+        doi=doi,
+        openalex_id=work_id,
+        url=url or _str(work.get("id")) or None,
+        published=iso_date(_str(work.get("publication_date"))),
+        extra=_extra(work),
+    )
+
+
+def _extra(work: dict[str, Any]) -> dict[str, str]:
+    """Work facts without a Paper field: year (when no full date was selected) and type."""
+    extra: dict[str, str] = {}
+    year = work.get("publication_year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        extra["publication_year"] = str(year)
+    if _str(work.get("type")):
+        extra["type"] = _str(work.get("type"))
+    return extra
+
+
+def rebuild_abstract(index: Any) -> str:
+    """OpenAlex ships abstracts as ``{word: [positions]}``; put the words back in order."""
+    if not isinstance(index, dict):
+        return ""
+    placed: dict[int, str] = {}
+    for word, positions in index.items():
+        if not isinstance(word, str) or not isinstance(positions, list):
+            continue
+        for pos in positions:
+            if isinstance(pos, int) and not isinstance(pos, bool) and pos not in placed:
+                placed[pos] = word
+    return clean_line(" ".join(placed[p] for p in sorted(placed)))
+
+
+def _author(authorship: Any) -> Author | None:
+    if not isinstance(authorship, dict):
+        return None
+    person = _dict(authorship.get("author"))
+    raw_name = _str(person.get("display_name")) or _str(authorship.get("raw_author_name"))
+    name = _display_name(raw_name)
+    if not name:
+        return None
+    affiliations: list[Affiliation] = []
+    for inst in _list(authorship.get("institutions")):
+        if isinstance(inst, dict) and _str(inst.get("display_name")):
+            affiliations.append(_institution(inst))
+    known = {a.name.casefold() for a in affiliations}
+    raw_strings = [_str(s) for s in _list(authorship.get("raw_affiliation_strings"))]
+    raw_strings += [
+        _str(_dict(a).get("raw_affiliation_string")) for a in _list(authorship.get("affiliations"))
+    ]
+    for raw in raw_strings:
+        raw = _COMMA_RUN.sub(",", clean_line(raw)).strip(" ,;")
+        if raw and raw.casefold() not in known:
+            known.add(raw.casefold())
+            affiliations.append(Affiliation(name=raw, source=_OA))
+    return Author(name=name, affiliations=tuple(affiliations))
+
+
+def _display_name(raw: str) -> str:
+    """Some works list authors as "Dai, Zihang"; show them as the other sources do."""
+    name = clean_line(raw)
+    last, comma, first = (part.strip() for part in name.partition(","))
+    if comma and last and first and "," not in first and first.lower() not in _NAME_SUFFIXES:
+        return f"{first} {last}"
+    return name
+
+
+def _institution(inst: dict[str, Any]) -> Affiliation:
+    lineage = tuple(
+        short for short in (_short_id(x, "I") for x in _list(inst.get("lineage"))) if short
+    )
+    ror = _str(inst.get("ror")).rstrip("/").rpartition("/")[2] or None
+    return Affiliation(
+        name=clean_line(_str(inst.get("display_name"))),
+        source=_OA,
+        openalex_id=_short_id(inst.get("id"), "I"),
+        ror=ror,
+        type=_str(inst.get("type")) or None,
+        lineage=lineage,
+        country=_str(inst.get("country_code")) or None,
+    )
+
+
+def _short_id(value: Any, kind: str) -> str | None:
+    """``https://openalex.org/W123`` -> ``W123`` (only for the expected entity kind)."""
+    short = _str(value).rstrip("/").rpartition("/")[2]
+    if len(short) > 1 and short[0].upper() == kind and short[1:].isascii() and short[1:].isdigit():
+        return kind + short[1:]
+    return None
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
