@@ -1,0 +1,74 @@
+"""Detection results as records (``scoopwatch detect --json``) and as a readable table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.industry.detector import Flag
+from bot.models import Paper, split_arxiv_id
+
+_PREFIXES = ("openalex:", "jsonl:")
+
+
+def record_id(paper: Paper) -> str:
+    """OpenAlex W-id without URL, arXiv id without version, or the JSON Lines id."""
+    for prefix in _PREFIXES:
+        if paper.key.startswith(prefix):
+            return paper.key.removeprefix(prefix)
+    if paper.arxiv_id:
+        return paper.arxiv_id
+    try:
+        return split_arxiv_id(paper.key)[0]
+    except ValueError:
+        return paper.key
+
+
+def detection_record(paper: Paper, flags: Sequence[Flag]) -> dict[str, Any]:
+    """``{"id", "title", "is_industry", "flags": [{company, lab, evidence, via, confidence}]}``."""
+    return {
+        "id": record_id(paper),
+        "title": paper.title,
+        "is_industry": bool(flags),
+        "flags": [
+            {
+                "company": f.company,
+                "lab": f.lab,
+                "evidence": f.evidence,
+                "via": f.via,
+                "confidence": round(f.confidence, 2),
+            }
+            for f in flags
+        ],
+    }
+
+
+def format_table(records: Iterable[Mapping[str, Any]], *, width: int = 48) -> str:
+    """One line per paper (id, industry or "-", title), then one line per flag with evidence.
+
+    Company-typed institutions outside the registry show as "industry (unlisted)".
+    """
+    lines = []
+    for record in records:
+        verdict = "industry" if record.get("is_industry") else "-"
+        title = _cut(str(record.get("title", "")), 70)
+        lines.append(f"{record.get('id', '')!s:<16} {verdict:<9} {title}")
+        for flag in record.get("flags") or []:
+            lines.append(f"{'':<26} {_flag_line(flag, width)}")
+    return "\n".join(lines)
+
+
+def _flag_line(flag: Mapping[str, Any], width: int) -> str:
+    company, lab = str(flag.get("company", "")), flag.get("lab")
+    if not lab:
+        who = f"{company} (industry, unlisted)"
+    else:
+        who = company if lab == company else f"{company} / {lab}"
+    confidence = float(flag.get("confidence", 0))
+    evidence = _cut(str(flag.get("evidence", "")), width)
+    return f"{_cut(who, 36):<36} {flag.get('via', ''):<17} {confidence:.2f}  {evidence}"
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
