@@ -1,0 +1,109 @@
+"""Plain-text rendering of every core message, for the console and as a chat fallback.
+
+Members are shown as ``@name`` through a lookup from member id, never from message text, so
+what a member typed is printed exactly as typed and cannot turn into a mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.export import lab_name
+from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt
+
+Names = Callable[[str], str]
+TEXT_TYPES = ("text/", "application/json")
+
+
+def _at(names: Names, member_id: str) -> str:
+    return f"@{names(member_id)}"
+
+
+def render(message: Message, names: Names = str) -> str:
+    """One message as plain text (multi-line)."""
+    match message:
+        case Text():
+            return render_text(message, names)
+        case DigestHeader():
+            return render_header(message, names)
+        case PaperCard():
+            return render_card(message, names)
+        case ThreadPrompt():
+            return render_prompt(message, names)
+        case File():
+            return render_file(message)
+    raise TypeError(f"cannot render {type(message).__name__}")
+
+
+def render_text(text: Text, names: Names = str) -> str:
+    mentions = " ".join(_at(names, m) for m in text.mentions)
+    body = f"{mentions} {text.body}" if mentions else text.body
+    return f"{text.title}\n{body}" if text.title else body
+
+
+def render_header(h: DigestHeader, names: Names = str) -> str:
+    span = h.date_from.isoformat()
+    if h.date_to != h.date_from:
+        span += f" to {h.date_to.isoformat()}"
+    lines = [f"Digest for {span} ({h.mode}): {h.papers_seen} papers seen, "
+             f"{h.overlaps} overlap{'s' * (h.overlaps != 1)}, {h.shown} shown"]
+    if h.topic_hits:
+        lines.append("Topics with hits: " + ", ".join(
+            f"{t.topic} ({_at(names, t.member_id)}) {t.count}" for t in h.topic_hits))
+    if h.quiet_reason:
+        lines.append(f"Quiet: {h.quiet_reason}")
+    if h.more_hint:
+        lines.append(h.more_hint)
+    return "\n".join(lines)
+
+
+def render_card(card: PaperCard, names: Names = str) -> str:
+    lines = [card.title]
+    if card.url:
+        lines.append(f"  {card.url}")
+    if card.labs:
+        lines.append("  Labs: " + "; ".join(
+            f"{lab_name(b.company, b.lab)} ({b.via}: {b.evidence})" for b in card.labs))
+    if card.authors:
+        lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
+    if card.matches:
+        lines.append("  Matches: " + "; ".join(
+            f"{_at(names, m.member_id)} {m.topic}" + (f" ({', '.join(m.terms)})" if m.terms
+                                                      else "")
+            for m in card.matches))
+    facts = [", ".join(card.categories)] if card.categories else []
+    if card.announced:
+        facts.append(f"announced {card.announced.isoformat()}")
+    if facts:
+        lines.append("  " + " · ".join(facts))
+    if card.abstract_opening:
+        lines.append(f"  {card.abstract_opening}")
+    lines.append(f"  [{card.marker}]")
+    return "\n".join(lines)
+
+
+def render_prompt(prompt: ThreadPrompt, names: Names = str) -> str:
+    mentions = " ".join(_at(names, m) for m in prompt.mentions)
+    first = f"{mentions} {prompt.question}" if mentions else prompt.question
+    if prompt.topics:
+        first += f" (topics: {', '.join(prompt.topics)})"
+    lines = [first]
+    if prompt.quoted_notes:
+        lines.append("  Earlier notes from the lab:")
+        for note in prompt.quoted_notes:
+            lines.append(f'  > {note.author_name}, {note.written_at.date().isoformat()}, on '
+                         f'"{note.paper_title}": {note.text}')
+    return "\n".join(lines)
+
+
+def render_file(file: File, max_chars: int = 20000) -> str:
+    size = len(file.content)
+    head = f"[file {file.filename}, {size} bytes] {file.title}"
+    if file.comment:
+        head += f" - {file.comment}"
+    if not file.mime_type.startswith(TEXT_TYPES):
+        return head
+    body = file.content.decode("utf-8", errors="replace")
+    if len(body) > max_chars:
+        body = body[:max_chars] + "\n[... truncated]"
+    return head + "\n" + "\n".join(f"  | {line}" for line in body.rstrip("\n").splitlines())

@@ -1,0 +1,316 @@
+"""The digest use cases: subscribe, unsubscribe, digest now / scheduled digests, status.
+
+Everything platform-specific goes through the registered ``ChatPort``; every post goes through
+the outbox (``bot.core.outbox``) so it happens exactly once even across crashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core import digest as d
+from bot.core.outbox import FlushReport, Outbox, new_post
+from bot.core.schedule_spec import ScheduleError, parse_schedule
+from bot.core.status import build_status, when
+from bot.messages import DigestHeader, Text
+from bot.models import AnnounceType, Paper
+from bot.ports import ChatPort, CommandResult
+from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, announcement_expected
+from bot.store.db import Database
+from bot.store.overlaps import FlagLike, OverlapStore
+from bot.store.posts import PostStore
+from bot.store.runs import RunStore
+from bot.store.subscriptions import SubscriptionStore
+
+log = logging.getLogger(__name__)
+
+
+class PaperReader(Protocol):
+    async def iter_papers(
+        self, since: date | None, until: date | None,
+        announce_types: Collection[AnnounceType] | None,
+    ) -> list[Paper]: ...
+
+
+class TopicReader(Protocol):
+    async def active_topics(self, platform: str, workspace: str) -> Sequence[d.TopicLike]: ...
+
+
+class NoteReader(Protocol):
+    async def latest_for_topics(
+        self, platform: str, workspace: str, topic_names: Sequence[str], limit: int = 2,
+        exclude_paper: str | None = None,
+    ) -> Sequence[d.NoteLike]: ...
+
+
+class OverlapRefresher(Protocol):
+    """The pipeline: re-match stored papers against today's topics before a digest reads."""
+
+    async def recompute_overlaps(self, since: date, until: date | None = None) -> int: ...
+
+
+Detector = Callable[[Paper], Sequence[FlagLike]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """Digest defaults (config ``[digest]``, ``bot.timezone``, arXiv holidays)."""
+
+    timezone: str = "UTC"
+    default_days: str = "mon-fri"
+    default_time: str = "09:00"
+    mode: str = "industry-only"
+    max_papers: int = 10
+    first_digest_days: int = 7
+    holidays: frozenset[date] = frozenset(DEFAULT_HOLIDAYS_2026)
+
+    @classmethod
+    def from_config(cls, config: Any) -> DigestSettings:
+        """Build from ``bot.config.Config`` (duck-typed so this module does not import it)."""
+        holidays = config.arxiv.holidays
+        base = DEFAULT_HOLIDAYS_2026 if holidays is None else holidays
+        return cls(
+            timezone=config.bot.timezone,
+            default_days=",".join(config.digest.default_days),
+            default_time=config.digest.default_time.strftime("%H:%M"),
+            mode=config.digest.mode,
+            max_papers=config.digest.max_papers,
+            holidays=frozenset(base) | frozenset(config.arxiv.extra_holidays),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    """One digest run: the header posted, cards queued now, and how the outbox flush went."""
+
+    header: DigestHeader
+    queued: int
+    delivered: int
+    failed: int
+
+
+class DigestService:
+    """Subscriptions and digests for every platform whose ``ChatPort`` is registered."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        papers: PaperReader,
+        topics: TopicReader,
+        notes: NoteReader | None = None,
+        refresher: OverlapRefresher | None = None,
+        detect: Detector | None = None,
+        settings: DigestSettings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.papers, self.topics, self.notes = papers, topics, notes
+        self.refresher, self.detect = refresher, detect
+        self.settings = settings or DigestSettings()
+        self.clock = clock
+        self.subscriptions = SubscriptionStore(db)
+        self.posts = PostStore(db)
+        self.overlaps = OverlapStore(db)
+        self.runs = RunStore(db)
+        self.ports: dict[str, ChatPort] = {}
+        self.outbox = Outbox(self.posts, self.ports, clock)
+        self._listeners: list[Callable[[], Awaitable[None]]] = []
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def register_port(self, port: ChatPort) -> None:
+        self.ports[port.platform] = port
+
+    def on_subscriptions_changed(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """The scheduler rebuilds its jobs through this."""
+        self._listeners.append(callback)
+
+    async def _changed(self) -> None:
+        for callback in self._listeners:
+            await callback()
+
+    # --- commands -----------------------------------------------------------------------------
+
+    async def subscribe(
+        self, platform: str, workspace: str, channel_id: str, actor_id: str, args: str
+    ) -> CommandResult:
+        s = self.settings
+        try:
+            spec = parse_schedule(args, default_days=s.default_days, default_time=s.default_time,
+                                  default_timezone=s.timezone, default_mode=s.mode)
+        except ScheduleError as exc:
+            return CommandResult(messages=(Text(str(exc)),), ok=False)
+        existed = await self.subscriptions.get(platform, channel_id) is not None
+        now = self.clock()
+        await self.subscriptions.upsert(
+            platform=platform, workspace=workspace, channel_id=channel_id, days=spec.cron_days,
+            time=spec.time_text, timezone=spec.timezone, mode=spec.mode, created_by=actor_id,
+            now=now,
+        )
+        await self._changed()
+        verb = "Updated this channel's digest" if existed else "Subscribed this channel to digests"
+        nxt = when(spec.next_run(now), ZoneInfo(spec.timezone))
+        body = f"{verb}: {spec.describe()}. Next digest: {nxt}."
+        return CommandResult(messages=(Text(body),), public=True)
+
+    async def unsubscribe(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
+        if not await self.subscriptions.delete(platform, channel_id):
+            return CommandResult(messages=(Text("This channel has no digest subscription."),),
+                                 ok=False)
+        await self._changed()
+        body = "Unsubscribed: no more scheduled digests in this channel."
+        return CommandResult(messages=(Text(body),), public=True)
+
+    async def digest_now(
+        self, platform: str, workspace: str, channel_id: str, since: date | None = None
+    ) -> CommandResult:
+        if platform not in self.ports:
+            return CommandResult(messages=(Text(f"No {platform} adapter is running."),), ok=False)
+        if since is not None and since > self.clock().date():
+            return CommandResult(messages=(Text("since must not be in the future "
+                                                "(expected YYYY-MM-DD)"),), ok=False)
+        try:
+            report = await self.run_digest(platform, workspace, channel_id, since=since)
+        except Exception as exc:  # platform or store failure: say so, queued posts retry
+            log.exception("digest now in %s:%s failed", platform, channel_id)
+            body = (f"The digest could not be posted ({exc}); papers already queued will be "
+                    "posted when the platform answers again.")
+            return CommandResult(messages=(Text(body),), ok=False)
+        h = report.header
+        span = f"{h.date_from} to {h.date_to}"
+        if h.overlaps == 0:
+            body = f"Quiet digest posted ({span}): {h.quiet_reason}."
+        else:
+            body = f"Digest posted ({span}): {report.delivered} of {h.overlaps} papers."
+            if h.more_hint:
+                body += f" {h.more_hint}"
+        if report.failed:
+            body += f" {report.failed} posts failed and will be retried."
+        return CommandResult(messages=(Text(body),), ok=report.failed == 0)
+
+    async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
+        return await build_status(
+            db=self.db, runs=self.runs,
+            subscription=await self.subscriptions.get(platform, channel_id),
+            platform=platform, workspace=workspace, now=self.clock(),
+            default_timezone=self.settings.timezone,
+        )
+
+    # --- digests ------------------------------------------------------------------------------
+
+    async def run_scheduled(self, platform: str, channel_id: str) -> DigestReport | None:
+        """The scheduler's job: one subscription's digest, failures logged in the run log."""
+        sub = await self.subscriptions.get(platform, channel_id)
+        if sub is None or platform not in self.ports:
+            log.warning("digest for %s:%s skipped (no subscription or adapter)", platform,
+                        channel_id)
+            return None
+        started = self.clock()
+        try:
+            report = await self.run_digest(platform, sub.workspace, channel_id)
+        except Exception as exc:
+            log.exception("digest for %s:%s failed", platform, channel_id)
+            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                                   started=started, finished=self.clock(),
+                                   detail={"reason": str(exc)}, ok=False)
+            return None
+        return report
+
+    async def resume(self) -> FlushReport:
+        """Finish every post a crash or restart interrupted (call once adapters are up)."""
+        return await self.outbox.flush()
+
+    async def run_digest(
+        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None
+    ) -> DigestReport:
+        """Select, compose and post one channel's digest (serialised per channel)."""
+        lock = self._locks.setdefault((platform, channel_id), asyncio.Lock())
+        async with lock:
+            return await self._run_digest(platform, workspace, channel_id, since)
+
+    async def _run_digest(
+        self, platform: str, workspace: str, channel_id: str, since: date | None
+    ) -> DigestReport:
+        port = self.ports[platform]
+        started = now = self.clock()
+        sub = await self.subscriptions.get(platform, channel_id)
+        mode = sub.mode if sub else self.settings.mode
+        today = now.astimezone(ZoneInfo(sub.timezone if sub else self.settings.timezone)).date()
+        if since is not None:
+            date_from = since
+        elif sub is not None and sub.last_covered_until is not None:
+            date_from = sub.last_covered_until + timedelta(days=1)
+        else:
+            date_from = today - timedelta(days=self.settings.first_digest_days - 1)
+        # Feeds are dated by US-Eastern evening + 1: west of it "tomorrow's" feed exists today.
+        until = max(today, date_from) + timedelta(days=1)
+        if self.refresher is not None:
+            await self.refresher.recompute_overlaps(date_from, until)
+        papers = await self.papers.iter_papers(date_from, until, d.DIGEST_TYPES)
+        topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
+        overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
+        flags = await self._flags([p for p in papers if p.key in overlaps], now)
+        posted = await self.posts.posted_keys(platform, channel_id, overlaps)
+        selection = d.select_overlaps(papers, overlaps, topics, flags,
+                                      industry_only=mode != "all-papers", posted=posted)
+        date_to = max([today, *(p.announced for p in papers if p.announced)])
+        runs = await self.runs.for_days("fetch", date_from, date_to)
+        reason = d.quiet_reason(
+            selection, days=d.days_between(date_from, date_to), fetch_runs=runs, mode=mode,
+            expected=lambda day: announcement_expected(day, self.settings.holidays),
+            topic_count=len(topics),
+        )
+        header = d.build_header(selection, date_from=date_from, date_to=date_to,
+                                max_papers=self.settings.max_papers, mode=mode,
+                                quiet_reason=reason)
+        shown = selection.overlaps[: self.settings.max_papers]
+        rows = []
+        for overlap in shown:
+            card = d.build_card(overlap)
+            notes = await self._notes(platform, workspace, overlap)
+            rows.append(new_post(card, d.build_prompt(card, notes)))
+        await port.post(channel_id, header)
+        covered = max((p.announced for p in papers if p.announced), default=None)
+        async with self.db.transaction() as conn:
+            created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
+                                                      rows, now)
+            if sub is not None:
+                await self.subscriptions.mark_digest_in(conn, platform, channel_id, at=now,
+                                                        covered_until=covered)
+        flushed = await self.outbox.flush(platform, channel_id)
+        await self.runs.record(
+            "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
+            started=started, finished=self.clock(), day=date_to, ok=not flushed.failed,
+            detail={"counts": {"seen": selection.papers_seen, "overlaps": header.overlaps,
+                               "posted": flushed.done}, "reason": reason},
+        )
+        return DigestReport(header, len(created), flushed.done, flushed.failed)
+
+    async def _flags(self, papers: Sequence[Paper], now: datetime) -> dict[str, list[FlagLike]]:
+        """Fresh detector flags for candidates (cached in the store); cached ones otherwise."""
+        if self.detect is None:
+            cached = await self.overlaps.flags_for(p.key for p in papers)
+            return {k: list(v) for k, v in cached.items()}
+        fresh: dict[str, list[FlagLike]] = {p.key: list(self.detect(p)) for p in papers}
+        if fresh:
+            await self.overlaps.save_flags(fresh, now)
+        return fresh
+
+    async def _notes(
+        self, platform: str, workspace: str, overlap: d.Overlap
+    ) -> Sequence[d.NoteLike]:
+        if self.notes is None:
+            return ()
+        return await self.notes.latest_for_topics(
+            platform, workspace, overlap.topic_names, limit=2, exclude_paper=overlap.paper.key
+        )

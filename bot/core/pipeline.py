@@ -1,0 +1,294 @@
+"""The nightly pipeline: fetch the announcement -> store -> match topics -> enrich -> overlaps.
+
+Every collaborator is injected (fetcher, OpenAlex lookup, topic index builder, stores, clock)
+so tests run it on recorded data with no network. The topic index is rebuilt only when the set
+of active topics changes (a hash of (id, query) pairs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.models import AnnounceType, Paper
+from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
+from bot.store.runs import RunStore
+
+log = logging.getLogger(__name__)
+
+DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
+OPENALEX = "openalex"
+
+
+class FeedFetcher(Protocol):
+    """``bot.sources.arxiv_feed.ArxivFeedFetcher``."""
+
+    async def fetch(self, day: date | None = None, last_seen: Any = None) -> Any: ...
+
+
+class WorksLookup(Protocol):
+    """``bot.sources.openalex_client.OpenAlexClient``."""
+
+    async def works_by_arxiv_ids(self, ids: Sequence[str]) -> dict[str, Paper]: ...
+
+
+class PaperRepo(Protocol):
+    """The parts of ``bot.store.papers.PaperStore`` the pipeline uses."""
+
+    async def upsert_papers(self, papers: Sequence[Paper], *, now: datetime | None = None) -> Any:
+        ...
+
+    async def iter_papers(
+        self, since: date | None, until: date | None,
+        announce_types: Collection[AnnounceType] | None,
+    ) -> list[Paper]: ...
+
+    async def keys_needing_enrichment(
+        self, source: str, now: datetime, retry_days: int = 5, *,
+        keys: Collection[str] | None = None,
+    ) -> list[str]: ...
+
+    async def record_attempt(
+        self, key: str, source: str, outcome: str, detail: str | None = None,
+        now: datetime | None = None,
+    ) -> None: ...
+
+
+class StateRepo(Protocol):
+    """``bot.store.source_state.SourceState``."""
+
+    async def get(self, source: str, key: str, default: Any = None) -> Any: ...
+    async def set(self, source: str, key: str, value: Any, *, now: datetime | None = None) -> None:
+        ...
+
+
+class TopicLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def query(self) -> str: ...
+
+
+class TopicSource(Protocol):
+    async def all_active(self) -> Sequence[TopicLike]: ...
+
+
+class MatchIndex(Protocol):
+    """``bot.topics.TopicIndex``: ``match_paper`` -> matches with topic id, score, terms."""
+
+    def match_paper(self, paper: Paper) -> Sequence[Any]: ...
+
+
+IndexBuilder = Callable[[Sequence[tuple[int, str]], Sequence[Paper]], MatchIndex]
+Enricher = Callable[[Sequence[str]], Awaitable["EnrichReport"]]
+
+
+def default_index_builder(
+    topics: Sequence[tuple[int, str]], sample: Sequence[Paper] = ()
+) -> MatchIndex:
+    """Compile topic queries with ``bot.topics``; term rarity comes from ``sample`` (the papers
+    about to be matched). A bad stored query is skipped, not fatal."""
+    from bot.topics import TopicIndex, parse_query, term_document_frequency
+
+    compiled = []
+    for topic_id, text in topics:
+        try:
+            compiled.append((topic_id, parse_query(text)))
+        except Exception as exc:  # QueryError; the topic service validated it when saved
+            log.warning("topic %s has an unusable query %r: %s", topic_id, text, exc)
+    doc_freq = term_document_frequency([q for _, q in compiled], sample) if sample else None
+    return TopicIndex.build(compiled, doc_freq=doc_freq or None)
+
+
+def overlap_rows(paper: Paper, matches: Sequence[Any]) -> list[OverlapRow]:
+    """``bot.topics.Match`` values -> storable rows."""
+    rows = []
+    for m in matches:
+        topic = getattr(m.topic, "id", m.topic)
+        terms = tuple(TermHitRow(str(t.term), str(t.field), int(t.count)) for t in m.terms)
+        rows.append(OverlapRow(paper.key, int(topic), float(m.score), terms))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class FetchReport:
+    """What one fetch did; ``should_retry`` tells the scheduler to try again later."""
+
+    day: date | None
+    kind: str
+    reason: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    matched: int = 0
+    should_retry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichReport:
+    asked: int
+    found: int
+    error: str | None = None
+
+
+class Pipeline:
+    """Fetch, store, match, enrich; also re-matches stored papers for digests."""
+
+    def __init__(
+        self,
+        *,
+        papers: PaperRepo,
+        topics: TopicSource,
+        overlaps: OverlapStore,
+        runs: RunStore,
+        clock: Callable[[], datetime],
+        fetcher: FeedFetcher | None = None,
+        openalex: WorksLookup | None = None,
+        source_state: StateRepo | None = None,
+        index_builder: IndexBuilder = default_index_builder,
+        enricher: Enricher | None = None,
+        retry_days: int = 5,
+    ) -> None:
+        self.papers, self.topics, self.overlaps, self.runs = papers, topics, overlaps, runs
+        self.clock = clock
+        self.fetcher, self.openalex, self.source_state = fetcher, openalex, source_state
+        self.index_builder = index_builder
+        self.enricher = enricher or (self._enrich_openalex if openalex is not None else None)
+        self.retry_days = retry_days
+        self._index: MatchIndex | None = None
+        self._index_hash: str | None = None
+
+    # --- matching ---------------------------------------------------------------------------
+
+    async def index(self, sample: Sequence[Paper] = ()) -> MatchIndex:
+        """The topic index, rebuilt only when the active topic set changed (``sample`` feeds
+        term rarity when it is rebuilt)."""
+        pairs = sorted((t.id, t.query) for t in await self.topics.all_active())
+        digest = hashlib.sha256(repr(pairs).encode()).hexdigest()
+        if self._index is None or digest != self._index_hash:
+            self._index, self._index_hash = self.index_builder(pairs, sample), digest
+            log.info("topic index rebuilt for %d topics", len(pairs))
+        return self._index
+
+    async def match(self, papers: Sequence[Paper]) -> set[str]:
+        """Match ``papers`` against every active topic and store their overlaps.
+
+        Returns the keys that matched at least one topic.
+        """
+        papers = [p for p in papers if p.announce_type in (*DIGEST_TYPES, None)]
+        if not papers:
+            return set()
+        index = await self.index(papers)
+        rows = [r for p in papers for r in overlap_rows(p, index.match_paper(p))]
+        await self.overlaps.replace_for_papers([p.key for p in papers], rows, self.clock())
+        return {r.paper_key for r in rows}
+
+    async def recompute_overlaps(
+        self, since: date, until: date | None = None, *, enrich: bool = True
+    ) -> int:
+        """Re-match every new/cross paper announced in [since, until] with today's topics, so
+        a topic added today still finds last week's papers; enriches new candidates."""
+        papers = await self.papers.iter_papers(since, until, DIGEST_TYPES)
+        matched = await self.match(papers)
+        if enrich and matched:
+            await self.run_enrichment(matched)
+        return len(matched)
+
+    # --- fetching ---------------------------------------------------------------------------
+
+    async def run_fetch(self, day: date | None = None) -> FetchReport:
+        """Fetch the announcement for mailing date ``day``, store, match, enrich; log the run."""
+        if self.fetcher is None:
+            raise RuntimeError("Pipeline.run_fetch needs a feed fetcher")
+        started = self.clock()
+        last_seen = await self._last_seen()
+        try:
+            outcome = await self.fetcher.fetch(day, last_seen)
+        except Exception as exc:  # SourceError, ParseError, httpx errors: report, retry later
+            log.warning("arXiv fetch for %s failed: %s", day, exc)
+            await self.runs.record("fetch", "arxiv", "error", started=started,
+                                   finished=self.clock(), day=day, ok=False,
+                                   detail={"reason": str(exc)})
+            return FetchReport(day, "error", str(exc), should_retry=True)
+        kind = str(outcome.kind)
+        page = outcome.page
+        papers = list(page.papers) if page is not None else []
+        counts = await self.papers.upsert_papers(papers, now=self.clock()) if papers else None
+        if kind == "announced" and page is not None and self.source_state is not None:
+            await self.source_state.set("arxiv", "last_seen", {
+                "announced": page.announced.isoformat() if page.announced else None,
+                "ids": sorted(p.key for p in papers),
+            }, now=self.clock())
+        matched = await self.match(papers) if kind == "announced" else set()
+        report = FetchReport(
+            day=outcome.day, kind=kind, reason=outcome.reason,
+            new=getattr(counts, "new", 0), updated=getattr(counts, "updated", 0),
+            unchanged=getattr(counts, "unchanged", 0), matched=len(matched),
+            should_retry=bool(getattr(outcome, "should_retry", False)),
+        )
+        await self.runs.record(
+            "fetch", "arxiv", kind, started=started, finished=self.clock(), day=outcome.day,
+            detail={"reason": outcome.reason, "counts": {
+                "new": report.new, "updated": report.updated, "unchanged": report.unchanged,
+                "matched": report.matched}},
+        )
+        if matched:
+            await self.run_enrichment(matched)
+        return report
+
+    async def _last_seen(self) -> Any:
+        if self.source_state is None:
+            return None
+        raw = await self.source_state.get("arxiv", "last_seen")
+        if not raw:
+            return None
+        from bot.sources.arxiv_feed import LastSeen
+
+        announced = date.fromisoformat(raw["announced"]) if raw.get("announced") else None
+        return LastSeen(announced, frozenset(raw.get("ids", ())))
+
+    # --- enrichment -------------------------------------------------------------------------
+
+    async def run_enrichment(self, keys: Collection[str] | None = None) -> EnrichReport:
+        """Look up affiliations for candidates that need it (default: every paper with an
+        overlap); OpenAlex lags arXiv, so unresolved ones are retried for ``retry_days``."""
+        if self.enricher is None:
+            return EnrichReport(0, 0)
+        if keys is None:
+            keys = await self.overlaps.paper_keys()
+        due = await self.papers.keys_needing_enrichment(
+            OPENALEX, self.clock(), self.retry_days, keys=keys
+        )
+        if not due:
+            return EnrichReport(0, 0)
+        started = self.clock()
+        report = await self.enricher(due)
+        await self.runs.record(
+            "enrich", OPENALEX, "error" if report.error else "ok", started=started,
+            finished=self.clock(), ok=report.error is None,
+            detail={"reason": report.error,
+                    "counts": {"asked": report.asked, "found": report.found}},
+        )
+        return report
+
+    async def _enrich_openalex(self, keys: Sequence[str]) -> EnrichReport:
+        """Default enricher: OpenAlex works merged into the stored papers, attempts logged."""
+        assert self.openalex is not None
+        try:
+            found = await self.openalex.works_by_arxiv_ids(list(keys))
+        except Exception as exc:
+            log.warning("OpenAlex lookup of %d papers failed: %s", len(keys), exc)
+            for key in keys:
+                await self.papers.record_attempt(key, OPENALEX, "error", str(exc), self.clock())
+            return EnrichReport(len(keys), 0, str(exc))
+        works = [replace(w, key=k, arxiv_id=w.arxiv_id or k) for k, w in found.items()]
+        if works:
+            await self.papers.upsert_papers(works, now=self.clock())
+        for key in keys:
+            outcome = "found" if key in found else "not_found"
+            await self.papers.record_attempt(key, OPENALEX, outcome, None, self.clock())
+        return EnrichReport(len(keys), len(found))

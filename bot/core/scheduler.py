@@ -1,0 +1,267 @@
+"""APScheduler 3 wiring: one digest job per subscription, the nightly fetch, daily enrichment.
+
+The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
+change, so the database stays the only truth. A digest whose cron fired while the bot was
+down (last fire time > last digest) is posted once at start. Pure helpers (``digest_trigger``,
+``last_fire_time``, ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests
+use a fake clock instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.core.digest_service import DigestService, DigestSettings, utcnow
+from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
+from bot.core.schedule_spec import spec_from_stored
+from bot.store.db import Database
+from bot.store.subscriptions import Subscription
+
+log = logging.getLogger(__name__)
+
+EASTERN = ZoneInfo("America/New_York")
+ANNOUNCE_AT = time(20, 0)
+FETCH_JOB, ENRICH_JOB = "fetch", "enrich"
+_TICK = timedelta(microseconds=1)
+# A missed digest is not caught up when the next regular one is this close: it covers it.
+CATCH_UP_SKIP_WITHIN = timedelta(hours=1)
+
+
+def digest_trigger(sub: Subscription) -> CronTrigger:
+    """The subscription's cron in its own zone (DST handled by the trigger)."""
+    return spec_from_stored(sub.days, sub.time, sub.timezone, sub.mode).trigger()
+
+
+def last_fire_time(trigger: CronTrigger, now: datetime, lookback_days: int = 8) -> datetime | None:
+    """The latest fire time <= ``now`` (APScheduler 3 triggers only look forward)."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=lookback_days))
+    while fire is not None and fire <= now:
+        last = fire
+        # Step in UTC: local wall-clock arithmetic would drop ``fold`` at a DST repeat.
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + _TICK)
+    return last
+
+
+def missed_digest(sub: Subscription, now: datetime) -> bool:
+    """True when the cron fired after the channel's last digest (or its creation)."""
+    fired = last_fire_time(digest_trigger(sub), now)
+    since = sub.last_digest_at or sub.created_at
+    return fired is not None and fired > since
+
+
+def announcement_day(now: datetime) -> date:
+    """The mailing date of the latest arXiv announcement at ``now`` (20:00 ET + 1 day)."""
+    local = now.astimezone(EASTERN)
+    evening = local.date() if local.time() >= ANNOUNCE_AT else local.date() - timedelta(days=1)
+    return evening + timedelta(days=1)
+
+
+class Scheduler:
+    """Owns the ``AsyncIOScheduler`` and the jobs of one scoopwatch process."""
+
+    def __init__(
+        self,
+        service: DigestService,
+        pipeline: Pipeline | None = None,
+        *,
+        scheduler: AsyncIOScheduler | None = None,
+        misfire_grace_seconds: int = 2 * 3600,
+        fetch_time: time = time(20, 30),
+        fetch_timezone: str = "America/New_York",
+        fetch_retry_minutes: int = 30,
+        fetch_max_retries: int = 8,
+        enrich_time: time | None = time(8, 0),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.service = service
+        self.pipeline = pipeline
+        self.aps = scheduler or AsyncIOScheduler(timezone=ZoneInfo("UTC"))
+        self.grace = misfire_grace_seconds
+        self.fetch_time, self.fetch_zone = fetch_time, ZoneInfo(fetch_timezone)
+        self.retry_minutes, self.max_retries = fetch_retry_minutes, fetch_max_retries
+        self.enrich_time = enrich_time
+        self.clock = clock
+        self._fired_on: dict[str, date] = {}  # job id -> local date of its last scheduled run
+        self._inflight: set[asyncio.Task[object]] = set()
+        service.on_subscriptions_changed(self.sync)
+
+    @classmethod
+    def from_config(
+        cls, config: Any, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
+    ) -> Scheduler:
+        """Build with ``bot.config.Config`` values (duck-typed)."""
+        return cls(
+            service, pipeline,
+            misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,
+            fetch_time=config.arxiv.fetch_time,
+            fetch_retry_minutes=config.arxiv.fetch_retry_minutes,
+            **kw,
+        )
+
+    def _job_options(self) -> dict[str, Any]:
+        return {"coalesce": True, "misfire_grace_time": self.grace, "max_instances": 1,
+                "replace_existing": True}
+
+    async def start(self, now: datetime | None = None) -> list[Subscription]:
+        """Start jobs, finish interrupted posts, then post missed digests (once each).
+
+        Returns the subscriptions whose missed digest was posted.
+        """
+        if self.pipeline is not None:
+            self.aps.add_job(self._fetch_job, self.fetch_trigger(), id=FETCH_JOB,
+                             name="arXiv fetch", **self._job_options())
+            if self.enrich_time is not None:
+                self.aps.add_job(self._enrich_job, CronTrigger(
+                    hour=self.enrich_time.hour, minute=self.enrich_time.minute,
+                    timezone=self.fetch_zone), id=ENRICH_JOB, name="enrichment",
+                    **self._job_options())
+        await self.sync()
+        if not self.aps.running:
+            self.aps.start()
+        await self.service.resume()
+        return await self.catch_up(now)
+
+    def shutdown(self, wait: bool = False) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=wait)
+
+    async def stop(self) -> None:
+        """Stop firing new jobs and let running ones (in-flight posts) finish."""
+        self.shutdown()
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    @contextmanager
+    def _running(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            self._inflight.discard(task)  # type: ignore[arg-type]
+
+    def fetch_trigger(self) -> CronTrigger:
+        """Every day after arXiv's 20:00 ET announcement (empty days are logged as such)."""
+        return CronTrigger(hour=self.fetch_time.hour, minute=self.fetch_time.minute,
+                           timezone=self.fetch_zone)
+
+    async def sync(self) -> None:
+        """Make the digest jobs match the subscriptions table."""
+        subs = {s.job_id: s for s in await self.service.subscriptions.all()}
+        for job in self.aps.get_jobs():
+            if job.id.startswith("digest:") and job.id not in subs:
+                job.remove()
+        for job_id, sub in subs.items():
+            self.aps.add_job(self._digest_job, digest_trigger(sub), id=job_id,
+                             args=[sub.platform, sub.channel_id], name=f"digest {job_id}",
+                             **self._job_options())
+
+    def next_digest(self, platform: str, channel_id: str) -> datetime | None:
+        job = self.aps.get_job(f"digest:{platform}:{channel_id}")
+        return getattr(job, "next_run_time", None) if job else None
+
+    async def catch_up(self, now: datetime | None = None) -> list[Subscription]:
+        """Post, once, every digest whose fire time passed while the bot was down."""
+        now = now or self.clock()
+        posted = []
+        for sub in await self.service.subscriptions.all():
+            if sub.platform not in self.service.ports or not missed_digest(sub, now):
+                continue
+            upcoming = digest_trigger(sub).get_next_fire_time(None, now)
+            if upcoming is not None and upcoming - now <= CATCH_UP_SKIP_WITHIN:
+                log.info("missed digest for %s left to the regular one at %s", sub.job_id,
+                         upcoming)
+            else:
+                log.info("posting missed digest for %s", sub.job_id)
+                await self.service.run_scheduled(sub.platform, sub.channel_id)
+                posted.append(sub)
+        return posted
+
+    async def _digest_job(self, platform: str, channel_id: str) -> None:
+        sub = await self.service.subscriptions.get(platform, channel_id)
+        if sub is None:
+            return
+        local_day = self.clock().astimezone(ZoneInfo(sub.timezone)).date()
+        # At the end of DST a wall time repeats and the cron fires twice: run once per day.
+        if self._fired_on.get(sub.job_id) == local_day:
+            log.info("digest %s already ran today (repeated wall time), skipped", sub.job_id)
+            return
+        self._fired_on[sub.job_id] = local_day
+        with self._running():
+            await self.service.run_scheduled(platform, channel_id)
+
+    async def _fetch_job(self, day: date | None = None, attempt: int = 0) -> None:
+        """Fetch the announcement; stale/empty/failed on an announcement day -> retry later."""
+        assert self.pipeline is not None
+        day = day or announcement_day(self.clock())
+        with self._running():
+            report = await self.pipeline.run_fetch(day)
+        if report.should_retry and attempt < self.max_retries:
+            when = self.clock() + timedelta(minutes=self.retry_minutes)
+            log.info("arXiv fetch for %s: %s; retry %d at %s", day, report.reason,
+                     attempt + 1, when)
+            self.aps.add_job(self._fetch_job, DateTrigger(run_date=when),
+                             args=[day, attempt + 1], id=f"{FETCH_JOB}-retry",
+                             **self._job_options())
+        elif report.should_retry:
+            log.error("arXiv fetch for %s gave up after %d retries: %s", day, attempt,
+                      report.reason)
+
+    async def _enrich_job(self) -> None:
+        assert self.pipeline is not None
+        with self._running():
+            await self.pipeline.run_enrichment()
+
+
+def build_digest_side(
+    config: Any,
+    db: Database,
+    *,
+    fetcher: FeedFetcher | None = None,
+    openalex: WorksLookup | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[DigestService, Pipeline, Scheduler]:
+    """Wire the digest side from ``bot.config.Config`` for ``bot/app.py``.
+
+    ``fetcher`` is an ``ArxivFeedFetcher`` and ``openalex`` an ``OpenAlexClient`` (both on the
+    app's ``PoliteClient``); without them the bot still digests what is already stored.
+    """
+    from bot.industry.detector import detect
+    from bot.industry.registry import Registry
+    from bot.store.notes import NoteStore
+    from bot.store.overlaps import OverlapStore
+    from bot.store.papers import PaperStore
+    from bot.store.runs import RunStore
+    from bot.store.source_state import SourceState
+    from bot.store.topics import TopicStore
+
+    registry = Registry.default().extended(
+        [{k: v for k, v in lab.model_dump().items() if v is not None}
+         for lab in config.industry.extra_labs],
+        config.industry.ignore_labs,
+    )
+    papers, topics = PaperStore(db), TopicStore(db)
+    pipeline = Pipeline(
+        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=RunStore(db), clock=clock,
+        fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
+        retry_days=config.openalex.retry_days,
+    )
+    service = DigestService(
+        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
+        detect=lambda paper: detect(paper, registry),
+        settings=DigestSettings.from_config(config), clock=clock,
+    )
+    scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock)
+    return service, pipeline, scheduler

@@ -1,0 +1,94 @@
+"""Processed platform events and reaction feedback.
+
+Slack and Discord redeliver events (retries after a slow ack, gateway resumes); recording each
+delivery id once makes every handler idempotent without each one re-checking its own tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.store.db import Database
+
+
+def iso_utc(at: datetime) -> str:
+    """ISO-8601 UTC text, the timestamp form every scoopwatch table uses (text order = time)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """Inverse of :func:`iso_utc` (always timezone-aware)."""
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+class EventLog:
+    """Remembers which platform deliveries were already handled."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def seen(self, platform: str, event_id: str) -> bool:
+        """Whether ``event_id`` was already handled (checked before, recorded after work)."""
+        rows = await self._db.conn.execute_fetchall(
+            "SELECT 1 FROM processed_events WHERE platform = ? AND event_id = ?",
+            (platform, event_id),
+        )
+        return bool(list(rows))
+
+    async def first_time(self, platform: str, event_id: str, now: datetime) -> bool:
+        """Record ``event_id``; True only for its first delivery."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO processed_events (platform, event_id, seen_at)"
+                " VALUES (?, ?, ?)",
+                (platform, event_id, iso_utc(now)),
+            )
+            return cur.rowcount == 1
+
+    async def forget_before(self, before: datetime) -> int:
+        """Drop old delivery ids (platforms only redeliver within minutes)."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM processed_events WHERE seen_at < ?", (iso_utc(before),)
+            )
+            return cur.rowcount
+
+
+class FeedbackStore:
+    """Reactions on the bot's paper cards, one row per (message, member, emoji)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        channel_id: str,
+        message_id: str,
+        paper_key: str | None,
+        member_id: str,
+        emoji: str,
+        at: datetime,
+    ) -> bool:
+        """Store one reaction; False when the same reaction was already stored."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO feedback (platform, workspace, channel_id, message_id,"
+                " paper_key, member_id, emoji, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (platform, workspace, channel_id, message_id, paper_key, member_id, emoji,
+                 iso_utc(at)),
+            )
+            return cur.rowcount == 1
+
+    async def count(self, platform: str, paper_key: str) -> int:
+        """How many reactions a paper's cards received (used by tests and status)."""
+        rows = await self._db.conn.execute_fetchall(
+            "SELECT count(*) FROM feedback WHERE platform = ? AND paper_key = ?",
+            (platform, paper_key),
+        )
+        return int(next(iter(rows))[0])

@@ -1,0 +1,166 @@
+"""Channel digest subscriptions: one schedule per channel, plus where its last digest ended.
+
+The scheduler rebuilds its jobs from these rows at start, so they are the only truth about
+which channel gets a digest when; ``last_digest_at`` drives the missed-digest catch-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+
+
+def _ts(value: datetime) -> str:
+    """ISO-8601 UTC text, the store's timestamp format (text order is time order)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _parse_ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's digest schedule (``days`` is a cron day_of_week list such as ``mon,thu``)."""
+
+    id: int
+    platform: str
+    workspace: str
+    channel_id: str
+    days: str
+    time: str
+    timezone: str
+    mode: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    last_digest_at: datetime | None
+    last_covered_until: date | None
+
+    @property
+    def job_id(self) -> str:
+        """Stable scheduler job id for this channel's digest."""
+        return f"digest:{self.platform}:{self.channel_id}"
+
+
+def _row(row: Mapping[str, Any]) -> Subscription:
+    covered = row["last_covered_until"]
+    return Subscription(
+        id=row["id"],
+        platform=row["platform"],
+        workspace=row["workspace"],
+        channel_id=row["channel_id"],
+        days=row["days"],
+        time=row["time"],
+        timezone=row["timezone"],
+        mode=row["mode"],
+        created_by=row["created_by"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        last_digest_at=_parse_ts(row["last_digest_at"]),
+        last_covered_until=date.fromisoformat(covered) if covered else None,
+    )
+
+
+class SubscriptionStore:
+    """Reads and writes ``subscriptions``; every write is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        channel_id: str,
+        days: str,
+        time: str,
+        timezone: str,
+        mode: str,
+        created_by: str,
+        now: datetime,
+    ) -> Subscription:
+        """Create the channel's subscription or replace its schedule, keeping its history."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                """
+                INSERT INTO subscriptions (platform, workspace, channel_id, days, time, timezone,
+                                           mode, created_by, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (platform, channel_id) DO UPDATE SET
+                    workspace = excluded.workspace, days = excluded.days,
+                    time = excluded.time, timezone = excluded.timezone,
+                    mode = excluded.mode, updated_at = excluded.updated_at
+                """,
+                (platform, workspace, channel_id, days, time, timezone, mode, created_by,
+                 _ts(now), _ts(now)),
+            )
+        sub = await self.get(platform, channel_id)
+        assert sub is not None
+        return sub
+
+    async def delete(self, platform: str, channel_id: str) -> bool:
+        """Remove the channel's subscription; False when there was none."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND channel_id = ?",
+                (platform, channel_id),
+            )
+            return cur.rowcount > 0
+
+    async def get(self, platform: str, channel_id: str) -> Subscription | None:
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT * FROM subscriptions WHERE platform = ? AND channel_id = ?",
+            (platform, channel_id),
+        )
+        return _row(rows[0]) if rows else None
+
+    async def all(self) -> list[Subscription]:
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT * FROM subscriptions ORDER BY platform, channel_id"
+        )
+        return [_row(r) for r in rows]
+
+    async def mark_digest(
+        self, platform: str, channel_id: str, *, at: datetime, covered_until: date | None
+    ) -> None:
+        """Record a digest: when it ran and the newest announcement date it covered.
+
+        ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
+        scheduled digest repeat a range).
+        """
+        async with self.db.transaction() as conn:
+            await self.mark_digest_in(conn, platform, channel_id, at=at,
+                                      covered_until=covered_until)
+
+    async def mark_digest_in(
+        self,
+        conn: aiosqlite.Connection,
+        platform: str,
+        channel_id: str,
+        *,
+        at: datetime,
+        covered_until: date | None,
+    ) -> None:
+        """``mark_digest`` inside the caller's open transaction."""
+        covered = covered_until.isoformat() if covered_until else None
+        await conn.execute(
+            """
+            UPDATE subscriptions SET last_digest_at = ?,
+                last_covered_until = CASE
+                    WHEN ? IS NULL THEN last_covered_until
+                    WHEN last_covered_until IS NULL OR last_covered_until < ? THEN ?
+                    ELSE last_covered_until END
+            WHERE platform = ? AND channel_id = ?
+            """,
+            (_ts(at), covered, covered, covered, platform, channel_id),
+        )

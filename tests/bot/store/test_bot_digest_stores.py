@@ -1,0 +1,167 @@
+"""The digest-side stores (migration 003): subscriptions, outbox posts, overlaps, flags, runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.store.db import Database
+from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
+from bot.store.posts import NewPost, PostStore
+from bot.store.runs import RunStore
+from bot.store.subscriptions import SubscriptionStore
+from bot.store.topics import TopicStore
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+async def _sub(store: SubscriptionStore, **kw: str) -> None:
+    args = {"platform": "slack", "workspace": "T1", "channel_id": "C1", "days": "mon,thu",
+            "time": "09:00", "timezone": "Europe/Berlin", "mode": "industry-only",
+            "created_by": "U1"} | kw
+    await store.upsert(**args, now=NOW)  # type: ignore[arg-type]
+
+
+async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> None:
+    store = SubscriptionStore(db)
+    await _sub(store)
+    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _sub(store, days="daily", time="07:30", mode="all-papers", created_by="U2")
+    subs = await store.all()
+    assert len(subs) == 1
+    sub = subs[0]
+    assert (sub.days, sub.time, sub.mode, sub.created_by) == ("daily", "07:30", "all-papers", "U1")
+    assert sub.last_digest_at == NOW
+    assert sub.last_covered_until == date(2026, 11, 20)
+    assert sub.job_id == "digest:slack:C1"
+
+
+async def test_covered_until_never_moves_back(db: Database) -> None:
+    store = SubscriptionStore(db)
+    await _sub(store)
+    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    later = NOW + timedelta(hours=1)
+    await store.mark_digest("slack", "C1", at=later, covered_until=date(2026, 11, 2))
+    await store.mark_digest("slack", "C1", at=later, covered_until=None)
+    sub = await store.get("slack", "C1")
+    assert sub is not None
+    assert sub.last_covered_until == date(2026, 11, 20)
+    assert sub.last_digest_at == later
+
+
+async def test_unsubscribe(db: Database) -> None:
+    store = SubscriptionStore(db)
+    await _sub(store)
+    assert await store.delete("slack", "C1") is True
+    assert await store.delete("slack", "C1") is False
+    assert await store.get("slack", "C1") is None
+
+
+def _new(key: str) -> NewPost:
+    return NewPost(key, f"sw:{key}", ("t1",), ("U1", "U2"), "{}", "{}")
+
+
+async def test_outbox_one_row_per_paper_per_channel_ever(db: Database) -> None:
+    posts = PostStore(db)
+    first = await posts.create_intents("slack", "T1", "C1", [_new("a"), _new("b")], NOW)
+    again = await posts.create_intents("slack", "T1", "C1", [_new("b"), _new("c")], NOW)
+    other = await posts.create_intents("slack", "T1", "C2", [_new("a")], NOW)
+    assert [r.paper_key for r in first] == ["a", "b"]
+    assert [r.paper_key for r in again] == ["c"]
+    assert [r.paper_key for r in other] == ["a"]
+    assert await posts.posted_keys("slack", "C1", ["a", "c", "z"]) == {"a", "c"}
+    assert first[0].member_ids == ("U1", "U2") and first[0].state == "intent"
+
+
+async def test_outbox_transitions_are_compare_and_set(db: Database) -> None:
+    posts = PostStore(db)
+    (rec,) = await posts.create_intents("slack", "T1", "C1", [_new("a")], NOW)
+    await posts.bump_attempt(rec.id, NOW)
+    assert (await posts.get(rec.id)).attempts == 1  # type: ignore[union-attr]
+    assert await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="111.1")
+    assert not await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="x")
+    assert await posts.advance(rec.id, "posted", "threaded", NOW, thread_root_id="111.1")
+    assert await posts.advance(rec.id, "threaded", "done", NOW, prompt_message_id="111.2")
+    done = await posts.get(rec.id)
+    assert done is not None
+    assert (done.state, done.attempts, done.card_message_id) == ("done", 0, "111.1")
+    assert await posts.pending() == []
+    with pytest.raises(ValueError):
+        await posts.advance(rec.id, "done", "bogus", NOW)
+
+
+async def test_find_by_thread_and_message(db: Database) -> None:
+    posts = PostStore(db)
+    (rec,) = await posts.create_intents("discord", "G1", "C1", [_new("a")], NOW)
+    await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="100")
+    # A reply can arrive before the thread is recorded: found through the card message.
+    assert (await posts.find_by_thread("discord", "C1", "100")).paper_key == "a"  # type: ignore[union-attr]
+    await posts.advance(rec.id, "posted", "threaded", NOW, thread_root_id="200")
+    await posts.advance(rec.id, "threaded", "done", NOW, prompt_message_id="300")
+    found = await posts.find_by_thread("discord", "C1", "200")
+    assert found is not None and found.topics == ("t1",)
+    assert await posts.find_by_thread("discord", "C2", "200") is None
+    assert (await posts.find_by_message("discord", "300")).paper_key == "a"  # type: ignore[union-attr]
+    assert await posts.find_by_message("slack", "300") is None
+    assert await posts.count("discord", "G1") == 1
+
+
+async def test_overlaps_replace_and_topic_cascade(db: Database) -> None:
+    topics = TopicStore(db)
+    t1 = await topics.add("slack", "T1", "U1", "diffusion", "diffusion", NOW)
+    t2 = await topics.add("slack", "T1", "U2", "rl", "reinforcement", NOW)
+    store = OverlapStore(db)
+    hit = (TermHitRow("diffusion", "title", 2),)
+    rows = [OverlapRow("p1", t1.id, 3.0, hit), OverlapRow("p1", t2.id, 1.0, ()),
+            OverlapRow("p2", 9999, 1.0, ())]  # topic 9999 does not exist: dropped
+    assert await store.replace_for_papers(["p1", "p2"], rows, NOW) == 2
+    got = await store.for_papers(["p1", "p2"])
+    assert [r.topic_id for r in got["p1"]] == [t1.id, t2.id]  # best score first
+    assert got["p1"][0].terms == hit
+    assert "p2" not in got
+    assert await store.for_papers(["p1"], topic_ids=[t2.id]) == {"p1": [rows[1]]}
+    await store.replace_for_papers(["p1"], [rows[1]], NOW)
+    assert (await store.for_papers(["p1"]))["p1"] == [rows[1]]
+    await topics.remove("slack", "T1", "U2", "rl")
+    assert await store.for_papers(["p1"]) == {}
+    assert await store.paper_keys() == []
+
+
+@dataclass(frozen=True)
+class _Flag:
+    company: str
+    lab: str | None
+    evidence: str
+    via: str
+    confidence: float
+
+
+async def test_flags_cache_replaced_per_paper(db: Database) -> None:
+    store = OverlapStore(db)
+    await store.save_flags({"p1": [_Flag("Google", "DeepMind", "Google DeepMind, London",
+                                         "affiliation-alias", 0.9)]}, NOW)
+    await store.save_flags({"p2": []}, NOW)
+    flags = await store.flags_for(["p1", "p2"])
+    assert [f.company for f in flags["p1"]] == ["Google"] and "p2" not in flags
+    await store.save_flags({"p1": []}, NOW)
+    assert await store.flags_for(["p1"]) == {}
+
+
+async def test_runs_latest_and_health(db: Database) -> None:
+    runs = RunStore(db)
+    await runs.record("fetch", "arxiv", "announced", started=NOW, finished=NOW,
+                      day=date(2026, 11, 20), detail={"counts": {"new": 3}})
+    later = NOW + timedelta(days=1)
+    await runs.record("fetch", "arxiv", "stale", started=later, finished=later,
+                      day=date(2026, 11, 21), detail={"reason": "feed still shows 11-20"})
+    run_id = await runs.start("enrich", "openalex", later)
+    assert (await runs.latest("fetch")).outcome == "stale"  # type: ignore[union-attr]
+    assert (await runs.latest("fetch", "arxiv", ok=True)).day == date(2026, 11, 20)  # type: ignore[union-attr]
+    assert await runs.latest("enrich") is None  # unfinished
+    await runs.finish(run_id, "ok", later)
+    assert (await runs.latest("enrich")).ok is True  # type: ignore[union-attr]
+    days = await runs.for_days("fetch", date(2026, 11, 21), date(2026, 11, 22))
+    assert [r.outcome for r in days] == ["stale"] and days[0].ok is False
+    assert await runs.sources() == [("enrich", "openalex"), ("fetch", "arxiv")]

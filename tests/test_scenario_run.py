@@ -1,0 +1,92 @@
+"""``run_bot``: console by default, scripted sessions to EOF, signals, adapter registry."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.app import ADAPTERS, _platform, connect_hint, enabled_adapters, run_bot
+from bot.config import load_config
+from bot.errors import ScoopwatchError
+from bot.store.db import Database
+from bot.store.topics import TopicStore
+
+
+async def test_scripted_session_runs_to_end_of_input_and_closes_the_store(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    db_path = tmp_path / "new" / "bot.db"  # parent directories are created
+    script = "/scoop topic add planning planning\nfrobnicate\n/scoop topic list\n"
+    status = await run_bot(load_config(env={}, cwd=tmp_path), db_path=str(db_path),
+                           stdin=io.StringIO(script), stdout=out, network=False)
+    assert status == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == connect_hint(None, str(db_path))
+    assert "SCOOPWATCH_SLACK_BOT_TOKEN and SCOOPWATCH_SLACK_APP_TOKEN" in lines[0]
+    assert "SCOOPWATCH_DISCORD_TOKEN" in lines[0]
+    assert "you> /scoop topic add planning planning" in lines
+    assert '   ! unknown input "frobnicate": type help for what the console reads' in lines
+    assert "#2 Your topics (1):" in lines
+    async with await Database.open(db_path) as db:  # closed cleanly, reopens, data is there
+        assert [t.name for t in await TopicStore(db).list_for_workspace("console", "console")] \
+            == ["planning"]
+
+
+async def test_console_member_comes_from_config(tmp_path: Path) -> None:
+    (tmp_path / "scoopwatch.toml").write_text('[console]\nmember = "ana"\n')
+    out = io.StringIO()
+    await run_bot(load_config(env={}, cwd=tmp_path), db_path=str(tmp_path / "b.db"),
+                  stdin=io.StringIO("/scoop topic list\n"), stdout=out, network=False)
+    assert "ana> /scoop topic list" in out.getvalue()
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signal handlers need the main thread")
+async def test_sigterm_stops_the_bot_cleanly(tmp_path: Path) -> None:
+    read_fd, write_fd = os.pipe()  # a stdin that never ends on its own
+    stdin = os.fdopen(read_fd, "r")
+    out = io.StringIO()
+    task = asyncio.create_task(run_bot(load_config(env={}, cwd=tmp_path),
+                                       db_path=str(tmp_path / "b.db"), stdin=stdin, stdout=out,
+                                       network=False))
+    try:
+        os.write(write_fd, b"/scoop topic add planning planning\n")
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if "#1 Topic" in out.getvalue():
+                break
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(task, 10) == 0
+    finally:
+        os.close(write_fd)
+    assert '#1 Topic "planning" saved' in out.getvalue()
+    async with await Database.open(tmp_path / "b.db") as db:
+        assert len(await TopicStore(db).list_for_workspace("console", "console")) == 1
+
+
+def test_adapter_registry_and_selection(tmp_path: Path) -> None:
+    assert set(ADAPTERS) == {"console", "slack", "discord"}
+    assert enabled_adapters(load_config(env={}, cwd=tmp_path)) == ["console"]
+
+
+def test_missing_platform_adapter_explains(tmp_path: Path) -> None:
+    factory = _platform("no_such_platform", "NoAdapter")
+    with pytest.raises(ScoopwatchError, match="no_such_platform adapter is not available"):
+        factory(load_config(env={}, cwd=tmp_path), None, None)  # type: ignore[arg-type]
+
+
+def test_tokens_select_the_slack_adapter_instead_of_the_console(tmp_path: Path) -> None:
+    pytest.importorskip("adapters.slack")
+    env = {"SCOOPWATCH_SLACK_BOT_TOKEN": "xoxb-1234567890-abcdefghijklmnop",
+           "SCOOPWATCH_SLACK_APP_TOKEN": "xapp-1-A111-222-abcdefabcdef"}
+    config = load_config(env=env, cwd=tmp_path)
+    assert enabled_adapters(config) == ["slack"]
+    adapter = ADAPTERS["slack"](config, None, None)  # type: ignore[arg-type]
+    assert adapter.name == "slack" and adapter.port.platform == "slack"
