@@ -1,0 +1,227 @@
+"""The Bolt app: ``/scoop``, thread messages and reactions, wired to the core.
+
+Listeners ``ack()`` first and only then call the core, so a slow command (a digest posting
+twenty cards) never misses Slack's 3-second window; answers go through ``respond()``
+(ephemeral unless the core marks the result public). Every value Bolt needs is passed
+explicitly, and Bolt's ``SLACK_*`` environment fallbacks are hidden while it is built, so a
+stray ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` cannot turn the app into an OAuth app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Protocol
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.events import EventDeduper, EventTranslator
+from adapters.slack.pacing import Sleep, retry_handlers
+from adapters.slack.port import SlackPort
+from adapters.slack.render import BLOCKS_MAX, SlackMessage, fallback_text, render
+from bot.messages import File, Text
+from bot.ports import (
+    CommandEvent,
+    CommandResult,
+    Reaction,
+    ThreadReply,
+    ThreadReplyDeleted,
+)
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/scoop"
+BOT_SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "reactions:write",
+              "reactions:read", "files:write", "users:read")
+BOT_EVENTS = ("message.channels", "message.groups", "reaction_added")
+MAX_RESPONSES = 5  # Slack accepts five uses of one response_url
+SORRY = "Sorry, something went wrong handling that command; it was logged."
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+class CoreApi(Protocol):
+    """The four core entry points the adapter calls (``bot.core.core.Core`` has them)."""
+
+    async def handle_command(self, event: CommandEvent) -> CommandResult: ...
+    async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
+    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object: ...
+    async def handle_reaction(self, event: Reaction) -> object: ...
+
+
+def build_web_client(token: str, api_url: str, *, sleep: Sleep = asyncio.sleep,
+                     timeout: int = 30) -> AsyncWebClient:
+    """The Web API client: configurable base URL (proxy, fake), 429 and connection retries."""
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(token=token, base_url=base, timeout=timeout,
+                          retry_handlers=retry_handlers(sleep))
+
+
+@contextmanager
+def _bolt_env_hidden() -> Iterator[None]:
+    """Hide ``SLACK_*`` variables while Bolt reads its fallbacks; restore them after."""
+    hidden = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SLACK_")}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+class Inflight:
+    """Counts running listener bodies so shutdown can let them finish."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    @property
+    def busy(self) -> int:
+        return self._count
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """True when everything finished within ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class SlackHandlers:
+    """Bolt listeners: acknowledge, translate, call the core, render its answer."""
+
+    def __init__(self, core: CoreApi, port: SlackPort, translator: EventTranslator,
+                 dedupe: EventDeduper | None = None) -> None:
+        self.core = core
+        self.port = port
+        self.translator = translator
+        self.dedupe = dedupe or EventDeduper()
+        self.inflight = Inflight()
+
+    async def on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                         respond: Respond) -> None:
+        async with self.inflight.track():
+            await ack()
+            try:
+                event = await self.translator.command(body)
+                result = await self.core.handle_command(event)
+            except Exception:
+                log.exception("/scoop failed: %r", (body.get("text") or "")[:200])
+                result = CommandResult((Text(SORRY),), ok=False)
+            await self.answer(result, body.get("channel_id") or "", respond)
+
+    async def answer(self, result: CommandResult, channel_id: str, respond: Respond) -> None:
+        """Render a CommandResult: messages via ``respond()``, files uploaded to the channel."""
+        response_type = "in_channel" if result.public else "ephemeral"
+        rendered = [render(m) for m in result.messages if not isinstance(m, File)]
+        for message in batch_messages(rendered)[:MAX_RESPONSES]:
+            await _respond(respond, message, response_type)
+        for file in (m for m in result.messages if isinstance(m, File)):
+            try:
+                await self.port.upload(channel_id, file)
+            except SlackApiError as exc:
+                error = exc.response.get("error") or "error"
+                log.warning("upload of %s to %s failed: %s", file.filename, channel_id, error)
+                note = Text(f"I could not upload {file.filename} here ({error}). "
+                            "Invite me first: /invite @scoopwatch")
+                await _respond(respond, render(note), "ephemeral")
+
+    async def on_message(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+        await self._event(body, request, self._message)
+
+    async def on_reaction(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+        await self._event(body, request, self._reaction)
+
+    async def _event(self, body: dict[str, Any], request: AsyncBoltRequest,
+                     handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        event_id = body.get("event_id")
+        if not self.dedupe.first_time(event_id):
+            retry = request.headers.get("x-slack-retry-num") or ["?"]
+            log.info("ignoring redelivered event %s (retry %s)", event_id, retry[0])
+            return
+        async with self.inflight.track():
+            try:
+                await handle(body)
+            except Exception:
+                self.dedupe.forget(event_id)  # let Slack's redelivery try again
+                log.exception("handling event %s failed", event_id)
+
+    async def _message(self, body: dict[str, Any]) -> None:
+        event = await self.translator.message(body)
+        if isinstance(event, ThreadReply):
+            await self.core.handle_thread_reply(event)
+        elif isinstance(event, ThreadReplyDeleted):
+            await self.core.handle_reply_deleted(event)
+
+    async def _reaction(self, body: dict[str, Any]) -> None:
+        event = await self.translator.reaction(body)
+        if event is not None and not event.actor.is_bot:
+            await self.core.handle_reaction(event)
+
+
+def batch_messages(messages: Sequence[SlackMessage]) -> list[SlackMessage]:
+    """Join rendered messages into as few responses as the 50-block limit allows."""
+    out: list[SlackMessage] = []
+    texts: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    for msg in messages:
+        extra = len(msg.blocks) + (1 if blocks else 0)
+        if blocks and len(blocks) + extra > BLOCKS_MAX:
+            out.append(SlackMessage(fallback_text(*texts, sep="\n"), blocks))
+            texts, blocks = [], []
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks += msg.blocks
+        texts.append(msg.text)
+    if blocks:
+        out.append(SlackMessage(fallback_text(*texts, sep="\n"), blocks))
+    return out
+
+
+async def _respond(respond: Respond, message: SlackMessage, response_type: str) -> None:
+    try:
+        resp = await respond(text=message.text, blocks=message.blocks,
+                             response_type=response_type, unfurl_links=False,
+                             unfurl_media=False)
+    except Exception:
+        log.exception("respond() failed")
+        return
+    status = getattr(resp, "status_code", 200)
+    if status != 200:
+        log.warning("respond() answered %s: %s", status, getattr(resp, "body", ""))
+
+
+def build_bolt_app(handlers: SlackHandlers, client: AsyncWebClient, *,
+                   signing_secret: str, command: str = COMMAND) -> AsyncApp:
+    """A single-workspace Bolt app: our client and token, no OAuth, verification on."""
+    with _bolt_env_hidden():
+        app = AsyncApp(
+            name="scoopwatch", client=client, signing_secret=signing_secret,
+            installation_store=None, oauth_settings=None, oauth_flow=None, authorize=None,
+            request_verification_enabled=True, process_before_response=False,
+            verification_token=None,
+        )
+    if app.oauth_flow is not None or app.installation_store is not None:
+        raise RuntimeError("Bolt switched to OAuth mode; scoopwatch runs single-workspace")
+    app.command(command)(handlers.on_command)
+    app.event("message")(handlers.on_message)
+    app.event("reaction_added")(handlers.on_reaction)
+    return app

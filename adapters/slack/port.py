@@ -1,0 +1,137 @@
+"""``SlackPort``: the core's ``ChatPort`` on the Slack Web API.
+
+A Slack thread *is* its root message, so ``open_thread`` only names the card's ``ts``; the
+prompt is posted with ``thread_ts`` of the card. Posts go through the per-channel pacer; the
+client's retry handlers wait out 429s. Messages are posted without unfurls or name linking so
+a card stays exactly what the renderer built.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.escape import escape
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.render import SlackMessage, render
+from bot.messages import File, Message
+from bot.ports import PostRef, ThreadRef
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is in its workspace (from ``auth.test``)."""
+
+    user_id: str
+    bot_id: str | None
+    team_id: str
+    team: str = ""
+    url: str = ""
+
+
+class SlackPort:
+    """Posts, threads, reactions, uploads and marker look-ups for the core."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer | None = None) -> None:
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+        self._me: BotIdentity | None = None
+
+    async def identity(self) -> BotIdentity:
+        """``auth.test`` once: also the start-up check that the bot token works."""
+        if self._me is None:
+            resp = await self.client.auth_test()
+            self._me = BotIdentity(resp["user_id"], resp.get("bot_id"), resp.get("team_id", ""),
+                                   resp.get("team", ""), resp.get("url", ""))
+        return self._me
+
+    async def post(self, channel_id: str, message: Message) -> PostRef:
+        if isinstance(message, File):
+            return await self.upload(channel_id, message)
+        return await self._send(channel_id, render(message))
+
+    async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
+        """Nothing to create on Slack: replies hang off the card's ``ts``."""
+        return ThreadRef(PLATFORM, post.channel_id, post.message_id)
+
+    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
+        if isinstance(message, File):
+            return await self.upload(thread.channel_id, message, thread)
+        return await self._send(thread.channel_id, render(message), thread.root_message_id)
+
+    async def react(self, post: PostRef, emoji: str) -> None:
+        try:
+            await self.client.reactions_add(channel=post.channel_id, timestamp=post.message_id,
+                                            name=emoji.strip(":"))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+
+    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
+                     ) -> PostRef:
+        """``files_upload_v2``; the returned ref names the file (Slack shares it async)."""
+        comment = escape(file.comment) if file.comment else None
+        async with self.pacer.slot(channel_id):
+            resp = await self.client.files_upload_v2(
+                channel=channel_id, content=file.content, filename=file.filename,
+                title=file.title, initial_comment=comment,
+                thread_ts=thread.root_message_id if thread else None,
+            )
+        uploaded: dict[str, Any] = resp.get("file") or (resp.get("files") or [{}])[0]
+        return PostRef(PLATFORM, channel_id, _shared_ts(uploaded, channel_id)
+                       or uploaded.get("id", ""))
+
+    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+                          ) -> PostRef | None:
+        """The bot's most recent top-level message containing ``marker``, if any."""
+        me = await self.identity()
+        resp = await self.client.conversations_history(channel=channel_id,
+                                                       limit=max(1, min(limit, 999)))
+        for msg in resp.get("messages") or []:
+            if self._is_mine(msg, me) and marker in (msg.get("text") or ""):
+                return PostRef(PLATFORM, channel_id, msg["ts"])
+        return None
+
+    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
+        """The bot's first reply in a thread (the outbox's ``ThreadProbe``)."""
+        me = await self.identity()
+        resp = await self.client.conversations_replies(channel=thread.channel_id,
+                                                       ts=thread.root_message_id, limit=100)
+        for msg in resp.get("messages") or []:
+            if msg.get("ts") != thread.root_message_id and self._is_mine(msg, me):
+                return PostRef(PLATFORM, thread.channel_id, msg["ts"])
+        return None
+
+    @staticmethod
+    def _is_mine(msg: dict[str, Any], me: BotIdentity) -> bool:
+        return msg.get("user") == me.user_id or (
+            me.bot_id is not None and msg.get("bot_id") == me.bot_id)
+
+    async def _send(self, channel_id: str, message: SlackMessage,
+                    thread_ts: str | None = None) -> PostRef:
+        async with self.pacer.slot(channel_id):
+            resp = await self.client.chat_postMessage(
+                channel=channel_id, text=message.text, blocks=message.blocks,
+                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, link_names=False,
+            )
+        return PostRef(PLATFORM, resp.get("channel") or channel_id, resp["ts"])
+
+
+def _shared_ts(uploaded: dict[str, Any], channel_id: str) -> str | None:
+    """The ts of the message sharing an upload, when Slack already reports it."""
+    shares = uploaded.get("shares") or {}
+    for scope in ("public", "private"):
+        found = (shares.get(scope) or {}).get(channel_id) or []
+        if found and found[0].get("ts"):
+            return str(found[0]["ts"])
+    return None

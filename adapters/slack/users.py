@@ -1,0 +1,61 @@
+"""Display names for Slack user ids, looked up once through ``users.info`` and cached.
+
+Events carry only user ids; the core keeps a display name per member (for ``@name``
+references and for note authors), so the adapter resolves one, falling back to what the
+payload offers (or the id) when the lookup fails: a name is never worth dropping an event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """What the adapter needs to know about a user."""
+
+    name: str
+    is_bot: bool = False
+
+
+class UserDirectory:
+    """A bounded LRU cache in front of ``users.info``."""
+
+    def __init__(self, client: AsyncWebClient, maxsize: int = 2000) -> None:
+        self._client = client
+        self._maxsize = maxsize
+        self._cache: OrderedDict[str, UserInfo] = OrderedDict()
+
+    async def get(self, user_id: str, fallback: str | None = None) -> UserInfo:
+        """The user's display name (profile display name, real name, handle, id)."""
+        cached = self._cache.get(user_id)
+        if cached is not None:
+            self._cache.move_to_end(user_id)
+            return cached
+        try:
+            resp = await self._client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+            return UserInfo(fallback or user_id)
+        except Exception as exc:  # network trouble: a name is not worth losing the event
+            log.warning("users.info %s failed: %r", user_id, exc)
+            return UserInfo(fallback or user_id)
+        user = resp.get("user") or {}
+        profile = user.get("profile") or {}
+        name = (profile.get("display_name") or profile.get("real_name")
+                or user.get("real_name") or user.get("name") or fallback or user_id)
+        info = UserInfo(name, bool(user.get("is_bot")))
+        self._cache[user_id] = info
+        if len(self._cache) > self._maxsize:
+            self._cache.popitem(last=False)
+        return info
+
+    async def name(self, user_id: str, fallback: str | None = None) -> str:
+        return (await self.get(user_id, fallback)).name

@@ -1,0 +1,149 @@
+"""SlackPort against the fake Web API: cards, threads, reactions, uploads, pacing and 429s."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from slack_fake_api import BOT_TOKEN, FakeSlack
+from slack_helpers import FastSleep, make_card
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.app import build_web_client
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.port import SlackPort
+from bot.messages import File, Text, ThreadPrompt
+from bot.ports import PostRef, ThreadRef
+
+
+def make_port(fake: FakeSlack, sleep: FastSleep, pacer: ChannelPacer | None = None
+              ) -> SlackPort:
+    client = build_web_client(BOT_TOKEN, fake.api_url, sleep=sleep)
+    return SlackPort(client, pacer or ChannelPacer(1.0, sleep=sleep))
+
+
+@pytest.fixture
+def port(fake: FakeSlack, sleep: FastSleep) -> SlackPort:
+    return make_port(fake, sleep)
+
+
+async def test_card_then_prompt_in_its_thread(fake: FakeSlack, port: SlackPort) -> None:
+    ref = await port.post("C0DIGEST1", make_card())
+    thread = await port.open_thread(ref, "Diffusion planners")
+    assert thread == ThreadRef("slack", "C0DIGEST1", ref.message_id)
+    prompt = await port.post_in_thread(thread, ThreadPrompt(
+        "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)))
+    posts = fake.calls_of("chat.postMessage")
+    assert [c.args.get("thread_ts") for c in posts] == [None, ref.message_id]
+    assert posts[0].args["unfurl_links"] is False and posts[0].args["link_names"] is False
+    assert posts[1].args["blocks"][0]["text"]["text"].startswith("<@U0ANA0001> *How does")
+    assert prompt.message_id != ref.message_id
+
+
+async def test_react_tolerates_already_reacted(fake: FakeSlack, port: SlackPort) -> None:
+    ref = PostRef("slack", "C0DIGEST1", "1732800000.000001")
+    await port.react(ref, "white_check_mark")
+    await port.react(ref, ":white_check_mark:")
+    assert fake.reactions == [("C0DIGEST1", "1732800000.000001", "white_check_mark")]
+
+
+async def test_upload_goes_through_files_upload_v2(fake: FakeSlack, port: SlackPort) -> None:
+    file = File("notes.md", b"# Notes\n- <!channel> ours differs\n", "text/markdown",
+                "Differentiation notes", comment="Export of <everything>")
+    ref = await port.upload("C0DIGEST1", file, ThreadRef("slack", "C0DIGEST1", "1.2"))
+    [upload] = fake.uploads.values()
+    assert upload["content"] == file.content and upload["filename"] == "notes.md"
+    assert upload["thread_ts"] == "1.2" and upload["channel"] == "C0DIGEST1"
+    assert upload["initial_comment"] == "Export of &lt;everything&gt;"
+    assert ref.message_id.startswith("F")
+    methods = [c.method for c in fake.calls]
+    assert methods == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+async def test_find_marker_and_bot_reply(fake: FakeSlack, port: SlackPort) -> None:
+    ref = await port.post("C0DIGEST1", make_card())
+    fake.human_message("C0DIGEST1", "U0ANA0001", "talking about sw:2411.01234 too")
+    assert await port.find_marker("C0DIGEST1", "sw:2411.01234") == ref
+    assert await port.find_marker("C0DIGEST1", "sw:9999.99999") is None
+    thread = await port.open_thread(ref, "x")
+    fake.human_message("C0DIGEST1", "U0ANA0001", "first!", thread_ts=ref.message_id)
+    assert await port.find_bot_reply(thread) is None
+    prompt = await port.post_in_thread(thread, Text("How does our work differ?"))
+    assert await port.find_bot_reply(thread) == prompt
+
+
+async def test_errors_surface(fake: FakeSlack, port: SlackPort) -> None:
+    with pytest.raises(SlackApiError):
+        await port.post("CNOTIN001", Text("hi"))
+
+
+async def test_pacing_spaces_posts_per_channel_only() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    pacer = ChannelPacer(1.0, clock=lambda: now[0], sleep=sleep)
+    sent: list[tuple[str, float]] = []
+    for _ in range(3):
+        async with pacer.slot("C1"):
+            sent.append(("C1", now[0]))
+    async with pacer.slot("C2"):
+        sent.append(("C2", now[0]))
+    assert sent == [("C1", 0.0), ("C1", 1.0), ("C1", 2.0), ("C2", 2.0)]
+    assert sleeps == [1.0, 1.0]
+
+
+async def test_rate_limited_post_waits_retry_after_and_posts_once(
+        fake: FakeSlack, port: SlackPort, sleep: FastSleep) -> None:
+    fake.rate_limit("chat.postMessage", times=2, retry_after=7)
+    ref = await port.post("C0DIGEST1", make_card())
+    assert sleep.calls.count(7.0) == 2
+    assert len(fake.calls_of("chat.postMessage", ok_only=False)) == 3
+    assert [m["ts"] for m in fake.posted("C0DIGEST1")] == [ref.message_id]
+
+
+async def test_digest_of_10_cards_to_20_channels_with_429s(
+        fake: FakeSlack, sleep: FastSleep) -> None:
+    """What the outbox does per card (post, open_thread, prompt), for 20 channels at once."""
+    fake.rate_limit_every("chat.postMessage", 7, retry_after=2)
+    port = make_port(fake, sleep)
+    channels = [f"C{i:08d}" for i in range(20)]
+    cards = [replace(make_card(), paper_key=f"2411.{i:05d}", marker=f"sw:2411.{i:05d}",
+                     title=f"Paper {i}") for i in range(10)]
+
+    async def digest(channel: str) -> list[tuple[str, str]]:
+        out = []
+        for c in cards:
+            ref = await port.post(channel, c)
+            thread = await port.open_thread(ref, c.title)
+            prompt = await port.post_in_thread(thread, ThreadPrompt(
+                "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)))
+            out.append((ref.message_id, prompt.message_id))
+        return out
+
+    results = await asyncio.gather(*(digest(ch) for ch in channels))
+    assert any(c.status == 429 for c in fake.calls)
+    assert 2.0 in sleep.calls  # the 429s were waited out...
+    assert sum(0.5 < s <= 1.0 for s in sleep.calls) >= 20 * 19  # ...and each channel paced
+    for channel, refs in zip(channels, results, strict=True):
+        history = fake.posted(channel)
+        top = [m for m in history if "thread_ts" not in m]
+        replies = [m for m in history if "thread_ts" in m]
+        assert [m["text"].split(" [")[0].split(" (")[0] for m in top] == \
+            [f"Paper {i}" for i in range(10)]
+        assert len(replies) == 10
+        assert [m["thread_ts"] for m in replies] == [card_ts for card_ts, _ in refs]
+        assert len({m["ts"] for m in history}) == 20
+
+
+async def test_pacer_sleeps_between_posts_to_one_channel(
+        fake: FakeSlack, sleep: FastSleep) -> None:
+    port = make_port(fake, sleep, ChannelPacer(1.0, clock=lambda: 100.0, sleep=sleep))
+    for i in range(3):
+        await port.post("C0DIGEST1", Text(f"m{i}"))
+    await port.post("C0OTHER01", Text("other"))
+    assert sleep.calls == [1.0, 1.0]
