@@ -239,7 +239,7 @@ def build_digest_side(
     app's ``PoliteClient``); without them the bot still digests what is already stored.
     """
     from bot.industry.detector import detect
-    from bot.industry.registry import Registry
+    from bot.industry.registry import registry_from_config
     from bot.store.notes import NoteStore
     from bot.store.overlaps import OverlapStore
     from bot.store.papers import PaperStore
@@ -247,11 +247,7 @@ def build_digest_side(
     from bot.store.source_state import SourceState
     from bot.store.topics import TopicStore
 
-    registry = Registry.default().extended(
-        [{k: v for k, v in lab.model_dump().items() if v is not None}
-         for lab in config.industry.extra_labs],
-        config.industry.ignore_labs,
-    )
+    registry = registry_from_config(config.industry)
     papers, topics = PaperStore(db), TopicStore(db)
     pipeline = Pipeline(
         papers=papers, topics=topics, overlaps=OverlapStore(db), runs=RunStore(db), clock=clock,

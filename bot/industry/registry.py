@@ -322,3 +322,11 @@ class _Index:
             if lab is not None:
                 return lab
         return None
+
+
+def registry_from_config(industry: Any) -> Registry:
+    """The shipped registry with config's ``[industry]`` extra labs added and ignored labs
+    removed (``industry`` is ``Config.industry``; duck-typed so this module needs no config)."""
+    extra = [{k: v for k, v in lab.model_dump().items() if v is not None}
+             for lab in industry.extra_labs]
+    return Registry.default().extended(extra, industry.ignore_labs)

@@ -1,0 +1,224 @@
+"""The composition root: config -> store, sources, services, scheduler, adapters, one loop.
+
+Nothing else in scoopwatch constructs clients or wires services. ``run_bot`` opens the database
+(applying migrations), builds the digest side (``bot.core.scheduler.build_digest_side``) and
+the core, starts every enabled adapter, and shuts everything down cleanly on end of input,
+SIGINT or SIGTERM: adapters stop taking input, in-flight jobs finish, the store closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from bot.core.core import Core
+from bot.core.labs_view import labs_view
+from bot.errors import ScoopwatchError
+from bot.industry.registry import registry_from_config
+from bot.ports import ChatPort
+from bot.store.db import Database
+from bot.store.posts import PostStore
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    """A running chat platform: its outbound port and its inbound loop."""
+
+    name: str
+    port: ChatPort
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Serve until ``stop`` is set (or the platform ends the session); exit status."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AppIO:
+    """What adapters may need from the process besides config and the core."""
+
+    stdin: TextIO
+    stdout: TextIO
+    clock: Callable[[], datetime]
+
+
+AdapterFactory = Callable[[Any, Core, AppIO], Adapter]
+
+
+def _console(config: Any, core: Core, io: AppIO) -> Adapter:
+    from adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter(core, stdin=io.stdin, stdout=io.stdout, member=config.console.member,
+                          clock=io.clock)
+
+
+def _platform(module: str, class_name: str) -> AdapterFactory:
+    """A chat platform adapter built with ``adapters.<module>.<class_name>.from_config(config,
+    core)``; imported only when enabled, so a console-only run needs no platform SDK."""
+
+    def factory(config: Any, core: Core, io: AppIO) -> Adapter:
+        import importlib
+
+        try:
+            adapter_class = getattr(importlib.import_module(f"adapters.{module}"), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise ScoopwatchError(f"the {module} adapter is not available in this build "
+                                  f"({exc})") from exc
+        return adapter_class.from_config(config, core)  # type: ignore[no-any-return]
+
+    return factory
+
+
+ADAPTERS: dict[str, AdapterFactory] = {
+    "console": _console,
+    "slack": _platform("slack", "SlackAdapter"),
+    "discord": _platform("discord", "DiscordAdapter"),
+}
+"""Adapter registry: name -> factory. ``enabled_adapters`` decides which run."""
+
+
+def enabled_adapters(config: Any) -> list[str]:
+    """Adapter names to start, from config (console alone when no token is configured)."""
+    flags = {"slack": config.slack_enabled, "discord": config.discord_enabled,
+             "console": config.console_enabled}
+    return [name for name in ADAPTERS if flags.get(name)]
+
+
+def connect_hint(config: Any, db_path: str) -> str:
+    """The one line shown when only the console runs: how to connect a real chat."""
+    try:
+        from bot.config import SECRET_SPECS
+
+        env = {spec.field: spec.env for spec in SECRET_SPECS}
+    except ImportError:  # pragma: no cover - config module always ships with the app
+        env = {}
+    slack = (f"{env.get('slack_bot_token', 'SCOOPWATCH_SLACK_BOT_TOKEN')} and "
+             f"{env.get('slack_app_token', 'SCOOPWATCH_SLACK_APP_TOKEN')}")
+    discord = env.get("discord_token", "SCOOPWATCH_DISCORD_TOKEN")
+    return (f"scoopwatch: no Slack or Discord token configured; console chat on {db_path} "
+            f"(type help). To connect Slack set {slack}; for Discord set {discord}.")
+
+
+@contextlib.asynccontextmanager
+async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterator[Any]:
+    """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
+    from bot.core.scheduler import build_digest_side
+
+    db = await Database.open(str(db_path or config.storage.db_path))
+    client, fetcher, openalex = _sources(config)
+    try:
+        _service, pipeline, _scheduler = build_digest_side(
+            config, db, fetcher=fetcher, openalex=openalex)
+        yield pipeline
+    finally:
+        await client.aclose()
+        await db.close()
+
+
+def _sources(config: Any) -> tuple[Any, Any, Any]:
+    """(http client, arXiv feed fetcher, OpenAlex client or None) on one polite client."""
+    from bot.sources.arxiv_feed import ArxivFeedFetcher
+    from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
+    from bot.sources.factory import make_http_client
+    from bot.sources.openalex_client import OpenAlexClient
+
+    client = make_http_client(config)
+    base = config.arxiv.holidays if config.arxiv.holidays is not None else DEFAULT_HOLIDAYS_2026
+    holidays = frozenset(base) | frozenset(config.arxiv.extra_holidays)
+    rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
+    fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base, holidays)
+    openalex = None
+    if config.openalex.enabled:
+        key = config.secrets.openalex_api_key
+        openalex = OpenAlexClient(client, key.get() if key else None, config.openalex.mailto,
+                                  config.openalex.base_url)
+    return client, fetcher, openalex
+
+
+@contextlib.contextmanager
+def _signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM set ``stop`` (when the loop runs in the main thread and can hook them)."""
+    loop = asyncio.get_running_loop()
+    hooked = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            hooked.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    try:
+        yield
+    finally:
+        for sig in hooked:
+            loop.remove_signal_handler(sig)
+
+
+async def run_bot(
+    config: Any, *, db_path: str | None = None, stdin: TextIO | None = None,
+    stdout: TextIO | None = None, clock: Callable[[], datetime] | None = None,
+    network: bool = True,
+) -> int:
+    """Run scoopwatch until the console's input ends or a signal arrives; exit status.
+
+    ``network=False`` (tests) builds no HTTP clients: the bot digests what is stored.
+    """
+    io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)))
+    path = str(db_path or config.storage.db_path)
+    db = await Database.open(path)
+    client = None
+    try:
+        fetcher = openalex = None
+        if network:
+            client, fetcher, openalex = _sources(config)
+        from bot.core.scheduler import build_digest_side
+
+        service, _pipeline, scheduler = build_digest_side(
+            config, db, fetcher=fetcher, openalex=openalex, clock=io.clock)
+        core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
+                    labs=labs_view(registry_from_config(config.industry).labs), clock=io.clock)
+        return await _serve(config, core, scheduler, io, path)
+    finally:
+        if client is not None:
+            await client.aclose()
+        await db.close()
+
+
+async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) -> int:
+    names = enabled_adapters(config)
+    adapters = [ADAPTERS[name](config, core, io) for name in names]
+    if names == ["console"] and not (config.slack_enabled or config.discord_enabled):
+        io.stdout.write(connect_hint(config, str(Path(path))) + "\n")
+        io.stdout.flush()
+    for adapter in adapters:
+        core.register_port(adapter.port)
+    stop = asyncio.Event()
+    with _signals(stop):
+        await scheduler.start()
+        tasks = [asyncio.create_task(a.run(stop), name=f"adapter-{a.name}") for a in adapters]
+        waiter = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.set()  # one adapter ending (console EOF/quit) ends the process
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            waiter.cancel()
+            await scheduler.stop()
+    status = 0
+    for adapter, result in zip(adapters, results, strict=True):
+        if isinstance(result, ScoopwatchError):  # e.g. a rejected token: one clear line
+            log.error("%s adapter stopped: %s", adapter.name, result)
+            status = 1
+        elif isinstance(result, BaseException):
+            log.error("%s adapter failed: %s", adapter.name, result, exc_info=result)
+            status = 1
+        elif result:
+            status = result
+    return status
