@@ -116,6 +116,9 @@ def run(state: CliState, db: str | None) -> None:
 
     config = state.config
     logging.getLogger().setLevel(config.bot.log_level)
+    if logging.getLogger().level > logging.DEBUG:
+        # APScheduler narrates every job at INFO; keep its warnings and errors only.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sys.exit(run_async(run_bot(config, db_path=state.db_path(db))))
 
 

@@ -6,22 +6,9 @@ delivery id once makes every handler idempotent without each one re-checking its
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.store.db import Database
-
-
-def iso_utc(at: datetime) -> str:
-    """ISO-8601 UTC text, the timestamp form every scoopwatch table uses (text order = time)."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_iso(text: str) -> datetime:
-    """Inverse of :func:`iso_utc` (always timezone-aware)."""
-    at = datetime.fromisoformat(text)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+from bot.store.db import Database, utc_timestamp
 
 
 class EventLog:
@@ -44,7 +31,7 @@ class EventLog:
             cur = await conn.execute(
                 "INSERT OR IGNORE INTO processed_events (platform, event_id, seen_at)"
                 " VALUES (?, ?, ?)",
-                (platform, event_id, iso_utc(now)),
+                (platform, event_id, utc_timestamp(now)),
             )
             return cur.rowcount == 1
 
@@ -52,7 +39,7 @@ class EventLog:
         """Drop old delivery ids (platforms only redeliver within minutes)."""
         async with self._db.transaction() as conn:
             cur = await conn.execute(
-                "DELETE FROM processed_events WHERE seen_at < ?", (iso_utc(before),)
+                "DELETE FROM processed_events WHERE seen_at < ?", (utc_timestamp(before),)
             )
             return cur.rowcount
 
@@ -81,7 +68,7 @@ class FeedbackStore:
                 "INSERT OR IGNORE INTO feedback (platform, workspace, channel_id, message_id,"
                 " paper_key, member_id, emoji, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (platform, workspace, channel_id, message_id, paper_key, member_id, emoji,
-                 iso_utc(at)),
+                 utc_timestamp(at)),
             )
             return cur.rowcount == 1
 

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.db import Database
-from bot.store.events import iso_utc
+from bot.store.db import Database, utc_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class MemberStore:
                 " ON CONFLICT (platform, workspace, member_id) DO UPDATE SET"
                 " display_name = excluded.display_name, updated_at = excluded.updated_at"
                 " WHERE members.display_name IS NOT excluded.display_name",
-                (platform, workspace, member_id, name, iso_utc(now)),
+                (platform, workspace, member_id, name, utc_timestamp(now)),
             )
 
     async def get(self, platform: str, workspace: str, member_id: str) -> MemberRecord | None:

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.db import Database
-from bot.store.events import iso_utc, parse_iso
+from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,7 @@ class NoteStore:
 
     async def add(self, draft: NoteDraft) -> tuple[NoteRecord, bool]:
         """Store a note once per message: (the note, True if it was created now)."""
-        at = iso_utc(draft.at)
+        at = utc_timestamp(draft.at)
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT OR IGNORE INTO notes (platform, workspace, channel_id, root_message_id,"
@@ -111,7 +110,7 @@ class NoteStore:
             )
             await conn.execute(
                 "UPDATE notes SET text = ?, updated_at = max(?, created_at) WHERE id = ?",
-                (text, iso_utc(at), note_id),
+                (text, utc_timestamp(at), note_id),
             )
             return True
 
@@ -120,13 +119,13 @@ class NoteStore:
         rows = await self._db.conn.execute_fetchall(
             "SELECT text, edited_at FROM note_edits WHERE note_id = ? ORDER BY id", (note_id,)
         )
-        return [(r["text"], parse_iso(r["edited_at"])) for r in rows]
+        return [(r["text"], parse_timestamp(r["edited_at"])) for r in rows]
 
     async def mark_deleted(self, note_id: int, at: datetime) -> bool:
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-                (iso_utc(at), note_id),
+                (utc_timestamp(at), note_id),
             )
             return cur.rowcount == 1
 
@@ -194,10 +193,10 @@ class NoteStore:
 def _record(r: sqlite3.Row) -> NoteRecord:
     return NoteRecord(
         id=r["id"], author_id=r["author_id"], author_name=r["author_name"],
-        created_at=parse_iso(r["created_at"]), updated_at=parse_iso(r["updated_at"]),
+        created_at=parse_timestamp(r["created_at"]), updated_at=parse_timestamp(r["updated_at"]),
         paper_key=r["paper_key"], paper_title=r["paper_title"],
         topics=tuple(json.loads(r["topics"])), text=r["text"], channel_id=r["channel_id"],
         root_message_id=r["root_message_id"], platform=r["platform"],
         workspace=r["workspace"], message_id=r["message_id"], paper_url=r["paper_url"],
-        deleted_at=parse_iso(r["deleted_at"]) if r["deleted_at"] else None,
+        deleted_at=parse_timestamp(r["deleted_at"]) if r["deleted_at"] else None,
     )

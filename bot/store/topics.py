@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import ScoopwatchError
-from bot.store.db import Database
-from bot.store.events import iso_utc
+from bot.store.db import Database, utc_timestamp
 
 
 class TopicExistsError(ScoopwatchError):
@@ -54,11 +53,12 @@ class TopicStore:
     ) -> TopicRecord:
         """Insert a topic; :class:`TopicExistsError` when the member already has ``name``."""
         try:
+            stamp = utc_timestamp(now)
             async with self._db.transaction() as conn:
                 cur = await conn.execute(
                     "INSERT INTO topics (platform, workspace, member_id, name, query, paused,"
                     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                    (platform, workspace, member_id, name, query, iso_utc(now), iso_utc(now)),
+                    (platform, workspace, member_id, name, query, stamp, stamp),
                 )
                 topic_id = cur.lastrowid
         except sqlite3.IntegrityError as exc:
@@ -92,7 +92,7 @@ class TopicStore:
             cur = await conn.execute(
                 f"UPDATE topics SET {assignment}, updated_at = ? WHERE platform = ?"
                 " AND workspace = ? AND member_id = ? AND name = ?",
-                (*values, iso_utc(now), platform, workspace, member_id, name),
+                (*values, utc_timestamp(now), platform, workspace, member_id, name),
             )
             changed = cur.rowcount
         if not changed:
