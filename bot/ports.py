@@ -128,3 +128,8 @@ class ChatPort(Protocol):
     async def find_marker(self, channel_id: str, marker: str, limit: int = 100) -> PostRef | None:
         """Look through recent channel messages for ``marker`` (outbox crash recovery)."""
         ...
+
+    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
+        """The bot's own first message in ``thread``, if any (outbox crash recovery: a thread
+        prompt that went out before a crash is found instead of posted twice)."""
+        ...

@@ -7,8 +7,8 @@ by a record of what happened, so a crash at any point resumes at the right step:
   card arrived before posting it again;
 - ``posted``: ``open_thread`` is idempotent per post on every adapter (Slack: the thread *is*
   the message; Discord: an existing thread is returned), so it is simply called again;
-- ``threaded``: if the prompt was attempted before and the adapter can look into a thread
-  (``ThreadProbe``), reuse the prompt found there instead of posting a second one.
+- ``threaded``: if the prompt was attempted before, look into the thread
+  (``find_bot_reply``) and reuse the prompt found there instead of posting a second one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from bot.messages import LabBadge, MemberMatch, PaperCard, QuotedNote, ThreadPrompt
 from bot.ports import ChatPort, PostRef, ThreadRef
@@ -28,17 +28,6 @@ from bot.store.posts import NewPost, PostRecord, PostStore
 log = logging.getLogger(__name__)
 
 THREAD_NAME_CHARS = 90
-
-
-@runtime_checkable
-class ThreadProbe(Protocol):
-    """Optional adapter capability: the bot's own first message in a thread, if any.
-
-    Without it a crash between "prompt posted" and "prompt recorded" may repeat the prompt;
-    with it the resume is exact. (Proposed addition to ``ChatPort``.)
-    """
-
-    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None: ...
 
 
 # --- serialising the exact messages into the outbox row --------------------------------------
@@ -205,12 +194,9 @@ class Outbox:
         assert rec.thread_root_id is not None
         thread = ThreadRef(rec.platform, rec.channel_id, rec.thread_root_id)
         ref = None
-        if rec.attempts > 0 and isinstance(port, ThreadProbe):
+        if rec.attempts > 0:
             ref = await port.find_bot_reply(thread)
         if ref is None:
-            if rec.attempts > 0:
-                log.warning("outbox: re-posting the prompt for %s (adapter cannot look into "
-                            "threads; it may appear twice)", rec.marker)
             await self.posts.bump_attempt(rec.id, self.clock())
             ref = await port.post_in_thread(thread, prompt_from_json(rec.prompt))
         await self.posts.advance(rec.id, rec.state, "done", self.clock(),

@@ -103,7 +103,7 @@ class Fault:
 
 
 class FakePort:
-    """A ``ChatPort`` (plus the optional ``ThreadProbe``) over a ``FakePlatform``."""
+    """A ``ChatPort`` over a ``FakePlatform``."""
 
     def __init__(self, state: FakePlatform, faults: Sequence[Fault] = (),
                  platform: str = PLATFORM) -> None:
@@ -168,12 +168,6 @@ class FakePort:
         for p in self.state.in_thread(thread.root_message_id):
             return PostRef(self.platform, thread.channel_id, p.message_id)
         return None
-
-
-class PortWithoutProbe(FakePort):
-    """An adapter that cannot look into threads (no ``find_bot_reply``)."""
-
-    find_bot_reply = None  # type: ignore[assignment]
 
 
 # --- matching and detection stand-ins --------------------------------------------------------

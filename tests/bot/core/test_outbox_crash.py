@@ -27,7 +27,6 @@ from fakes_digest import (
     Fault,
     Flag,
     Flaky,
-    PortWithoutProbe,
     add_topic,
     build_bot,
     paper,
@@ -164,25 +163,6 @@ async def test_ordinary_failures_leave_rows_for_the_next_flush(tmp_path: Path) -
         report = await bot.service.resume()
         assert (report.done, report.failed) == (2, 0)
         _assert_exactly_once(platform)
-
-
-async def test_without_thread_probe_a_lost_prompt_reply_is_reposted_not_lost(
-    tmp_path: Path,
-) -> None:
-    """Adapters that cannot look into threads give at-least-once for the prompt only."""
-    platform = FakePlatform()
-    path = tmp_path / "bot.db"
-    db = await Database.open(path)
-    bot = build_bot(db, PortWithoutProbe(platform, [Fault("prompt", "after", 0)]),
-                    FakeClock(NOW))
-    await _seed(bot)
-    with pytest.raises(Crash):
-        await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)
-    await db.close()
-    db, bot = await _restart(path, platform, PortWithoutProbe)
-    await bot.service.resume()
-    assert len(platform.cards()) == 3 and len(platform.prompts()) == 4
-    await db.close()
 
 
 @dataclass(frozen=True)
