@@ -113,34 +113,51 @@ async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterato
     from bot.core.scheduler import build_digest_side
 
     db = await Database.open(str(db_path or config.storage.db_path))
-    client, fetcher, openalex = _sources(config)
+    sources = _sources(config, db)
     try:
-        _service, pipeline, _scheduler = build_digest_side(
-            config, db, fetcher=fetcher, openalex=openalex)
+        _service, pipeline, _scheduler = build_digest_side(config, db, **sources.wiring())
         yield pipeline
     finally:
-        await client.aclose()
+        await sources.client.aclose()
         await db.close()
 
 
-def _sources(config: Any) -> tuple[Any, Any, Any]:
-    """(http client, arXiv feed fetcher, OpenAlex client or None) on one polite client."""
-    from bot.sources.arxiv_feed import ArxivFeedFetcher
-    from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
-    from bot.sources.factory import make_http_client
-    from bot.sources.openalex_client import OpenAlexClient
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Every source client, all on one ``PoliteClient`` (per-host spacing, conditional GET)."""
 
-    client = make_http_client(config)
-    base = config.arxiv.holidays if config.arxiv.holidays is not None else DEFAULT_HOLIDAYS_2026
-    holidays = frozenset(base) | frozenset(config.arxiv.extra_holidays)
+    client: Any
+    fetcher: Any
+    openalex: Any | None
+    oai: Any
+
+    def wiring(self) -> dict[str, Any]:
+        """Keyword arguments for ``build_digest_side``; the client itself reads arXiv HTML."""
+        return {"fetcher": self.fetcher, "openalex": self.openalex, "html_client": self.client,
+                "oai": self.oai}
+
+
+def _sources(config: Any, db: Database) -> Sources:
+    """The polite client (validators kept in ``db``), arXiv feed fetcher, OpenAlex client (or
+    None when disabled) and OAI-PMH client for missed-day recovery."""
+    from bot.core.scheduler import holidays_from_config
+    from bot.sources.arxiv_feed import ArxivFeedFetcher
+    from bot.sources.factory import make_http_client
+    from bot.sources.oai_client import OaiPmhClient
+    from bot.sources.openalex_client import OpenAlexClient
+    from bot.store.source_state import SourceState
+    from bot.store.validators import ValidatorStore
+
+    client = make_http_client(config, validator_store=ValidatorStore(SourceState(db)))
     rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
-    fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base, holidays)
+    fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base,
+                               holidays_from_config(config))
     openalex = None
     if config.openalex.enabled:
         key = config.secrets.openalex_api_key
         openalex = OpenAlexClient(client, key.get() if key else None, config.openalex.mailto,
                                   config.openalex.base_url)
-    return client, fetcher, openalex
+    return Sources(client, fetcher, openalex, OaiPmhClient(client, config.arxiv.oai_url))
 
 
 @contextlib.contextmanager
@@ -173,21 +190,20 @@ async def run_bot(
     io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)))
     path = str(db_path or config.storage.db_path)
     db = await Database.open(path)
-    client = None
+    sources = None
     try:
-        fetcher = openalex = None
         if network:
-            client, fetcher, openalex = _sources(config)
+            sources = _sources(config, db)
         from bot.core.scheduler import build_digest_side
 
         service, _pipeline, scheduler = build_digest_side(
-            config, db, fetcher=fetcher, openalex=openalex, clock=io.clock)
+            config, db, **(sources.wiring() if sources else {}), clock=io.clock)
         core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
                     labs=labs_view(registry_from_config(config.industry).labs), clock=io.clock)
         return await _serve(config, core, scheduler, io, path)
     finally:
-        if client is not None:
-            await client.aclose()
+        if sources is not None:
+            await sources.client.aclose()
         await db.close()
 
 

@@ -1,27 +1,42 @@
 """The nightly pipeline: fetch the announcement -> store -> match topics -> enrich -> overlaps.
 
-Every collaborator is injected (fetcher, OpenAlex lookup, topic index builder, stores, clock)
-so tests run it on recorded data with no network. The topic index is rebuilt only when the set
-of active topics changes (a hash of (id, query) pairs).
+Every collaborator is injected (fetcher, OpenAlex lookup, arXiv HTML client, OAI-PMH recovery,
+topic index builder, stores, clock) so tests run it on recorded data with no network. The topic
+index is rebuilt only when the set of active topics changes (a hash of (id, query) pairs).
+Enrichment steps live in ``bot.core.enrichment``, missed-day recovery in ``bot.core.recovery``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.core.enrichment import (
+    ARXIV_HTML,
+    HTML_CAP,
+    OPENALEX,
+    Enricher,
+    EnrichReport,
+    EnrichStore,
+    WorksLookup,
+    html_pass,
+    openalex_pass,
+)
+from bot.core.recovery import Recovery, RecoveryReport
 from bot.models import AnnounceType, Paper
+from bot.sources.arxiv_html import HtmlClient
 from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
 from bot.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
+__all__ = ["ARXIV_HTML", "OPENALEX", "EnrichReport", "FetchReport", "Pipeline", "WorksLookup"]
+
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
-OPENALEX = "openalex"
 
 
 class FeedFetcher(Protocol):
@@ -30,32 +45,13 @@ class FeedFetcher(Protocol):
     async def fetch(self, day: date | None = None, last_seen: Any = None) -> Any: ...
 
 
-class WorksLookup(Protocol):
-    """``bot.sources.openalex_client.OpenAlexClient``."""
-
-    async def works_by_arxiv_ids(self, ids: Sequence[str]) -> dict[str, Paper]: ...
-
-
-class PaperRepo(Protocol):
+class PaperRepo(EnrichStore, Protocol):
     """The parts of ``bot.store.papers.PaperStore`` the pipeline uses."""
-
-    async def upsert_papers(self, papers: Sequence[Paper], *, now: datetime | None = None) -> Any:
-        ...
 
     async def iter_papers(
         self, since: date | None, until: date | None,
         announce_types: Collection[AnnounceType] | None,
     ) -> list[Paper]: ...
-
-    async def keys_needing_enrichment(
-        self, source: str, now: datetime, retry_days: int = 5, *,
-        keys: Collection[str] | None = None,
-    ) -> list[str]: ...
-
-    async def record_attempt(
-        self, key: str, source: str, outcome: str, detail: str | None = None,
-        now: datetime | None = None,
-    ) -> None: ...
 
 
 class StateRepo(Protocol):
@@ -84,7 +80,6 @@ class MatchIndex(Protocol):
 
 
 IndexBuilder = Callable[[Sequence[tuple[int, str]], Sequence[Paper]], MatchIndex]
-Enricher = Callable[[Sequence[str]], Awaitable["EnrichReport"]]
 
 
 def default_index_builder(
@@ -128,15 +123,14 @@ class FetchReport:
     should_retry: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class EnrichReport:
-    asked: int
-    found: int
-    error: str | None = None
-
-
 class Pipeline:
-    """Fetch, store, match, enrich; also re-matches stored papers for digests."""
+    """Fetch, store, match, enrich, recover missed days; also re-matches stored papers for
+    digests.
+
+    ``enricher`` replaces the OpenAlex step (called with the keys due); ``html_client`` (a
+    ``PoliteClient``) turns on the arXiv HTML step, at most ``html_cap`` pages a run;
+    ``recovery`` turns on missed-day recovery over OAI-PMH.
+    """
 
     def __init__(
         self,
@@ -152,13 +146,18 @@ class Pipeline:
         index_builder: IndexBuilder = default_index_builder,
         enricher: Enricher | None = None,
         retry_days: int = 5,
+        html_client: HtmlClient | None = None,
+        html_cap: int = HTML_CAP,
+        recovery: Recovery | None = None,
     ) -> None:
         self.papers, self.topics, self.overlaps, self.runs = papers, topics, overlaps, runs
         self.clock = clock
         self.fetcher, self.openalex, self.source_state = fetcher, openalex, source_state
         self.index_builder = index_builder
-        self.enricher = enricher or (self._enrich_openalex if openalex is not None else None)
+        self.enricher = enricher
         self.retry_days = retry_days
+        self.html_client, self.html_cap = html_client, html_cap
+        self.recovery = recovery
         self._index: MatchIndex | None = None
         self._index_hash: str | None = None
 
@@ -191,11 +190,13 @@ class Pipeline:
         self, since: date, until: date | None = None, *, enrich: bool = True
     ) -> int:
         """Re-match every new/cross paper announced in [since, until] with today's topics, so
-        a topic added today still finds last week's papers; enriches new candidates."""
+        a topic added today still finds last week's papers; enriches new candidates from
+        OpenAlex only (digests run on a chat command, which must not wait on arxiv.org's 3 s
+        spacing: the HTML step runs with the fetch, recovery and the daily enrichment job)."""
         papers = await self.papers.iter_papers(since, until, DIGEST_TYPES)
         matched = await self.match(papers)
         if enrich and matched:
-            await self.run_enrichment(matched)
+            await self.run_enrichment(matched, html=False)
         return len(matched)
 
     # --- fetching ---------------------------------------------------------------------------
@@ -253,42 +254,43 @@ class Pipeline:
 
     # --- enrichment -------------------------------------------------------------------------
 
-    async def run_enrichment(self, keys: Collection[str] | None = None) -> EnrichReport:
+    async def run_enrichment(
+        self, keys: Collection[str] | None = None, *, html: bool = True
+    ) -> EnrichReport:
         """Look up affiliations for candidates that need it (default: every paper with an
-        overlap); OpenAlex lags arXiv, so unresolved ones are retried for ``retry_days``."""
-        if self.enricher is None:
-            return EnrichReport(0, 0)
+        overlap): OpenAlex first, then (``html``) arXiv's HTML author block for candidates
+        still without any affiliation. Sources that lag are retried for ``retry_days``."""
         if keys is None:
             keys = await self.overlaps.paper_keys()
-        due = await self.papers.keys_needing_enrichment(
-            OPENALEX, self.clock(), self.retry_days, keys=keys
-        )
-        if not due:
-            return EnrichReport(0, 0)
-        started = self.clock()
-        report = await self.enricher(due)
-        await self.runs.record(
-            "enrich", OPENALEX, "error" if report.error else "ok", started=started,
-            finished=self.clock(), ok=report.error is None,
-            detail={"reason": report.error,
-                    "counts": {"asked": report.asked, "found": report.found}},
-        )
-        return report
+        report = await self._enrich_openalex(keys)
+        html_report = await self._enrich_html(keys) if html else None
+        return replace(report, html=html_report) if html_report is not None else report
 
-    async def _enrich_openalex(self, keys: Sequence[str]) -> EnrichReport:
-        """Default enricher: OpenAlex works merged into the stored papers, attempts logged."""
-        assert self.openalex is not None
-        try:
-            found = await self.openalex.works_by_arxiv_ids(list(keys))
-        except Exception as exc:
-            log.warning("OpenAlex lookup of %d papers failed: %s", len(keys), exc)
-            for key in keys:
-                await self.papers.record_attempt(key, OPENALEX, "error", str(exc), self.clock())
-            return EnrichReport(len(keys), 0, str(exc))
-        works = [replace(w, key=k, arxiv_id=w.arxiv_id or k) for k, w in found.items()]
-        if works:
-            await self.papers.upsert_papers(works, now=self.clock())
-        for key in keys:
-            outcome = "found" if key in found else "not_found"
-            await self.papers.record_attempt(key, OPENALEX, outcome, None, self.clock())
-        return EnrichReport(len(keys), len(found))
+    async def _enrich_openalex(self, keys: Collection[str]) -> EnrichReport:
+        if self.enricher is None and self.openalex is None:
+            return EnrichReport(0, 0)
+        return await openalex_pass(keys, store=self.papers, runs=self.runs, clock=self.clock,
+                                   retry_days=self.retry_days, openalex=self.openalex,
+                                   enricher=self.enricher)
+
+    async def _enrich_html(self, keys: Collection[str]) -> EnrichReport | None:
+        """Only candidates (papers with an overlap), whatever ``keys`` the caller passed."""
+        if self.html_client is None:
+            return None
+        candidates = set(keys) & set(await self.overlaps.paper_keys())
+        return await html_pass(candidates, store=self.papers, runs=self.runs, clock=self.clock,
+                               retry_days=self.retry_days, client=self.html_client,
+                               cap=self.html_cap)
+
+    # --- missed days ------------------------------------------------------------------------
+
+    async def recover_missed_days(self, now: datetime | None = None) -> RecoveryReport:
+        """Harvest announcement days no fetch covered (``bot.core.recovery``), then match and
+        enrich what was recovered as the nightly fetch would have."""
+        if self.recovery is None:
+            return RecoveryReport()
+        report = await self.recovery.recover(now or self.clock())
+        matched = await self.match(report.papers) if report.papers else set()
+        if matched:
+            await self.run_enrichment(matched)
+        return replace(report, matched=len(matched))

@@ -2,16 +2,18 @@
 
 The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
 change, so the database stays the only truth. A digest whose cron fired while the bot was
-down (last fire time > last digest) is posted once at start. Pure helpers (``digest_trigger``,
-``last_fire_time``, ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests
-use a fake clock instead of waiting.
+down (last fire time > last digest) is posted once at start; so is a fetch of the latest
+announcement when no successful fetch covers it (the feed only carries the latest day). After
+every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
+(``bot.core.recovery``). Pure helpers (``digest_trigger``, ``last_fire_time``,
+``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests use a fake clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,7 +25,10 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.core.digest_service import DigestService, DigestSettings, utcnow
 from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
+from bot.core.recovery import RecordLister, Recovery, latest_mailing_day
 from bot.core.schedule_spec import spec_from_stored
+from bot.sources.arxiv_html import HtmlClient
+from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
 from bot.store.db import Database
 from bot.store.subscriptions import Subscription
 
@@ -31,7 +36,8 @@ log = logging.getLogger(__name__)
 
 EASTERN = ZoneInfo("America/New_York")
 ANNOUNCE_AT = time(20, 0)
-FETCH_JOB, ENRICH_JOB = "fetch", "enrich"
+FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
+CATCH_UP_FETCH_DELAY = timedelta(seconds=5)  # after start, so start itself never waits
 _TICK = timedelta(microseconds=1)
 # A missed digest is not caught up when the next regular one is this close: it covers it.
 CATCH_UP_SKIP_WITHIN = timedelta(hours=1)
@@ -60,6 +66,12 @@ def missed_digest(sub: Subscription, now: datetime) -> bool:
     return fired is not None and fired > since
 
 
+def holidays_from_config(config: Any) -> frozenset[date]:
+    """arXiv holidays: ``arxiv.holidays`` (else the built-in list) plus ``extra_holidays``."""
+    base = config.arxiv.holidays if config.arxiv.holidays is not None else DEFAULT_HOLIDAYS_2026
+    return frozenset(base) | frozenset(config.arxiv.extra_holidays)
+
+
 def announcement_day(now: datetime) -> date:
     """The mailing date of the latest arXiv announcement at ``now`` (20:00 ET + 1 day)."""
     local = now.astimezone(EASTERN)
@@ -82,6 +94,7 @@ class Scheduler:
         fetch_retry_minutes: int = 30,
         fetch_max_retries: int = 8,
         enrich_time: time | None = time(8, 0),
+        holidays: Collection[date] = DEFAULT_HOLIDAYS_2026,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.service = service
@@ -91,6 +104,7 @@ class Scheduler:
         self.fetch_time, self.fetch_zone = fetch_time, ZoneInfo(fetch_timezone)
         self.retry_minutes, self.max_retries = fetch_retry_minutes, fetch_max_retries
         self.enrich_time = enrich_time
+        self.holidays = holidays
         self.clock = clock
         self._fired_on: dict[str, date] = {}  # job id -> local date of its last scheduled run
         self._inflight: set[asyncio.Task[object]] = set()
@@ -106,6 +120,7 @@ class Scheduler:
             misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,
             fetch_time=config.arxiv.fetch_time,
             fetch_retry_minutes=config.arxiv.fetch_retry_minutes,
+            holidays=holidays_from_config(config),
             **kw,
         )
 
@@ -114,7 +129,8 @@ class Scheduler:
                 "replace_existing": True}
 
     async def start(self, now: datetime | None = None) -> list[Subscription]:
-        """Start jobs, finish interrupted posts, then post missed digests (once each).
+        """Start jobs, finish interrupted posts, post missed digests (once each), then schedule
+        a fetch if the latest announcement was missed.
 
         Returns the subscriptions whose missed digest was posted.
         """
@@ -130,7 +146,9 @@ class Scheduler:
         if not self.aps.running:
             self.aps.start()
         await self.service.resume()
-        return await self.catch_up(now)
+        posted = await self.catch_up(now)
+        await self.catch_up_fetch(now)
+        return posted
 
     def shutdown(self, wait: bool = False) -> None:
         if self.aps.running:
@@ -189,6 +207,28 @@ class Scheduler:
                 posted.append(sub)
         return posted
 
+    async def missed_fetch_day(self, now: datetime | None = None) -> date | None:
+        """The mailing date of the latest announcement when no successful fetch run (feed or
+        recovery) covers it or a later day, else None."""
+        if self.pipeline is None:
+            return None
+        day = latest_mailing_day(now or self.clock(), self.holidays)
+        runs = await self.pipeline.runs.for_days("fetch", day, day + timedelta(days=7))
+        return None if any(r.ok for r in runs) else day
+
+    async def catch_up_fetch(self, now: datetime | None = None) -> date | None:
+        """Schedule a fetch a few seconds out when the bot was down at fetch time (the feed only
+        carries the latest day); returns the day it will fetch."""
+        day = await self.missed_fetch_day(now)
+        if day is None:
+            return None
+        when = (now or self.clock()) + CATCH_UP_FETCH_DELAY
+        log.info("the arXiv announcement for %s was not fetched; fetching it at %s", day, when)
+        self.aps.add_job(self._fetch_job, DateTrigger(run_date=when), args=[day],
+                         id=CATCH_UP_FETCH_JOB, name="arXiv catch-up fetch",
+                         **self._job_options())
+        return day
+
     async def _digest_job(self, platform: str, channel_id: str) -> None:
         sub = await self.service.subscriptions.get(platform, channel_id)
         if sub is None:
@@ -208,6 +248,8 @@ class Scheduler:
         day = day or announcement_day(self.clock())
         with self._running():
             report = await self.pipeline.run_fetch(day)
+            if not report.should_retry and report.kind != "error":
+                await self._recover()
         if report.should_retry and attempt < self.max_retries:
             when = self.clock() + timedelta(minutes=self.retry_minutes)
             log.info("arXiv fetch for %s: %s; retry %d at %s", day, report.reason,
@@ -218,6 +260,18 @@ class Scheduler:
         elif report.should_retry:
             log.error("arXiv fetch for %s gave up after %d retries: %s", day, attempt,
                       report.reason)
+
+    async def _recover(self) -> None:
+        """Recover missed days after a good fetch; a failure here never fails the fetch job."""
+        assert self.pipeline is not None
+        try:
+            report = await self.pipeline.recover_missed_days(self.clock())
+        except Exception:
+            log.exception("recovering missed arXiv days failed")
+            return
+        for day in report.days:
+            log.log(logging.INFO if day.ok else logging.WARNING, "recovery of %s: %s",
+                    day.day, day.reason)
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None
@@ -231,12 +285,16 @@ def build_digest_side(
     *,
     fetcher: FeedFetcher | None = None,
     openalex: WorksLookup | None = None,
+    html_client: HtmlClient | None = None,
+    oai: RecordLister | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> tuple[DigestService, Pipeline, Scheduler]:
     """Wire the digest side from ``bot.config.Config`` for ``bot/app.py``.
 
-    ``fetcher`` is an ``ArxivFeedFetcher`` and ``openalex`` an ``OpenAlexClient`` (both on the
-    app's ``PoliteClient``); without them the bot still digests what is already stored.
+    ``fetcher`` is an ``ArxivFeedFetcher``, ``openalex`` an ``OpenAlexClient``, ``html_client``
+    the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
+    (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
+    digests what is already stored.
     """
     from bot.industry.detector import detect
     from bot.industry.registry import registry_from_config
@@ -248,11 +306,16 @@ def build_digest_side(
     from bot.store.topics import TopicStore
 
     registry = registry_from_config(config.industry)
-    papers, topics = PaperStore(db), TopicStore(db)
+    papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
+    recovery = None
+    if oai is not None:
+        recovery = Recovery(oai=oai, papers=papers, runs=runs,
+                            categories=config.arxiv.categories,
+                            holidays=holidays_from_config(config), clock=clock)
     pipeline = Pipeline(
-        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=RunStore(db), clock=clock,
+        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
         fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
-        retry_days=config.openalex.retry_days,
+        retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
     )
     service = DigestService(
         db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.sources.http import PoliteClient
+from bot.sources.http import PoliteClient, ValidatorStore
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -16,9 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 def make_http_client(
-    config: Config, *, transport: httpx.AsyncBaseTransport | None = None
+    config: Config,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    validator_store: ValidatorStore | None = None,
 ) -> PoliteClient:
-    """The shared client: contact from ``http.contact`` (else ``openalex.mailto``)."""
+    """The shared client: contact from ``http.contact`` (else ``openalex.mailto``);
+    ``validator_store`` keeps ETag/Last-Modified across restarts."""
     contact = config.http.contact or config.openalex.mailto
     if contact is None:
         logger.warning(
@@ -29,4 +33,5 @@ def make_http_client(
         transport=transport,
         timeout=config.http.timeout_seconds,
         max_attempts=config.http.max_retries + 1,  # config counts retries, the client attempts
+        validator_store=validator_store,
     )

@@ -96,7 +96,6 @@ async def test_fetch_store_match_enrich_on_the_real_listing(bot: Bot) -> None:
     known = {first: _openalex_work(next(p for p in real_feed() if p.key == first))}
     fetcher, openalex = FakeFetcher(), FakeOpenAlex(known)
     bot.pipeline.fetcher, bot.pipeline.openalex = fetcher, openalex
-    bot.pipeline.enricher = bot.pipeline._enrich_openalex
 
     report = await bot.pipeline.run_fetch(DAY)
     assert (report.kind, report.new, report.matched, report.should_retry) == (
@@ -117,7 +116,8 @@ async def test_fetch_store_match_enrich_on_the_real_listing(bot: Bot) -> None:
     other = min(expected - {first})
     assert (await bot.papers.attempt(other, "openalex")).outcome == "not_found"  # type: ignore[union-attr]
     enrich = await RunStore(bot.db).latest("enrich", "openalex")
-    assert enrich is not None and enrich.detail["counts"] == {"asked": len(expected), "found": 1}
+    assert enrich is not None and enrich.detail["counts"] == {
+        "asked": len(expected), "found": 1, "not_found": len(expected) - 1, "failed": 0}
 
     # The same feed again is stale: reported, retried later, nothing re-matched.
     again = await bot.pipeline.run_fetch(date(2024, 11, 29))
@@ -140,7 +140,6 @@ async def test_openalex_failure_records_error_attempts(bot: Bot) -> None:
     await add_topic(bot, "U_ana", "optics", "lens")
     await bot.papers.upsert_papers([paper("2611.00001", "A lens", announced=date(2026, 11, 19))])
     bot.pipeline.openalex = FakeOpenAlex({}, fail=True)
-    bot.pipeline.enricher = bot.pipeline._enrich_openalex
     await bot.pipeline.recompute_overlaps(date(2026, 11, 1))
     attempt = await bot.papers.attempt("2611.00001", "openalex")
     assert attempt is not None and attempt.outcome == "error"
