@@ -133,6 +133,9 @@ async def fetch_live(config: Config, db_path: str, day: date | None, echo: Echo)
             enriched = await pipeline.run_enrichment(keys)
             echo(f"OpenAlex: asked {enriched.asked}, found {enriched.found}"
                  + (f", error: {enriched.error}" if enriched.error else ""))
+            if enriched.html is not None:
+                echo(f"arXiv HTML author blocks: asked {enriched.html.asked}, "
+                     f"found {enriched.html.found}")
             return enriched.error is None
     return not report.should_retry
 

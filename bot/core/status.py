@@ -18,7 +18,12 @@ from bot.store.db import Database
 from bot.store.runs import Run, RunStore
 from bot.store.subscriptions import Subscription
 
-SOURCE_NAMES = {"arxiv": "arXiv feed", "openalex": "OpenAlex"}
+SOURCE_NAMES = {
+    "arxiv": "arXiv feed",
+    "arxiv-oai": "arXiv OAI-PMH (missed-day recovery)",
+    "arxiv-html": "arXiv HTML author blocks",
+    "openalex": "OpenAlex",
+}
 
 
 def when(moment: datetime | None, tz: ZoneInfo) -> str:
