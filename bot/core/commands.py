@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from bot.errors import ScoopwatchError
+from bot.topics.query import HELP as QUERY_HELP
 
 
 class ArgKind(StrEnum):
@@ -357,21 +358,6 @@ def _convert(arg: Arg, word: str, command: Command) -> Any:
     return word
 
 
-QUERY_HELP = """\
-Query language (matched against each paper's title and abstract):
-- words: diffusion planning = both words (AND is implied between adjacent terms)
-- "quoted phrase": consecutive words, e.g. "trajectory optimization"
-- prefix*: diffus* matches diffusion, diffusive...
-- ACRONYMS in capitals (CLIP, RAG, GAN, T5) match only that exact spelling, plus a plural s;
-  clip in lower case matches any case
-- NOT x or -x excludes; then AND; then OR or a comma, loosest: "diffusion model*, score
-  matching -audio" means (diffusion AND model*) OR (score AND matching AND NOT audio)
-- (parentheses) group; ti:term or ti:"phrase" = title only, abs: = abstract only
-- case and accents are ignored; a trailing s is tolerated (model matches models; loss stays
-  loss); self-supervised is the two words self supervised
-- at most 1,000 characters and 100 terms; errors name the column"""
-
-
 def help_text(topic: str | None = None) -> str:
     """``/scoop help [command]``: the overview, a group's commands, or one command's help."""
     if not topic:
@@ -393,7 +379,7 @@ def help_text(topic: str | None = None) -> str:
     else:
         text = "\n\n".join(_command_help(c) for c in group)
     if words[0] in ("topic", "preview"):
-        text += "\n\n" + QUERY_HELP
+        text += "\n\n" + QUERY_HELP  # one description of the language, owned by the parser
     return text
 
 

@@ -152,8 +152,8 @@ def test_help_overview_group_and_command() -> None:
     assert "/scoop subscribe [DAYS] [HH:MM] [TZ] [industry-only|all-papers]" in overview
     assert "(admins)" in overview
     topic = help_text("topic")
-    for rule in ('"quoted phrase"', "prefix*", "ACRONYMS", "NOT x or -x", "OR or a comma",
-                 "(parentheses)", "ti:", "abs:", "trailing s"):
+    for rule in ('"a phrase"', "diffus*", "ACRONYMS", "NOT or -word", "OR or a comma",
+                 "Parentheses group", "ti:", "abs:", "plurals", "1,000 characters"):
         assert rule in topic, rule
     assert "/scoop topic remove NAME" in topic
     one = help_text("digest now")
