@@ -207,6 +207,25 @@ async def run_bot(
         await db.close()
 
 
+async def _connect(adapters: list[Adapter]) -> int:
+    """Connect the platform adapters (those with ``start``) before any job may post; on a
+    failure (bad token, missing intent) stop the ones already connected. Exit status."""
+    connected: list[Any] = []
+    for adapter in adapters:
+        start = getattr(adapter, "start", None)
+        if start is None:
+            continue
+        try:
+            await start()
+        except ScoopwatchError as exc:
+            log.error("%s adapter could not start: %s", adapter.name, exc)
+            for done in connected:
+                await done.stop()
+            return 1
+        connected.append(adapter)
+    return 0
+
+
 async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) -> int:
     names = enabled_adapters(config)
     adapters = [ADAPTERS[name](config, core, io) for name in names]
@@ -217,7 +236,10 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) 
         core.register_port(adapter.port)
     stop = asyncio.Event()
     with _signals(stop):
-        await scheduler.start()
+        failed = await _connect(adapters)
+        if failed:
+            return failed
+        await scheduler.start()  # resumes the outbox: every platform is connected by now
         tasks = [asyncio.create_task(a.run(stop), name=f"adapter-{a.name}") for a in adapters]
         waiter = asyncio.create_task(stop.wait())
         try:

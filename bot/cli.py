@@ -323,6 +323,22 @@ def db_check(state: CliState, db: str | None) -> None:
     click.echo(f"ok: {path} (schema version {version})")
 
 
+@main.group()
+def discord() -> None:
+    """Discord application commands."""
+
+
+@discord.command("sync")
+@click.pass_obj
+@fail_cleanly
+def discord_sync(state: CliState) -> None:
+    """Register /scoop with Discord now (the guilds in config, else globally); print changes."""
+    from adapters.discord import sync_commands
+
+    for line in run_async(sync_commands(state.config)):
+        click.echo(line)
+
+
 @main.group("config")
 def config_group() -> None:
     """Configuration."""

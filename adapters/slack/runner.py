@@ -172,9 +172,15 @@ class SlackAdapter:
             log.warning("Slack: %d handlers still running at shutdown",
                         self.handlers.inflight.busy)
 
+    @property
+    def started(self) -> bool:
+        """True once ``start`` connected (``bot.app`` starts adapters before the scheduler)."""
+        return self._socket is not None or self._runner is not None
+
     async def run(self, stop: asyncio.Event) -> int:
         """Serve until ``stop`` is set (the shape ``bot.app`` runs adapters in)."""
-        await self.start()
+        if not self.started:
+            await self.start()
         try:
             await stop.wait()
         finally:

@@ -142,6 +142,13 @@ def test_every_command_has_help(runner: CliRunner) -> None:
     for args in (["--help"], ["run", "--help"], ["ingest", "--help"], ["fetch", "--help"],
                  ["backfill", "--help"], ["papers", "--help"], ["match", "--help"],
                  ["detect", "--help"], ["notes", "export", "--help"], ["db", "upgrade", "--help"],
-                 ["config", "check", "--help"]):
+                 ["config", "check", "--help"], ["discord", "sync", "--help"],
+                 ["db", "check", "--help"]):
         code, out, _ = invoke(runner, *args)
         assert code == 0 and "Usage:" in out
+
+
+def test_discord_sync_without_a_token_says_which_variable_to_set(runner: CliRunner) -> None:
+    code, _, err = invoke(runner, "discord", "sync")
+    assert code == 2
+    assert "SCOOPWATCH_DISCORD_TOKEN" in err

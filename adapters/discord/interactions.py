@@ -1,0 +1,171 @@
+"""Answering ``/scoop``: call the core, then reply within Discord's 3-second window.
+
+The core gets ``answer_within`` seconds (default 1.5). A quick answer is sent directly,
+ephemeral unless the core marks it public. A slower one (a digest posting many cards) is
+deferred first with a private "thinking…"; the answer then replaces it, or, when public,
+the private note is deleted and the answer follows in the channel. Every send carries the
+rendered message's ``allowed_mentions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import available_timezones
+
+import discord
+
+from adapters.discord.commands import command_text, not_one_word
+from adapters.discord.events import PLATFORM, actor_of
+from adapters.discord.render import DiscordMessage, pack, render
+from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.messages import Text
+from bot.ports import CommandEvent, CommandResult, Reaction, ThreadReply, ThreadReplyDeleted
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong handling that command; it was logged."
+SUGGESTIONS_MAX = 25
+
+
+class CoreApi(Protocol):
+    """The core entry points the adapter calls (``bot.core.core.Core`` has them)."""
+
+    async def handle_command(self, event: CommandEvent) -> CommandResult: ...
+    async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
+    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object: ...
+    async def handle_reaction(self, event: Reaction) -> object: ...
+
+
+@runtime_checkable
+class TopicNames(Protocol):
+    """Topic names to autocomplete: the member's own first, then the workspace's."""
+
+    async def topic_names(self, platform: str, workspace: str,
+                          member_id: str) -> Sequence[str]: ...
+
+
+class TopicRecords(Protocol):
+    """The two look-ups of ``bot.store.topics.TopicStore`` that autocomplete needs."""
+
+    async def list_for_member(self, platform: str, workspace: str,
+                              member_id: str) -> Sequence[Any]: ...
+    async def list_for_workspace(self, platform: str, workspace: str) -> Sequence[Any]: ...
+
+
+class StoreTopicNames:
+    """``TopicNames`` over a ``TopicStore`` (records with a ``name``)."""
+
+    def __init__(self, store: TopicRecords) -> None:
+        self.store = store
+
+    async def topic_names(self, platform: str, workspace: str,
+                          member_id: str) -> Sequence[str]:
+        own = await self.store.list_for_member(platform, workspace, member_id)
+        everyone = await self.store.list_for_workspace(platform, workspace)
+        return list(dict.fromkeys(t.name for t in [*own, *everyone]))
+
+
+def workspace_of(interaction: discord.Interaction) -> str:
+    """The server is the workspace (commands are server-only; DMs get their own, just in case)."""
+    return str(interaction.guild_id) if interaction.guild_id else f"dm:{interaction.user.id}"
+
+
+class CommandRunner:
+    """Runs one ``/scoop`` invocation against the core and renders its result."""
+
+    def __init__(self, core: CoreApi, *, answer_within: float = 1.5) -> None:
+        self.core = core
+        self.answer_within = answer_within
+
+    async def run(self, interaction: discord.Interaction, command: Command,
+                  values: Mapping[str, str]) -> None:
+        """Answer directly when the core is quick, else defer first (Discord waits 3 s)."""
+        problem = not_one_word(command, values)
+        if problem:
+            await self.answer(interaction, CommandResult((Text(problem),), ok=False))
+            return
+        event = CommandEvent(PLATFORM, workspace_of(interaction), str(interaction.channel_id),
+                             actor_of(interaction.user), command_text(command, values))
+        task = asyncio.ensure_future(self._handle(event))
+        done, _ = await asyncio.wait({task}, timeout=self.answer_within)
+        try:
+            if not done:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            await self.answer(interaction, await task)
+        except discord.NotFound:  # 10062 Unknown interaction: the 3 s or 15 min window passed
+            await task  # the command itself still ran to its end
+            log.warning("/scoop %s: Discord no longer accepts an answer (interaction expired)",
+                        command.name)
+
+    async def _handle(self, event: CommandEvent) -> CommandResult:
+        try:
+            return await self.core.handle_command(event)
+        except Exception:
+            log.exception("/scoop failed: %r", event.text[:200])
+            return CommandResult((Text(SORRY),), ok=False)
+
+    async def answer(self, interaction: discord.Interaction, result: CommandResult) -> None:
+        """Send the result: first part as the response, the rest as follow-ups."""
+        ephemeral = not result.public
+        parts = pack([render(m) for m in result.messages]) or [DiscordMessage("Done.")]
+        first, rest = parts[0], parts[1:]
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**first.send_kwargs(), ephemeral=ephemeral)
+        elif ephemeral:
+            await interaction.edit_original_response(**edit_kwargs(first))
+        else:  # the private "thinking…" note gives way to a public answer
+            await interaction.delete_original_response()
+            await interaction.followup.send(**first.send_kwargs(), ephemeral=False)
+        for part in rest:
+            await interaction.followup.send(**part.send_kwargs(), ephemeral=ephemeral)
+
+
+def edit_kwargs(message: DiscordMessage) -> dict[str, Any]:
+    """``edit_original_response`` wants ``attachments`` and explicit empties."""
+    kwargs = message.send_kwargs()
+    kwargs.setdefault("content", None)
+    kwargs.setdefault("embeds", [])
+    kwargs["attachments"] = kwargs.pop("files", [])
+    return kwargs
+
+
+class Suggestions:
+    """Autocomplete values: topic names, time zones, command names, ``all``."""
+
+    def __init__(self, topics: TopicNames | None = None,
+                 commands: Sequence[Command] = COMMANDS) -> None:
+        self.topics = topics
+        names = [c.name for c in commands] + sorted({c.path[0] for c in commands})
+        self.command_names = list(dict.fromkeys(names))
+
+    async def suggest(self, interaction: discord.Interaction, arg: Arg,
+                      current: str) -> list[str]:
+        try:
+            return _matching(await self._values(interaction, arg), current)
+        except Exception:  # autocomplete must never break the command itself
+            log.warning("autocomplete for %s failed", arg.name, exc_info=True)
+            return []
+
+    async def _values(self, interaction: discord.Interaction, arg: Arg) -> Sequence[str]:
+        match arg.kind:
+            case ArgKind.TIMEZONE:
+                return sorted(available_timezones())
+            case ArgKind.COMMAND:
+                return self.command_names
+            case ArgKind.MEMBER_OR_ALL:
+                return ["all"]
+            case ArgKind.SLUG | ArgKind.TOPIC_OR_MEMBER if self.topics is not None:
+                return await self.topics.topic_names(PLATFORM, workspace_of(interaction),
+                                                     str(interaction.user.id))
+        return []
+
+
+def _matching(values: Sequence[str], current: str) -> list[str]:
+    """Prefix matches first, then substring matches; at most 25."""
+    needle = current.strip().lower()
+    starts = [v for v in values if v.lower().startswith(needle)]
+    inside = [v for v in values if needle in v.lower() and v not in starts]
+    return [*starts, *inside][:SUGGESTIONS_MAX]

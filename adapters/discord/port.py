@@ -1,0 +1,145 @@
+"""``DiscordPort``: the core's ``ChatPort`` on discord.py's REST client.
+
+Ids are snowflakes carried as strings. A thread started from a card has the card's id, so a
+``ThreadRef`` is (parent channel, thread id = card id). Messages posted in a thread live in
+the thread's own channel: the port remembers where each message it saw lives, because the
+core acknowledges a note with the thread's *parent* channel and Discord wants the thread.
+Everything goes through discord.py's HTTP client, so its rate-limit handling applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+import discord
+
+from adapters.discord.emoji import to_discord
+from adapters.discord.render import DiscordMessage, render, render_file
+from bot.messages import File, Message
+from bot.ports import PostRef, ThreadRef
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+THREAD_NAME_MAX = 100
+_REMEMBER = 5000
+
+
+class DiscordPort:
+    """Posts, threads, reactions, uploads and look-ups in channel history for the core."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self._where: OrderedDict[int, int] = OrderedDict()  # message id -> its channel id
+
+    # --- ChatPort ----------------------------------------------------------------------------
+
+    async def post(self, channel_id: str, message: Message) -> PostRef:
+        sent = await self.send(int(channel_id), render(message))
+        return PostRef(PLATFORM, channel_id, str(sent.id))
+
+    async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
+        """Start a public thread from the card; an existing one (same id) is returned."""
+        channel = await self._guild_channel(int(post.channel_id))
+        card = channel.get_partial_message(int(post.message_id))  # type: ignore[union-attr]
+        try:
+            thread = await card.create_thread(name=thread_name(name))
+            thread_id = thread.id
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+            thread_id = int(post.message_id)
+            log.info("thread for %s already existed; reusing it", post.message_id)
+        return ThreadRef(PLATFORM, post.channel_id, str(thread_id))
+
+    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
+        """Post in the thread's channel; the returned ref names the thread as its channel."""
+        sent = await self.send(int(thread.root_message_id), render(message))
+        return PostRef(PLATFORM, thread.root_message_id, str(sent.id))
+
+    async def react(self, post: PostRef, emoji: str) -> None:
+        channel_id = self.locate(int(post.message_id), int(post.channel_id))
+        partial = self.client.get_partial_messageable(channel_id)
+        await partial.get_partial_message(int(post.message_id)).add_reaction(to_discord(emoji))
+
+    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
+                     ) -> PostRef:
+        target = thread.root_message_id if thread else channel_id
+        sent = await self.send(int(target), render_file(file))
+        return PostRef(PLATFORM, target, str(sent.id))
+
+    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+                          ) -> PostRef | None:
+        """The bot's most recent message in the channel whose text or embeds hold ``marker``."""
+        channel = self.client.get_partial_messageable(int(channel_id))
+        async for msg in channel.history(limit=max(1, min(limit, 1000))):
+            if self.is_mine(msg) and marker in message_text(msg):
+                return PostRef(PLATFORM, channel_id, str(msg.id))
+        return None
+
+    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
+        """The bot's first message in a thread (the outbox's ``ThreadProbe``), if any."""
+        channel = self.client.get_partial_messageable(int(thread.root_message_id))
+        try:
+            async for msg in channel.history(limit=50, oldest_first=True):
+                if (self.is_mine(msg) and str(msg.id) != thread.root_message_id
+                        and msg.type in (discord.MessageType.default, discord.MessageType.reply)):
+                    return PostRef(PLATFORM, thread.root_message_id, str(msg.id))
+        except discord.NotFound:  # no thread yet
+            return None
+        return None
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def send(self, channel_id: int, message: DiscordMessage) -> discord.Message:
+        """Send one rendered message (allowed mentions always set) and remember where it is."""
+        channel = self.client.get_partial_messageable(channel_id)
+        sent = await channel.send(**message.send_kwargs())
+        self.remember(sent.id, channel_id)
+        return sent
+
+    def remember(self, message_id: int, channel_id: int) -> None:
+        self._where[message_id] = channel_id
+        self._where.move_to_end(message_id)
+        while len(self._where) > _REMEMBER:
+            self._where.popitem(last=False)
+
+    def locate(self, message_id: int, fallback: int) -> int:
+        """The channel (often a thread) a message lives in, as far as the bot has seen it."""
+        if message_id in self._where:
+            return self._where[message_id]
+        cached = self.client._connection._get_message(message_id)
+        return cached.channel.id if cached is not None else fallback
+
+    def is_mine(self, msg: discord.Message) -> bool:
+        me = self.client.user
+        return me is not None and msg.author.id == me.id
+
+    async def _guild_channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
+        """A channel with its guild (``create_thread`` needs it): cache first, else REST."""
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            channel = await self.client.fetch_channel(channel_id)
+        if isinstance(channel, discord.abc.PrivateChannel):
+            raise TypeError(f"channel {channel_id} is not a server channel: no threads there")
+        return channel
+
+
+def thread_name(name: str) -> str:
+    """Thread names: 1-100 characters of plain text."""
+    flat = " ".join(name.split())
+    if len(flat) > THREAD_NAME_MAX:
+        flat = flat[: THREAD_NAME_MAX - 1].rstrip() + "…"
+    return flat or "paper"
+
+
+def message_text(msg: discord.Message) -> str:
+    """Everything a marker may be in: content and each embed's text parts."""
+    parts = [msg.content]
+    for embed in msg.embeds:
+        parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
+    return "\n".join(parts)

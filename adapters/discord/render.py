@@ -1,0 +1,219 @@
+"""The core's messages as Discord messages: content, embeds, files and allowed mentions.
+
+Each part is built within its limit (:mod:`adapters.discord.limits` then guarantees the
+per-message totals), so a message is shortened, never rejected. Only the members a message
+names through ``member_id`` fields may be pinged (:meth:`DiscordMessage.allowed_mentions`);
+all other text is escaped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from adapters.discord.limits import (
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    EMBEDS_MAX,
+    EMBEDS_TOTAL_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    cap_embeds,
+)
+from adapters.discord.text import (
+    ELLIPSIS,
+    escape,
+    fit,
+    is_snowflake,
+    join_fitting,
+    mention,
+    plain_fit,
+)
+from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt
+
+MENTION_USERS_MAX = 100  # Discord's cap on allowed_mentions.users
+COLOUR = discord.Colour(0x2B6CB0)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DiscordMessage:
+    """One message ready to send; ``mention_ids`` are the only users it may ping."""
+
+    content: str = ""
+    embeds: tuple[discord.Embed, ...] = ()
+    files: tuple[File, ...] = ()
+    mention_ids: tuple[str, ...] = field(default=())
+
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """Never everyone/here/roles/replied user; users only those the core matched."""
+        users = [discord.Object(int(m)) for m in dict.fromkeys(self.mention_ids)
+                 if is_snowflake(m)][:MENTION_USERS_MAX]
+        return discord.AllowedMentions(everyone=False, roles=False, users=users,
+                                       replied_user=False)
+
+    def discord_files(self) -> list[discord.File]:
+        """Fresh ``discord.File`` objects (they are single-use streams)."""
+        return [discord.File(io.BytesIO(f.content), filename=f.filename,
+                             description=fit(f.title, 1024) or None) for f in self.files]
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Messageable.send`` / interaction responses."""
+        kwargs: dict[str, Any] = {"allowed_mentions": self.allowed_mentions()}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.embeds:
+            kwargs["embeds"] = list(self.embeds)
+        if self.files:
+            kwargs["files"] = self.discord_files()
+        return kwargs
+
+
+def render(message: Message) -> DiscordMessage:
+    """Any core message as one Discord message."""
+    match message:
+        case Text():
+            return render_text(message)
+        case DigestHeader():
+            return render_header(message)
+        case PaperCard():
+            return render_card(message)
+        case ThreadPrompt():
+            return render_prompt(message)
+        case File():
+            return render_file(message)
+    raise TypeError(f"cannot render {type(message).__name__}")
+
+
+def mention_line(member_ids: Sequence[str], limit: int = CONTENT_MAX) -> str:
+    return join_fitting([mention(m) for m in dict.fromkeys(member_ids)], " ", limit)
+
+
+def render_text(msg: Text) -> DiscordMessage:
+    mentions = mention_line(msg.mentions, CONTENT_MAX // 2)
+    body = escape(msg.body)
+    inline = "\n".join(p for p in (mentions, body) if p)
+    if not msg.title and len(inline) <= CONTENT_MAX:
+        return DiscordMessage(inline or ELLIPSIS, mention_ids=msg.mentions)
+    parts = split_lines(body, DESCRIPTION_MAX)
+    embeds = [discord.Embed(description=p, colour=COLOUR) for p in parts] or [
+        discord.Embed(colour=COLOUR)]
+    if msg.title:
+        embeds[0].title = plain_fit(msg.title, TITLE_MAX)
+    return DiscordMessage(mentions, cap_embeds(embeds), mention_ids=msg.mentions)
+
+
+def split_lines(text: str, limit: int) -> list[str]:
+    """Cut escaped text into pieces of at most ``limit`` at line breaks (long lines fitted)."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = fit(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current.strip():
+        out.append(current)
+    return out
+
+
+def render_header(h: DigestHeader) -> DiscordMessage:
+    span = h.date_from.isoformat()
+    if h.date_to != h.date_from:
+        span += f" – {h.date_to.isoformat()}"
+    plural = "s" if h.overlaps != 1 else ""
+    lines = [f"**{h.papers_seen}** papers seen · **{h.overlaps}** overlap{plural} · "
+             f"**{h.shown}** shown · {escape(h.mode)}"]
+    hits = [f"• {escape(t.topic)} ({mention(t.member_id)}): {t.count}" for t in h.topic_hits]
+    if hits:
+        lines.append(join_fitting(hits, "\n", DESCRIPTION_MAX // 2))
+    if h.quiet_reason:
+        lines.append(f"*Quiet:* {plain_fit(h.quiet_reason, 1000)}")
+    embed = discord.Embed(title=fit(f"scoopwatch digest: {span}", TITLE_MAX),
+                          description=fit("\n".join(lines), DESCRIPTION_MAX), colour=COLOUR)
+    if h.more_hint:
+        embed.set_footer(text=fit(h.more_hint, FOOTER_MAX))
+    summary = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
+    return DiscordMessage(fit(summary, CONTENT_MAX), cap_embeds([embed]))
+
+
+def render_card(card: PaperCard) -> DiscordMessage:
+    embed = discord.Embed(title=plain_fit(card.title, TITLE_MAX) or ELLIPSIS, colour=COLOUR,
+                          description=plain_fit(card.abstract_opening, DESCRIPTION_MAX) or None)
+    if card.url and card.url.startswith(("https://", "http://")) and len(card.url) <= 2048:
+        embed.url = card.url
+    if card.labs:
+        labs = [escape(f"{b.lab or b.company} ({b.via}: {b.evidence})") for b in card.labs]
+        embed.add_field(name="Labs", value=join_fitting(labs, "\n", FIELD_VALUE_MAX),
+                        inline=False)
+    matches = [f"{mention(m.member_id)}: {escape(m.topic)}"
+               + (f" ({escape(', '.join(m.terms))})" if m.terms else "") for m in card.matches]
+    if matches:
+        embed.add_field(name="Members and topics",
+                        value=join_fitting(matches, "\n", FIELD_VALUE_MAX), inline=False)
+    if card.authors:
+        names = ", ".join(card.authors) + (" et al." if card.et_al else "")
+        embed.add_field(name="Authors", value=plain_fit(names, FIELD_VALUE_MAX), inline=False)
+    facts = [", ".join(card.categories)] if card.categories else []
+    if card.announced:
+        facts.append(f"announced {card.announced.isoformat()}")
+    if facts:
+        embed.add_field(name="Categories", value=plain_fit(" · ".join(facts), FIELD_VALUE_MAX),
+                        inline=False)
+    embed.set_footer(text=fit(card.marker, FOOTER_MAX))  # find_marker looks for it here
+    return DiscordMessage(mention_line(card.member_ids), cap_embeds([embed]),
+                          mention_ids=card.member_ids)
+
+
+def render_prompt(prompt: ThreadPrompt) -> DiscordMessage:
+    question = f"**{plain_fit(prompt.question, 500)}**"
+    if prompt.topics:
+        question += f" (topics: {plain_fit(', '.join(prompt.topics), 500)})"
+    mentions = mention_line(prompt.mentions, CONTENT_MAX - len(question) - 1)
+    embeds: list[discord.Embed] = []
+    if prompt.quoted_notes:
+        embed = discord.Embed(title="Earlier notes from the lab", colour=COLOUR)
+        for note in prompt.quoted_notes[:FIELDS_MAX]:
+            head = (f"{note.author_name}, {note.written_at.date().isoformat()}, "
+                    f"on {note.paper_title}")
+            embed.add_field(name=plain_fit(head, FIELD_NAME_MAX),
+                            value=plain_fit(" ".join(note.text.split()), FIELD_VALUE_MAX)
+                            or ELLIPSIS, inline=False)
+        embeds.append(embed)
+    content = f"{mentions} {question}" if mentions else question
+    return DiscordMessage(fit(content, CONTENT_MAX), cap_embeds(embeds),
+                          mention_ids=prompt.mentions)
+
+
+def render_file(file: File) -> DiscordMessage:
+    return DiscordMessage(plain_fit(file.comment or file.title, CONTENT_MAX), files=(file,))
+
+
+def pack(messages: Sequence[DiscordMessage]) -> list[DiscordMessage]:
+    """Join consecutive rendered messages into as few sends as Discord's limits allow."""
+    out: list[DiscordMessage] = []
+    for msg in messages:
+        if out and _fits_together(out[-1], msg):
+            last = out[-1]
+            content = "\n\n".join(p for p in (last.content, msg.content) if p)
+            out[-1] = DiscordMessage(content, last.embeds + msg.embeds, last.files + msg.files,
+                                     last.mention_ids + msg.mention_ids)
+        else:
+            out.append(msg)
+    return out
+
+
+def _fits_together(a: DiscordMessage, b: DiscordMessage) -> bool:
+    content = len(a.content) + len(b.content) + 2
+    embeds = len(a.embeds) + len(b.embeds)
+    size = sum(len(e) for e in (*a.embeds, *b.embeds))
+    return (content <= CONTENT_MAX and embeds <= EMBEDS_MAX and size <= EMBEDS_TOTAL_MAX
+            and len(a.files) + len(b.files) <= EMBEDS_MAX)

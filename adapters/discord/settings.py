@@ -1,0 +1,56 @@
+"""What the Discord adapter needs from the configuration, and the REST base URL switch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from discord.http import Route
+
+from bot.errors import ConfigError, ScoopwatchError
+
+BAD_TOKEN = "Discord rejected the bot token (check SCOOPWATCH_DISCORD_TOKEN)"
+
+
+class DiscordStartError(ScoopwatchError):
+    """Discord refused: bad token, missing intent or scope, no gateway connection."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    """The token (from the environment only), command guilds and an optional REST base."""
+
+    token: str
+    guild_ids: tuple[int, ...] = ()
+    api_url: str | None = None  # e.g. "https://discord.com/api/v10"; None: discord.py's own
+    sync_on_start: bool = True
+
+    def __repr__(self) -> str:  # never show the token
+        return f"DiscordSettings(guild_ids={self.guild_ids!r}, api_url={self.api_url!r})"
+
+    @classmethod
+    def from_config(cls, config: Any) -> DiscordSettings:
+        """From ``bot.config.Config`` (``config.discord`` and ``config.secrets``)."""
+        token = config.secrets.discord_token
+        if token is None:
+            raise ConfigError("discord: a bot token is needed (SCOOPWATCH_DISCORD_TOKEN)")
+        api_url = config.discord.api_url
+        return cls(token=token.get(), guild_ids=tuple(int(g) for g in config.discord.guild_ids),
+                   api_url=str(api_url) if api_url else None)
+
+
+@contextmanager
+def api_base(url: str | None) -> Iterator[None]:
+    """Point discord.py's REST calls (``Route.BASE``, shared by the whole process) at ``url``
+    for the duration; ``None`` leaves it alone."""
+    if not url:
+        yield
+        return
+    previous = Route.BASE
+    Route.BASE = url.rstrip("/")
+    try:
+        yield
+    finally:
+        Route.BASE = previous

@@ -1,0 +1,135 @@
+"""DiscordPort against the fake REST API, through discord.py's real HTTP client."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from discord_fake_api import FakeDiscord
+from discord_payloads import ANA, BEN, CHANNEL, message
+
+from adapters.discord.client import ScoopClient
+from bot.messages import File, LabBadge, MemberMatch, PaperCard, Text, ThreadPrompt
+from bot.ports import PostRef, ThreadRef
+
+NO_PINGS = {"parse": [], "users": []}  # discord.py leaves replied_user out when False
+
+
+def card(title: str = "EEG-DCNet: A Fast and Accurate MI-EEG Classification Method",
+         marker: str = "sw:2411.17705") -> PaperCard:
+    return PaperCard(
+        paper_key="2411.17705", title=title, url="https://arxiv.org/abs/2411.17705",
+        labs=(LabBadge("Google", "Google DeepMind", "@deepmind.com", "email"),),
+        authors=("Wenhao Liu", "Hao Zhang"), et_al=True,
+        matches=(MemberMatch(ANA, "eeg-decoding", ("EEG", "classification")),),
+        categories=("eess.SP", "cs.AI"), announced=date(2024, 11, 28),
+        abstract_opening="Brain-computer interfaces decode motor imagery from EEG.",
+        marker=marker)
+
+
+async def test_post_card_pings_only_matched_members(client: ScoopClient,
+                                                    fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    [call] = fake.calls_of("create_message")
+    assert call.path == f"/api/v10/channels/{CHANNEL}/messages"
+    assert call.json["allowed_mentions"] == {"parse": [], "users": [int(ANA)]}
+    assert call.json["content"] == f"<@{ANA}>"
+    [embed] = call.json["embeds"]
+    assert embed["title"].startswith("EEG-DCNet") and embed["url"].endswith("2411.17705")
+    assert embed["footer"]["text"] == "sw:2411.17705"
+    assert ref == PostRef("discord", CHANNEL, fake.posted(CHANNEL)[0]["id"])
+
+
+async def test_open_thread_then_again_returns_the_same_thread(client: ScoopClient,
+                                                              fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    thread = await client.port.open_thread(ref, "x" * 150)
+    assert thread == ThreadRef("discord", CHANNEL, ref.message_id)
+    [call] = fake.calls_of("start_thread")
+    assert len(call.json["name"]) == 100 and call.json["name"].endswith("…")
+    again = await client.port.open_thread(ref, "x")  # 400 / 160004 from Discord
+    assert again == thread
+    assert [c.status for c in fake.calls_of("start_thread", ok_only=False)] == [201, 400]
+
+
+async def test_prompt_goes_into_the_thread_channel(client: ScoopClient,
+                                                   fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    thread = await client.port.open_thread(ref, "EEG-DCNet")
+    prompt = ThreadPrompt("How does our work differ?", (ANA, BEN), ("eeg-decoding",))
+    posted = await client.port.post_in_thread(thread, prompt)
+    assert posted.channel_id == ref.message_id
+    [msg] = [m for m in fake.posted(ref.message_id) if m["type"] == 0]
+    assert msg["id"] == posted.message_id
+    call = fake.calls_of("create_message")[-1]
+    assert call.path == f"/api/v10/channels/{ref.message_id}/messages"
+    assert sorted(call.json["allowed_mentions"]["users"]) == [int(ANA), int(BEN)]
+    assert "**How does our work differ?**" in call.json["content"]
+    assert await client.port.find_bot_reply(thread) == posted
+
+
+async def test_find_bot_reply_before_any_prompt_and_without_thread(
+        client: ScoopClient, fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    assert await client.port.find_bot_reply(ThreadRef("discord", CHANNEL, ref.message_id)) \
+        is None  # 404 Unknown Channel
+    thread = await client.port.open_thread(ref, "t")
+    assert await client.port.find_bot_reply(thread) is None  # only the starter message
+
+
+async def test_react_finds_the_thread_a_reply_lives_in(client: ScoopClient,
+                                                       fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    thread = await client.port.open_thread(ref, "t")
+    reply = fake.add_message(thread.root_message_id,
+                             message(thread.root_message_id, BEN, "we differ", in_thread=True))
+    client.port.remember(int(reply["id"]), int(thread.root_message_id))
+    # the core acknowledges with the thread's parent channel
+    await client.port.react(PostRef("discord", CHANNEL, reply["id"]), "white_check_mark")
+    assert fake.reactions == [(thread.root_message_id, reply["id"], "✅")]
+
+
+async def test_upload_sends_the_file_as_an_attachment(client: ScoopClient,
+                                                      fake: FakeDiscord) -> None:
+    export = File("notes.md", b"# Notes\n", "text/markdown", "Differentiation notes",
+                  comment="2 notes @everyone")
+    ref = await client.port.upload(CHANNEL, export)
+    [call] = fake.calls_of("create_message")
+    assert call.files == [("notes.md", b"# Notes\n")]
+    assert call.json["allowed_mentions"] == NO_PINGS
+    assert call.json["content"] == "2 notes @\u200beveryone"
+    assert call.json["attachments"][0]["filename"] == "notes.md"
+    assert ref.message_id == fake.posted(CHANNEL)[0]["id"]
+
+
+async def test_find_marker_only_in_the_bots_own_messages(client: ScoopClient,
+                                                         fake: FakeDiscord) -> None:
+    fake.add_message(CHANNEL, message(CHANNEL, BEN, "sw:2411.17705 (a member quoting it)",
+                                      at=datetime(2024, 11, 28, 15, tzinfo=UTC)))
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") is None
+    ref = await client.port.post(CHANNEL, card())
+    await client.port.post(CHANNEL, Text("unrelated"))
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") == ref
+    assert fake.calls_of("history")[-1].query["limit"] == "100"
+
+
+async def test_rate_limited_post_is_retried_by_discord_py(client: ScoopClient,
+                                                          fake: FakeDiscord,
+                                                          caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    fake.rate_limit("create_message", times=2, retry_after=0.05)
+    ref = await client.port.post(CHANNEL, Text("hello"))
+    statuses = [c.status for c in fake.calls_of("create_message", ok_only=False)]
+    assert statuses == [429, 429, 200]
+    assert len(fake.posted(CHANNEL)) == 1 and ref.message_id == fake.posted(CHANNEL)[0]["id"]
+    assert "rate limited" in caplog.text
+
+
+async def test_rate_limited_thread_and_reaction(client: ScoopClient, fake: FakeDiscord) -> None:
+    ref = await client.port.post(CHANNEL, card())
+    fake.rate_limit("start_thread")
+    fake.rate_limit("add_reaction")
+    thread = await client.port.open_thread(ref, "t")
+    await client.port.react(ref, "+1")
+    assert thread.root_message_id == ref.message_id
+    assert fake.reactions == [(CHANNEL, ref.message_id, "👍")]
