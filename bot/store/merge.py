@@ -51,8 +51,32 @@ class PaperRecord:
     authors_from: str | None = None  # "arxiv" or the enrichment source that gave the names
 
 
+def _is_canonical(paper: Paper) -> bool:
+    """True when ``paper`` already has canonical types (what the project's parsers produce), so
+    ``normalise`` can return it as is: rebuilding thousands of authors is the ingest hot spot."""
+    if not (isinstance(paper.categories, tuple) and isinstance(paper.authors, tuple)):
+        return False
+    if paper.announce_type is not None and type(paper.announce_type) is not AnnounceType:
+        return False
+    for value in (paper.announced, paper.published, paper.updated):
+        if isinstance(value, datetime):
+            return False
+    for author in paper.authors:
+        if not isinstance(author.emails, tuple) or not isinstance(author.affiliations, tuple):
+            return False
+        if author.affiliations:
+            if any(type(f.source) is not AffiliationSource or not isinstance(f.lineage, tuple)
+                   for f in author.affiliations):
+                return False
+            if canonical_order(author.affiliations) != author.affiliations:
+                return False
+    return True
+
+
 def normalise(paper: Paper) -> Paper:
     """Coerce loosely-typed parser output (lists, datetimes, plain strings) to canonical form."""
+    if _is_canonical(paper):
+        return paper
 
     def day(v: date | None) -> date | None:
         return v.date() if isinstance(v, datetime) else v

@@ -45,6 +45,8 @@ INSERT_AFFILIATION = (
 
 
 def _json(value: Any) -> str:
+    if not value:  # most authors have no e-mails and most papers no extras: skip the encoder
+        return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else "null"
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
