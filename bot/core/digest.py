@@ -299,11 +299,12 @@ def quiet_reason(
                 f"{suffix}")
     if selection.matched == 0:
         return (f"announcement but no overlap: {selection.papers_seen} new papers, "
-                f"none matched your {topic_count} topics{suffix}")
+                f"none matched your {topic_count} topic{'' if topic_count == 1 else 's'}{suffix}")
     parts = []
     if selection.industry_filtered:
         parts.append(f"{selection.industry_filtered} not from a watched industry lab "
                      f"(mode {mode}; subscribe ... all-papers to see them)")
     if selection.already_posted:
         parts.append(f"{selection.already_posted} already posted in this channel")
-    return f"{selection.matched} papers matched your topics: {', '.join(parts)}{suffix}"
+    noun = "paper" if selection.matched == 1 else "papers"
+    return f"{selection.matched} {noun} matched your topics: {', '.join(parts)}{suffix}"
