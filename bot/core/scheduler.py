@@ -107,7 +107,7 @@ class Scheduler:
         self.holidays = holidays
         self.clock = clock
         self._fired_on: dict[str, date] = {}  # job id -> local date of its last scheduled run
-        self._inflight: set[asyncio.Task[object]] = set()
+        self._inflight: dict[asyncio.Task[object], str] = {}  # running job task -> kind
         service.on_subscriptions_changed(self.sync)
 
     @classmethod
@@ -154,21 +154,39 @@ class Scheduler:
         if self.aps.running:
             self.aps.shutdown(wait=wait)
 
-    async def stop(self) -> None:
-        """Stop firing new jobs and let running ones (in-flight posts) finish."""
-        self.shutdown()
+    async def stop(self, timeout: float = 60.0) -> None:
+        """Stop firing jobs; let digests being posted finish; cancel fetch/enrich work.
+
+        APScheduler's asyncio executor cancels running jobs on shutdown, so it is paused first
+        and shut down last. Fetches and enrichment (often waiting out a retry backoff) are
+        idempotent and caught up at the next start, so they are cancelled, quietly.
+        """
+        if self.aps.running:
+            self.aps.pause()
+        for task, kind in list(self._inflight.items()):
+            if kind != "digest":
+                task.cancel()
         if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
+            _done, pending = await asyncio.wait(list(self._inflight), timeout=timeout)
+            if pending:
+                log.warning("%d digest(s) still posting after %.0f s at shutdown; the outbox "
+                            "resumes them at the next start", len(pending), timeout)
+        self.shutdown()
 
     @contextmanager
-    def _running(self) -> Iterator[None]:
+    def _running(self, kind: str) -> Iterator[None]:
+        """Track a running job; a fetch or enrichment cancelled by ``stop`` ends quietly."""
         task = asyncio.current_task()
         if task is not None:
-            self._inflight.add(task)
+            self._inflight[task] = kind
         try:
             yield
+        except asyncio.CancelledError:
+            if kind == "digest":
+                raise
+            log.info("%s job interrupted by shutdown; it runs again at the next start", kind)
         finally:
-            self._inflight.discard(task)  # type: ignore[arg-type]
+            self._inflight.pop(task, None)  # type: ignore[arg-type]
 
     def fetch_trigger(self) -> CronTrigger:
         """Every day after arXiv's 20:00 ET announcement (empty days are logged as such)."""
@@ -239,17 +257,20 @@ class Scheduler:
             log.info("digest %s already ran today (repeated wall time), skipped", sub.job_id)
             return
         self._fired_on[sub.job_id] = local_day
-        with self._running():
+        with self._running("digest"):
             await self.service.run_scheduled(platform, channel_id)
 
     async def _fetch_job(self, day: date | None = None, attempt: int = 0) -> None:
         """Fetch the announcement; stale/empty/failed on an announcement day -> retry later."""
         assert self.pipeline is not None
         day = day or announcement_day(self.clock())
-        with self._running():
+        report = None
+        with self._running("fetch"):
             report = await self.pipeline.run_fetch(day)
             if not report.should_retry and report.kind != "error":
                 await self._recover()
+        if report is None:  # interrupted by shutdown
+            return
         if report.should_retry and attempt < self.max_retries:
             when = self.clock() + timedelta(minutes=self.retry_minutes)
             log.info("arXiv fetch for %s: %s; retry %d at %s", day, report.reason,
@@ -275,7 +296,7 @@ class Scheduler:
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None
-        with self._running():
+        with self._running("enrich"):
             await self.pipeline.run_enrichment()
 
 

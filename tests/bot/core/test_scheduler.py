@@ -291,3 +291,62 @@ async def test_build_digest_side_from_config(db: Database, tmp_path: Path) -> No
     acme = Paper("1", "t", authors=(Author("A", (Affiliation("Acme Research, Berlin",
                                                              AffiliationSource.ARXIV),)),))
     assert service.detect is not None and service.detect(acme)[0].company == "Acme"
+
+
+async def _run_through_apscheduler(sched: Scheduler, func: object, *args: object) -> None:
+    """Fire ``func`` through APScheduler's own asyncio executor, as the cron would."""
+    import asyncio
+
+    from apscheduler.triggers.date import DateTrigger
+
+    sched.aps.add_job(func, DateTrigger(run_date=datetime.now(UTC)), args=list(args))
+    async with asyncio.timeout(5):
+        while not sched._inflight:
+            await asyncio.sleep(0.005)
+
+
+async def test_stop_waits_for_a_digest_fired_by_apscheduler(db: Database) -> None:
+    """APScheduler cancels running jobs on shutdown; a digest being posted must finish."""
+    import asyncio
+
+    clock = FakeClock(datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    bot = build_bot(db, FakePort(FakePlatform()), clock)
+    await bot.service.subscribe(PLATFORM, WORKSPACE, CHANNEL, "U", "daily")
+    finished: list[str] = []
+
+    async def slow(platform: str, channel_id: str) -> None:
+        await asyncio.sleep(0.2)
+        finished.append(channel_id)
+
+    bot.service.run_scheduled = slow  # type: ignore[method-assign]
+    sched = Scheduler(bot.service, clock=clock)
+    await sched.start(now=clock.now)
+    await _run_through_apscheduler(sched, sched._digest_job, PLATFORM, CHANNEL)
+    await sched.stop()
+    assert finished == [CHANNEL]
+
+
+async def test_stop_cancels_a_fetch_in_backoff_quietly(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fetch waiting out a retry is cancelled at shutdown without an error traceback."""
+    import asyncio
+
+    clock = FakeClock(datetime(2026, 11, 19, 1, 30, tzinfo=UTC))
+    bot = build_bot(db, FakePort(FakePlatform()), clock)
+    pipeline = FakePipeline(retry=True, runs=RunStore(db))
+
+    async def hanging_fetch(day: date | None) -> object:
+        await asyncio.sleep(3600)
+        raise AssertionError("not reached")
+
+    pipeline.run_fetch = hanging_fetch  # type: ignore[method-assign]
+    sched = Scheduler(bot.service, pipeline, clock=clock)  # type: ignore[arg-type]
+    await sched.start(now=clock.now)
+    await _run_through_apscheduler(sched, sched._fetch_job)
+    async with asyncio.timeout(5):
+        await sched.stop()
+    await asyncio.sleep(0.01)  # let APScheduler's done-callbacks run
+    assert not sched._inflight
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert sched.aps.get_job("fetch-retry") is None  # no retry scheduled by a shutdown
