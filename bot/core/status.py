@@ -95,8 +95,8 @@ async def build_status(
         db, "SELECT count(*) FROM posts WHERE platform = ? AND workspace = ?",
         (platform, workspace),
     )
-    lines.append(f"Counts: {papers} papers, {topics} active topics, {notes} notes, "
-                 f"{posts} papers posted")
+    lines.append(f"Counts: {_n(papers, 'paper')}, {_n(topics, 'active topic')}, "
+                 f"{_n(notes, 'note')}, {_n(posts, 'paper')} posted")
     health = await source_health(runs, tz)
     lines.append("Source health: " + ("; ".join(health) if health else "no runs yet"))
     return CommandResult(messages=(Text("\n".join(lines), title="scoopwatch status"),))
@@ -117,3 +117,8 @@ async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:
                 text += f" - FAILING: {reason}"
         out.append(text)
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 note``, ``2 notes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -77,7 +77,7 @@ async def test_status_reports_fetch_next_digest_counts_health(bot: Bot) -> None:
     assert lines[1] == ("Next digest here: Mon 2026-11-23 09:00 CET (Mon, Thu at 09:00 "
                         "Europe/Berlin (industry-only))")
     assert lines[2] == "Last digest here: Fri 2026-11-20 09:00 CET"
-    assert lines[3] == "Counts: 3 papers, 3 active topics, 0 notes, 1 papers posted"
+    assert lines[3] == "Counts: 3 papers, 3 active topics, 0 notes, 1 paper posted"
     assert "OpenAlex (enrich): last ok never, last failure Fri 2026-11-20 09:00 CET - " \
            "FAILING: HTTP 503" in lines[4]
     assert "arXiv feed (fetch): last ok Fri 2026-11-20 09:00 CET" in lines[4]
