@@ -34,7 +34,11 @@ class Adapter(Protocol):
     """A running chat platform: its outbound port and its inbound loop."""
 
     name: str
-    port: ChatPort
+
+    @property
+    def port(self) -> ChatPort:
+        """The outbound side, registered with the core."""
+        ...
 
     async def run(self, stop: asyncio.Event) -> int:
         """Serve until ``stop`` is set (or the platform ends the session); exit status."""
@@ -72,7 +76,7 @@ def _platform(module: str, class_name: str) -> AdapterFactory:
         except (ImportError, AttributeError) as exc:
             raise ScoopwatchError(f"the {module} adapter is not available in this build "
                                   f"({exc})") from exc
-        return adapter_class.from_config(config, core)  # type: ignore[no-any-return]
+        return adapter_class.from_config(config, core)
 
     return factory
 

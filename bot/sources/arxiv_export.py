@@ -46,7 +46,8 @@ class ArxivApiClient:
         papers: list[Paper] = []
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
-            params = {"id_list": ",".join(chunk), "start": 0, "max_results": len(chunk)}
+            params: dict[str, str | int] = {
+                "id_list": ",".join(chunk), "start": 0, "max_results": len(chunk)}
             papers.extend((await self._page(params, start=0)).papers)
         return papers
 

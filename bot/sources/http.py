@@ -306,7 +306,7 @@ class PoliteClient:
             return await self._send(url, headers, host)
 
         try:
-            response = await retrying(once)
+            response: httpx.Response = await retrying(once)
         except _RETRYABLE as exc:
             what = _describe(exc)
             logger.error("GET %s failed (%s) after %d attempts; giving up", shown, what, attempts)

@@ -8,10 +8,11 @@ exports and cards can show labs without re-running detection.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.store.db import Database
 
@@ -168,7 +169,7 @@ class OverlapStore:
         return int(next(iter(rows))[0])
 
 
-def _overlap(r: Mapping[str, Any]) -> OverlapRow:
+def _overlap(r: sqlite3.Row) -> OverlapRow:
     raw = json.loads(r["terms"])
     terms = tuple(TermHitRow(t["term"], t["field"], int(t["count"])) for t in raw)
     return OverlapRow(r["paper_key"], int(r["topic_id"]), float(r["score"]), terms)

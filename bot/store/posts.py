@@ -9,10 +9,10 @@ recorded as soon as it is known, so a restart can always tell which step to resu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import aiosqlite
 
@@ -60,7 +60,7 @@ class PostRecord:
     updated_at: datetime
 
 
-def _row(row: Mapping[str, Any]) -> PostRecord:
+def _row(row: sqlite3.Row) -> PostRecord:
     return PostRecord(
         id=row["id"],
         platform=row["platform"],
@@ -138,7 +138,7 @@ class PostStore:
 
     async def get(self, post_id: int) -> PostRecord | None:
         rows = await self.db.conn.execute_fetchall("SELECT * FROM posts WHERE id = ?", (post_id,))
-        return _row(rows[0]) if rows else None
+        return next(map(_row, rows), None)
 
     async def posted_keys(self, platform: str, channel_id: str, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` already have a row (in any state) in this channel."""
@@ -206,7 +206,7 @@ class PostStore:
             """,
             (platform, channel_id, root_message_id, root_message_id, root_message_id),
         )
-        return _row(rows[0]) if rows else None
+        return next(map(_row, rows), None)
 
     async def find_by_message(self, platform: str, message_id: str) -> PostRecord | None:
         """The post one of whose messages (card, thread root, prompt) has this id."""
@@ -218,10 +218,10 @@ class PostStore:
             """,
             (platform, message_id, message_id, message_id),
         )
-        return _row(rows[0]) if rows else None
+        return next(map(_row, rows), None)
 
     async def count(self, platform: str | None = None, workspace: str | None = None) -> int:
-        sql, args = "SELECT count(*) FROM posts WHERE 1", []
+        sql, args = "SELECT count(*) FROM posts WHERE 1", list[str]()
         if platform is not None:
             sql, args = sql + " AND platform = ?", [*args, platform]
         if workspace is not None:

@@ -7,6 +7,7 @@ gives a quiet digest its honest reason (no announcement vs. the feed failed).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,7 +38,7 @@ class Run:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _row(r: Mapping[str, Any]) -> Run:
+def _row(r: sqlite3.Row) -> Run:
     return Run(
         id=r["id"],
         kind=r["kind"],
@@ -114,7 +115,7 @@ class RunStore:
             sql += " AND ok = ?"
             args.append(int(ok))
         rows = await self.db.conn.execute_fetchall(sql + " ORDER BY id DESC LIMIT 1", args)
-        return _row(rows[0]) if rows else None
+        return next(map(_row, rows), None)
 
     async def for_days(self, kind: str, first: date, last: date) -> list[Run]:
         """Finished runs for announcement days in [first, last], oldest first."""

@@ -6,10 +6,9 @@ which channel gets a digest when; ``last_digest_at`` drives the missed-digest ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import aiosqlite
 
@@ -51,7 +50,7 @@ class Subscription:
         return f"digest:{self.platform}:{self.channel_id}"
 
 
-def _row(row: Mapping[str, Any]) -> Subscription:
+def _row(row: sqlite3.Row) -> Subscription:
     covered = row["last_covered_until"]
     return Subscription(
         id=row["id"],
@@ -122,7 +121,7 @@ class SubscriptionStore:
             "SELECT * FROM subscriptions WHERE platform = ? AND channel_id = ?",
             (platform, channel_id),
         )
-        return _row(rows[0]) if rows else None
+        return next(map(_row, rows), None)
 
     async def all(self) -> list[Subscription]:
         rows = await self.db.conn.execute_fetchall(
