@@ -133,3 +133,24 @@ class ChatPort(Protocol):
         """The bot's own first message in ``thread``, if any (outbox crash recovery: a thread
         prompt that went out before a crash is found instead of posted twice)."""
         ...
+
+
+class CoreApi(Protocol):
+    """What the core offers adapters: one entry point per inbound event
+    (``bot.core.core.Core`` implements it; adapter tests use fakes)."""
+
+    async def handle_command(self, event: CommandEvent) -> CommandResult:
+        """Parse, validate and run a ``/scoop`` command."""
+        ...
+
+    async def handle_thread_reply(self, event: ThreadReply) -> bool:
+        """Store (or update) a differentiation note; True when it was one."""
+        ...
+
+    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object:
+        """Mark the note of a deleted thread message deleted."""
+        ...
+
+    async def handle_reaction(self, event: Reaction) -> object:
+        """Record feedback on a paper card."""
+        ...

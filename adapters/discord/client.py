@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
@@ -23,6 +22,7 @@ from adapters.discord.events import EventTranslator
 from adapters.discord.interactions import CommandRunner, CoreApi, Suggestions, TopicNames
 from adapters.discord.port import DiscordPort
 from adapters.discord.render import DiscordMessage
+from adapters.inflight import Inflight
 
 log = logging.getLogger(__name__)
 
@@ -31,33 +31,6 @@ def scoop_intents() -> discord.Intents:
     """Guilds, guild messages, reactions and the privileged message content."""
     return discord.Intents(guilds=True, guild_messages=True, reactions=True,
                            message_content=True)
-
-
-class Inflight:
-    """Counts running handlers so shutdown can let them finish."""
-
-    def __init__(self) -> None:
-        self.busy = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    @asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        self.busy += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self.busy -= 1
-            if self.busy == 0:
-                self._idle.set()
-
-    async def wait_idle(self, timeout: float) -> bool:
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
 
 class SeenEvents:

@@ -22,21 +22,16 @@ from adapters.discord.events import PLATFORM, actor_of
 from adapters.discord.render import DiscordMessage, pack, render
 from bot.core.commands import COMMANDS, Arg, ArgKind, Command
 from bot.messages import Text
-from bot.ports import CommandEvent, CommandResult, Reaction, ThreadReply, ThreadReplyDeleted
+from bot.ports import (
+    CommandEvent,
+    CommandResult,
+    CoreApi,
+)
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong handling that command; it was logged."
 SUGGESTIONS_MAX = 25
-
-
-class CoreApi(Protocol):
-    """The core entry points the adapter calls (``bot.core.core.Core`` has them)."""
-
-    async def handle_command(self, event: CommandEvent) -> CommandResult: ...
-    async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
-    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object: ...
-    async def handle_reaction(self, event: Reaction) -> object: ...
 
 
 @runtime_checkable

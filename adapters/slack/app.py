@@ -12,24 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import Inflight
 from adapters.slack.events import EventDeduper, EventTranslator
 from adapters.slack.pacing import Sleep, retry_handlers
 from adapters.slack.port import SlackPort
 from adapters.slack.render import BLOCKS_MAX, SlackMessage, fallback_text, render
 from bot.messages import File, Text
 from bot.ports import (
-    CommandEvent,
     CommandResult,
-    Reaction,
+    CoreApi,
     ThreadReply,
     ThreadReplyDeleted,
 )
@@ -44,15 +44,6 @@ MAX_RESPONSES = 5  # Slack accepts five uses of one response_url
 SORRY = "Sorry, something went wrong handling that command; it was logged."
 
 Respond = Callable[..., Awaitable[Any]]
-
-
-class CoreApi(Protocol):
-    """The four core entry points the adapter calls (``bot.core.core.Core`` has them)."""
-
-    async def handle_command(self, event: CommandEvent) -> CommandResult: ...
-    async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
-    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object: ...
-    async def handle_reaction(self, event: Reaction) -> object: ...
 
 
 def build_web_client(token: str, api_url: str, *, sleep: Sleep = asyncio.sleep,
@@ -71,38 +62,6 @@ def _bolt_env_hidden() -> Iterator[None]:
         yield
     finally:
         os.environ.update(hidden)
-
-
-class Inflight:
-    """Counts running listener bodies so shutdown can let them finish."""
-
-    def __init__(self) -> None:
-        self._count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    @asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        self._count += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._count -= 1
-            if self._count == 0:
-                self._idle.set()
-
-    @property
-    def busy(self) -> int:
-        return self._count
-
-    async def wait_idle(self, timeout: float) -> bool:
-        """True when everything finished within ``timeout`` seconds."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
 
 class SlackHandlers:
