@@ -17,10 +17,10 @@ from bot.core.commands import (
     CommandError,
     MemberRef,
     ParsedCommand,
-    help_text,
     parse,
 )
 from bot.core.export import export_file
+from bot.core.help import help_text
 from bot.core.notes_service import NotesService, PaperLookup, ThreadLookup
 from bot.core.topic_service import QueryTools, RecentPapers, TopicService
 from bot.errors import ScoopwatchError

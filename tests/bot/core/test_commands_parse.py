@@ -10,11 +10,11 @@ from bot.core.commands import (
     COMMANDS,
     CommandError,
     MemberRef,
-    help_text,
     parse,
     parse_member_ref,
     validate_slug,
 )
+from bot.core.help import help_text
 
 
 def test_table_declares_every_command_once_with_help() -> None:
