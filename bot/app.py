@@ -1,7 +1,7 @@
 """The composition root: config -> store, sources, services, scheduler, adapters, one loop.
 
 Nothing else in scoopwatch constructs clients or wires services. ``run_bot`` opens the database
-(applying migrations), builds the digest side (``bot.core.scheduler.build_digest_side``) and
+(applying migrations), builds the digest side (``build_digest_side``) and
 the core, starts every enabled adapter, and shuts everything down cleanly on end of input,
 SIGINT or SIGTERM: adapters stop taking input, in-flight jobs finish, the store closes.
 """
@@ -20,10 +20,16 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.core.core import Core
+from bot.core.digest_service import DigestService, DigestSettings, utcnow
 from bot.core.labs_view import labs_view
+from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
+from bot.core.recovery import RecordLister, Recovery
+from bot.core.scheduler import Scheduler
 from bot.errors import ScoopwatchError
 from bot.industry.registry import registry_from_config
 from bot.ports import ChatPort
+from bot.sources.arxiv_html import HtmlClient
+from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
 from bot.store.posts import PostStore
 
@@ -114,8 +120,6 @@ def connect_hint(config: Any, db_path: str) -> str:
 @contextlib.asynccontextmanager
 async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterator[Any]:
     """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
-    from bot.core.scheduler import build_digest_side
-
     db = await Database.open(str(db_path or config.storage.db_path))
     sources = _sources(config, db)
     try:
@@ -144,7 +148,6 @@ class Sources:
 def _sources(config: Any, db: Database) -> Sources:
     """The polite client (validators kept in ``db``), arXiv feed fetcher, OpenAlex client (or
     None when disabled) and OAI-PMH client for missed-day recovery."""
-    from bot.core.scheduler import holidays_from_config
     from bot.sources.arxiv_feed import ArxivFeedFetcher
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient
@@ -155,7 +158,7 @@ def _sources(config: Any, db: Database) -> Sources:
     client = make_http_client(config, validator_store=ValidatorStore(SourceState(db)))
     rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
     fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base,
-                               holidays_from_config(config))
+                               configured_holidays(config.arxiv))
     openalex = None
     if config.openalex.enabled:
         key = config.secrets.openalex_api_key
@@ -198,8 +201,6 @@ async def run_bot(
     try:
         if network:
             sources = _sources(config, db)
-        from bot.core.scheduler import build_digest_side
-
         service, _pipeline, scheduler = build_digest_side(
             config, db, **(sources.wiring() if sources else {}), clock=io.clock)
         core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
@@ -264,3 +265,49 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) 
         elif result:
             status = result
     return status
+
+
+def build_digest_side(
+    config: Any,
+    db: Database,
+    *,
+    fetcher: FeedFetcher | None = None,
+    openalex: WorksLookup | None = None,
+    html_client: HtmlClient | None = None,
+    oai: RecordLister | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[DigestService, Pipeline, Scheduler]:
+    """Wire the digest side (service, pipeline, scheduler) from ``bot.config.Config``.
+
+    ``fetcher`` is an ``ArxivFeedFetcher``, ``openalex`` an ``OpenAlexClient``, ``html_client``
+    the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
+    (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
+    digests what is already stored.
+    """
+    from bot.industry.detector import detect
+    from bot.store.notes import NoteStore
+    from bot.store.overlaps import OverlapStore
+    from bot.store.papers import PaperStore
+    from bot.store.runs import RunStore
+    from bot.store.source_state import SourceState
+    from bot.store.topics import TopicStore
+
+    registry = registry_from_config(config.industry)
+    papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
+    recovery = None
+    if oai is not None:
+        recovery = Recovery(oai=oai, papers=papers, runs=runs,
+                            categories=config.arxiv.categories,
+                            holidays=configured_holidays(config.arxiv), clock=clock)
+    pipeline = Pipeline(
+        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
+        fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
+        retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
+    )
+    service = DigestService(
+        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
+        detect=lambda paper: detect(paper, registry),
+        settings=DigestSettings.from_config(config), clock=clock,
+    )
+    scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock)
+    return service, pipeline, scheduler

@@ -9,12 +9,16 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ScoopwatchError
+
+if TYPE_CHECKING:
+    from bot.store.subscriptions import Subscription
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODES = ("industry-only", "all-papers")
@@ -193,3 +197,28 @@ def spec_from_stored(days: str, at: str, timezone: str, mode: str) -> ScheduleSp
     """Rebuild a spec from a subscriptions row."""
     return ScheduleSpec(parse_days(days), parse_time(at), timezone, mode)
 
+
+_TICK = timedelta(microseconds=1)
+
+
+def digest_trigger(sub: Subscription) -> CronTrigger:
+    """The subscription's cron in its own zone (DST handled by the trigger)."""
+    return spec_from_stored(sub.days, sub.time, sub.timezone, sub.mode).trigger()
+
+
+def last_fire_time(trigger: CronTrigger, now: datetime, lookback_days: int = 8) -> datetime | None:
+    """The latest fire time <= ``now`` (APScheduler 3 triggers only look forward)."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=lookback_days))
+    while fire is not None and fire <= now:
+        last = fire
+        # Step in UTC: local wall-clock arithmetic would drop ``fold`` at a DST repeat.
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + _TICK)
+    return last
+
+
+def missed_digest(sub: Subscription, now: datetime) -> bool:
+    """True when the cron fired after the channel's last digest (or its creation)."""
+    fired = last_fire_time(digest_trigger(sub), now)
+    since = sub.last_digest_at or sub.created_at
+    return fired is not None and fired > since

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,13 +23,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core.digest_service import DigestService, DigestSettings, utcnow
-from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
-from bot.core.recovery import RecordLister, Recovery, latest_mailing_day
-from bot.core.schedule_spec import spec_from_stored
-from bot.sources.arxiv_html import HtmlClient
-from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
-from bot.store.db import Database
+from bot.core.digest_service import DigestService, utcnow
+from bot.core.pipeline import Pipeline
+from bot.core.recovery import latest_mailing_day
+from bot.core.schedule_spec import digest_trigger, missed_digest
+from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
 from bot.store.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
@@ -38,38 +36,8 @@ EASTERN = ZoneInfo("America/New_York")
 ANNOUNCE_AT = time(20, 0)
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
 CATCH_UP_FETCH_DELAY = timedelta(seconds=5)  # after start, so start itself never waits
-_TICK = timedelta(microseconds=1)
 # A missed digest is not caught up when the next regular one is this close: it covers it.
 CATCH_UP_SKIP_WITHIN = timedelta(hours=1)
-
-
-def digest_trigger(sub: Subscription) -> CronTrigger:
-    """The subscription's cron in its own zone (DST handled by the trigger)."""
-    return spec_from_stored(sub.days, sub.time, sub.timezone, sub.mode).trigger()
-
-
-def last_fire_time(trigger: CronTrigger, now: datetime, lookback_days: int = 8) -> datetime | None:
-    """The latest fire time <= ``now`` (APScheduler 3 triggers only look forward)."""
-    last = None
-    fire = trigger.get_next_fire_time(None, now - timedelta(days=lookback_days))
-    while fire is not None and fire <= now:
-        last = fire
-        # Step in UTC: local wall-clock arithmetic would drop ``fold`` at a DST repeat.
-        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + _TICK)
-    return last
-
-
-def missed_digest(sub: Subscription, now: datetime) -> bool:
-    """True when the cron fired after the channel's last digest (or its creation)."""
-    fired = last_fire_time(digest_trigger(sub), now)
-    since = sub.last_digest_at or sub.created_at
-    return fired is not None and fired > since
-
-
-def holidays_from_config(config: Any) -> frozenset[date]:
-    """arXiv holidays: ``arxiv.holidays`` (else the built-in list) plus ``extra_holidays``."""
-    base = config.arxiv.holidays if config.arxiv.holidays is not None else DEFAULT_HOLIDAYS_2026
-    return frozenset(base) | frozenset(config.arxiv.extra_holidays)
 
 
 def announcement_day(now: datetime) -> date:
@@ -120,7 +88,7 @@ class Scheduler:
             misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,
             fetch_time=config.arxiv.fetch_time,
             fetch_retry_minutes=config.arxiv.fetch_retry_minutes,
-            holidays=holidays_from_config(config),
+            holidays=configured_holidays(config.arxiv),
             **kw,
         )
 
@@ -298,50 +266,3 @@ class Scheduler:
         assert self.pipeline is not None
         with self._running("enrich"):
             await self.pipeline.run_enrichment()
-
-
-def build_digest_side(
-    config: Any,
-    db: Database,
-    *,
-    fetcher: FeedFetcher | None = None,
-    openalex: WorksLookup | None = None,
-    html_client: HtmlClient | None = None,
-    oai: RecordLister | None = None,
-    clock: Callable[[], datetime] = utcnow,
-) -> tuple[DigestService, Pipeline, Scheduler]:
-    """Wire the digest side from ``bot.config.Config`` for ``bot/app.py``.
-
-    ``fetcher`` is an ``ArxivFeedFetcher``, ``openalex`` an ``OpenAlexClient``, ``html_client``
-    the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
-    (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
-    digests what is already stored.
-    """
-    from bot.industry.detector import detect
-    from bot.industry.registry import registry_from_config
-    from bot.store.notes import NoteStore
-    from bot.store.overlaps import OverlapStore
-    from bot.store.papers import PaperStore
-    from bot.store.runs import RunStore
-    from bot.store.source_state import SourceState
-    from bot.store.topics import TopicStore
-
-    registry = registry_from_config(config.industry)
-    papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
-    recovery = None
-    if oai is not None:
-        recovery = Recovery(oai=oai, papers=papers, runs=runs,
-                            categories=config.arxiv.categories,
-                            holidays=holidays_from_config(config), clock=clock)
-    pipeline = Pipeline(
-        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
-        fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
-        retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
-    )
-    service = DigestService(
-        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
-        detect=lambda paper: detect(paper, registry),
-        settings=DigestSettings.from_config(config), clock=clock,
-    )
-    scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock)
-    return service, pipeline, scheduler

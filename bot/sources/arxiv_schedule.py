@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
@@ -84,3 +85,10 @@ def next_announcement_after(instant: datetime, holidays: Collection[date]) -> da
 def mailing_date(evening: date) -> date:
     """The date a feed carries for the announcement made on ``evening`` (the next day)."""
     return evening + timedelta(days=1)
+
+
+def configured_holidays(arxiv: Any) -> frozenset[date]:
+    """arXiv holidays from config's ``[arxiv]`` section (duck-typed): ``holidays`` (else the
+    built-in list) plus ``extra_holidays``."""
+    base = arxiv.holidays if arxiv.holidays is not None else DEFAULT_HOLIDAYS_2026
+    return frozenset(base) | frozenset(arxiv.extra_holidays)

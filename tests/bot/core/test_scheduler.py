@@ -16,13 +16,8 @@ import pytest
 from fakes_digest import CHANNEL, PLATFORM, WORKSPACE, FakeClock, FakePlatform, FakePort, build_bot
 
 from bot.core.recovery import RecoveryReport
-from bot.core.scheduler import (
-    Scheduler,
-    announcement_day,
-    digest_trigger,
-    last_fire_time,
-    missed_digest,
-)
+from bot.core.schedule_spec import digest_trigger, last_fire_time, missed_digest
+from bot.core.scheduler import Scheduler, announcement_day
 from bot.store.db import Database
 from bot.store.runs import RunStore
 from bot.store.subscriptions import Subscription
@@ -277,8 +272,8 @@ async def test_stop_lets_an_in_flight_digest_finish(db: Database) -> None:
 
 
 async def test_build_digest_side_from_config(db: Database, tmp_path: Path) -> None:
+    from bot.app import build_digest_side
     from bot.config import load_config
-    from bot.core.scheduler import build_digest_side
     from bot.models import Affiliation, AffiliationSource, Author, Paper
 
     toml = tmp_path / "scoopwatch.toml"

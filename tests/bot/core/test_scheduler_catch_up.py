@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from fakes_digest import FakeClock, FakePlatform, FakePort, build_bot, paper
 
+from bot.app import build_digest_side
 from bot.core.recovery import DayRecovery, Recovery, RecoveryReport
-from bot.core.scheduler import CATCH_UP_FETCH_JOB, Scheduler, build_digest_side
+from bot.core.scheduler import CATCH_UP_FETCH_JOB, Scheduler
 from bot.models import AnnounceType
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
