@@ -37,9 +37,8 @@ from bot.config_models import (
     ConfigFile,
     Secret,
     Secrets,
-    looks_like_token,
-    show,
 )
+from bot.config_types import looks_like_token, show
 from bot.errors import ConfigError
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_NAME", "Config", "build_config", "load_config"]
