@@ -254,7 +254,7 @@ class Config(ConfigFile):
         return self.model_copy(update={"storage": storage})
 
     def masked(self) -> dict[str, Any]:
-        """Everything, JSON-ready, for ``config show``; secrets only as masked hints."""
+        """Everything, JSON-ready, for ``scoopwatch config check``; secrets only as masked hints."""
         data = self.model_dump(mode="json", exclude={"secrets", "source"})
         for field, (section, key) in SECRET_KEYS.items():
             secret: Secret | None = getattr(self.secrets, field)
