@@ -25,6 +25,7 @@ from bot.core.labs_view import labs_view
 from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
 from bot.core.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
+from bot.core.version_notes import VersionNotes
 from bot.errors import ScoopwatchError
 from bot.industry.registry import registry_from_config
 from bot.ports import ChatPort
@@ -282,7 +283,9 @@ def build_digest_side(
     ``fetcher`` is an ``ArxivFeedFetcher``, ``openalex`` an ``OpenAlexClient``, ``html_client``
     the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
     (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
-    digests what is already stored.
+    digests what is already stored. The scheduler's fetch job also posts new-version notes
+    (``VersionNotes``, on the service's ports); ``scoopwatch fetch`` has no ports, so it never
+    does.
     """
     from bot.industry.detector import detect
     from bot.store.notes import NoteStore
@@ -291,6 +294,7 @@ def build_digest_side(
     from bot.store.runs import RunStore
     from bot.store.source_state import SourceState
     from bot.store.topics import TopicStore
+    from bot.store.version_notes import VersionNoteStore
 
     registry = registry_from_config(config.industry)
     papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
@@ -309,5 +313,7 @@ def build_digest_side(
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )
-    scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock)
+    notes = VersionNotes(VersionNoteStore(db), service.ports, clock)
+    scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
+                                      version_notes=notes)
     return service, pipeline, scheduler

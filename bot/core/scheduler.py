@@ -5,7 +5,8 @@ change, so the database stays the only truth. A digest whose cron fired while th
 down (last fire time > last digest) is posted once at start; so is a fetch of the latest
 announcement when no successful fetch covers it (the feed only carries the latest day). After
 every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
-(``bot.core.recovery``). Pure helpers (``digest_trigger``, ``last_fire_time``,
+(``bot.core.recovery``) and threads of papers with a new version get their note
+(``bot.core.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
 ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests use a fake clock.
 """
 
@@ -27,6 +28,7 @@ from bot.core.digest_service import DigestService, utcnow
 from bot.core.pipeline import Pipeline
 from bot.core.recovery import latest_mailing_day
 from bot.core.schedule_spec import digest_trigger, missed_digest
+from bot.core.version_notes import VersionNotes
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
 from bot.store.subscriptions import Subscription
 
@@ -64,9 +66,11 @@ class Scheduler:
         enrich_time: time | None = time(8, 0),
         holidays: Collection[date] = DEFAULT_HOLIDAYS_2026,
         clock: Callable[[], datetime] = utcnow,
+        version_notes: VersionNotes | None = None,
     ) -> None:
         self.service = service
         self.pipeline = pipeline
+        self.version_notes = version_notes
         self.aps = scheduler or AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.grace = misfire_grace_seconds
         self.fetch_time, self.fetch_zone = fetch_time, ZoneInfo(fetch_timezone)
@@ -237,6 +241,7 @@ class Scheduler:
             report = await self.pipeline.run_fetch(day)
             if not report.should_retry and report.kind != "error":
                 await self._recover()
+                await self._note_versions()
         if report is None:  # interrupted by shutdown
             return
         if report.should_retry and attempt < self.max_retries:
@@ -261,6 +266,18 @@ class Scheduler:
         for day in report.days:
             log.log(logging.INFO if day.ok else logging.WARNING, "recovery of %s: %s",
                     day.day, day.reason)
+
+    async def _note_versions(self) -> None:
+        """New-version notes after a good fetch; a failure here never fails the fetch job."""
+        if self.version_notes is None:
+            return
+        try:
+            report = await self.version_notes.run()
+        except Exception:
+            log.exception("posting new-version notes failed")
+            return
+        if report.posted or report.failed:
+            log.info("new-version notes: %d posted, %d failed", report.posted, report.failed)
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None

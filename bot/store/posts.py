@@ -114,18 +114,24 @@ class PostStore:
         now: datetime,
     ) -> list[int]:
         """``create_intents`` inside the caller's open transaction (so a digest can record its
-        intents and move its cursor atomically); returns the ids created."""
+        intents and move its cursor atomically); returns the ids created.
+
+        ``noted_version`` starts at the paper's stored version: the card shows that one, so
+        only a later version earns a note in the thread (``bot.core.version_notes``).
+        """
         created: list[int] = []
         for p in posts:
             cur = await conn.execute(
                 """
                 INSERT OR IGNORE INTO posts (platform, workspace, channel_id, paper_key,
-                    marker, state, topics, member_ids, card, prompt, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?)
+                    marker, state, topics, member_ids, card, prompt, created_at, updated_at,
+                    noted_version)
+                VALUES (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?,
+                        (SELECT version FROM papers WHERE key = ?))
                 """,
                 (platform, workspace, channel_id, p.paper_key, p.marker,
                  json.dumps(list(p.topics)), json.dumps(list(p.member_ids)),
-                 p.card, p.prompt, _ts(now), _ts(now)),
+                 p.card, p.prompt, _ts(now), _ts(now), p.paper_key),
             )
             if cur.rowcount:
                 created.append(int(cur.lastrowid or 0))
