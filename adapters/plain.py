@@ -54,6 +54,8 @@ def render_header(h: DigestHeader, names: Names = str) -> str:
         lines.append(f"Quiet: {h.quiet_reason}")
     if h.more_hint:
         lines.append(h.more_hint)
+    if h.marker:
+        lines.append(f"[{h.marker}]")
     return "\n".join(lines)
 
 

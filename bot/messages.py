@@ -32,7 +32,12 @@ class TopicHits:
 
 @dataclass(frozen=True, slots=True)
 class DigestHeader:
-    """The first message of a digest: range, counts, and why it is quiet when it is."""
+    """The first message of a digest: range, counts, and why it is quiet when it is.
+
+    ``marker`` (e.g. ``sw:digest:3f9c0a1b2c4d``) is set once the header is recorded in the
+    store; adapters include it, like a card's, so a header posted just before a crash is found
+    again instead of posted twice.
+    """
 
     date_from: date
     date_to: date
@@ -43,6 +48,7 @@ class DigestHeader:
     quiet_reason: str | None = None  # set when overlaps == 0: weekend, holiday, source failure...
     more_hint: str | None = None  # e.g. "4 more: /scoop digest now since 2026-11-20"
     mode: str = "industry-only"
+    marker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

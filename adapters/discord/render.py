@@ -139,8 +139,10 @@ def render_header(h: DigestHeader) -> DiscordMessage:
         lines.append(f"*Quiet:* {plain_fit(h.quiet_reason, 1000)}")
     embed = discord.Embed(title=fit(f"scoopwatch digest: {span}", TITLE_MAX),
                           description=fit("\n".join(lines), DESCRIPTION_MAX), colour=COLOUR)
-    if h.more_hint:
-        embed.set_footer(text=fit(h.more_hint, FOOTER_MAX))
+    marker = fit(h.marker, FOOTER_MAX // 2) if h.marker else ""
+    hint = fit(h.more_hint, FOOTER_MAX - len(marker) - 3) if h.more_hint else ""
+    if hint or marker:  # the marker, like a card's, in the footer: find_marker looks there
+        embed.set_footer(text=" · ".join(p for p in (hint, marker) if p))
     summary = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
     return DiscordMessage(fit(summary, CONTENT_MAX), cap_embeds([embed]))
 

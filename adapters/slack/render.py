@@ -137,9 +137,12 @@ def render_header(h: DigestHeader) -> SlackMessage:
         blocks += [section(part) for part in _join_limited(lines, SECTION_MAX)]
     if h.quiet_reason:
         blocks.append(section("_Quiet:_ " + fit(h.quiet_reason, SECTION_MAX - 10)))
-    if h.more_hint:
-        blocks.append(context(fit(h.more_hint, SECTION_MAX)))
+    marker = f"`{escape(h.marker)}`" if h.marker else ""
+    if h.more_hint or marker:
+        blocks.append(context(fit(h.more_hint, SECTION_MAX) if h.more_hint else "", marker))
     text = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
+    if h.marker:  # before the quiet reason: find_marker reads the (length-capped) text
+        text += f" [{fit(h.marker, 200)}]"
     if h.quiet_reason:
         text += f". Quiet: {escape(h.quiet_reason)}"
     return SlackMessage(fallback_text(text), cap_blocks(blocks))

@@ -1,7 +1,8 @@
 """The digest use cases: subscribe, unsubscribe, digest now / scheduled digests, status.
 
 Everything platform-specific goes through the registered ``ChatPort``; every post goes through
-the outbox (``bot.core.outbox``) so it happens exactly once even across crashes.
+an outbox (headers: ``bot.core.header_outbox``, cards: ``bot.core.outbox``) so it happens
+exactly once even across crashes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core import digest as d
+from bot.core.header_outbox import HeaderOutbox
 from bot.core.outbox import FlushReport, Outbox, new_post
 from bot.core.schedule_spec import ScheduleError, parse_schedule
 from bot.core.status import build_status, when
@@ -23,6 +25,7 @@ from bot.models import AnnounceType, Paper
 from bot.ports import ChatPort, CommandResult
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, announcement_expected
 from bot.store.db import Database
+from bot.store.digest_headers import DigestHeaderStore
 from bot.store.overlaps import FlagLike, OverlapStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
@@ -125,6 +128,7 @@ class DigestService:
         self.runs = RunStore(db)
         self.ports: dict[str, ChatPort] = {}
         self.outbox = Outbox(self.posts, self.ports, clock)
+        self.headers = HeaderOutbox(DigestHeaderStore(db), self.ports, clock)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -226,9 +230,14 @@ class DigestService:
             return None
         return report
 
-    async def resume(self) -> FlushReport:
-        """Finish every post a crash or restart interrupted (call once adapters are up)."""
-        return await self.outbox.flush()
+    async def resume(self, platform: str | None = None, channel_id: str | None = None
+                     ) -> FlushReport:
+        """Finish every post (of one channel) a crash, restart or platform error interrupted:
+        headers first, then the cards of each channel whose headers are out. The scheduler
+        calls it once adapters are up; each digest first does it for its channel."""
+        headers = await self.headers.flush(platform, channel_id)
+        cards = await self.outbox.flush(platform, channel_id, hold=headers.held)
+        return FlushReport(headers.done + cards.done, headers.failed + cards.failed)
 
     async def run_digest(
         self, platform: str, workspace: str, channel_id: str, *, since: date | None = None
@@ -241,8 +250,10 @@ class DigestService:
     async def _run_digest(
         self, platform: str, workspace: str, channel_id: str, since: date | None
     ) -> DigestReport:
-        port = self.ports[platform]
+        if platform not in self.ports:
+            raise LookupError(f"no chat adapter registered for platform {platform!r}")
         started = now = self.clock()
+        await self.resume(platform, channel_id)  # an earlier digest's leftovers go out first
         sub = await self.subscriptions.get(platform, channel_id)
         mode = sub.mode if sub else self.settings.mode
         today = now.astimezone(ZoneInfo(sub.timezone if sub else self.settings.timezone)).date()
@@ -279,14 +290,16 @@ class DigestService:
             card = d.build_card(overlap)
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
-        await port.post(channel_id, header)
         covered = max((p.announced for p in papers if p.announced), default=None)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as conn:  # the whole digest is recorded, or none of it
+            header = await self.headers.record(conn, platform, workspace, channel_id, header,
+                                               now)
             created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
                                                       rows, now)
             if sub is not None:
                 await self.subscriptions.mark_digest_in(conn, platform, channel_id, at=now,
                                                         covered_until=covered)
+        await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
         flushed = await self.outbox.flush(platform, channel_id)
         await self.runs.record(
             "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",

@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.messages import LabBadge, MemberMatch, PaperCard, QuotedNote, ThreadPrompt
+from bot.messages import LabBadge, MemberMatch, Message, PaperCard, QuotedNote, ThreadPrompt
 from bot.ports import ChatPort, PostRef, ThreadRef
 from bot.store.posts import NewPost, PostRecord, PostStore
 
@@ -33,14 +33,15 @@ THREAD_NAME_CHARS = 90
 # --- serialising the exact messages into the outbox row --------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``json.dumps`` default for the dates in messages (ISO text, read back by each type)."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def card_to_json(card: PaperCard) -> str:
-    return json.dumps(asdict(card), default=_jsonable, ensure_ascii=False)
+    return json.dumps(asdict(card), default=jsonable, ensure_ascii=False)
 
 
 def card_from_json(text: str) -> PaperCard:
@@ -63,7 +64,7 @@ def card_from_json(text: str) -> PaperCard:
 
 
 def prompt_to_json(prompt: ThreadPrompt) -> str:
-    return json.dumps(asdict(prompt), default=_jsonable, ensure_ascii=False)
+    return json.dumps(asdict(prompt), default=jsonable, ensure_ascii=False)
 
 
 def prompt_from_json(text: str) -> ThreadPrompt:
@@ -100,6 +101,22 @@ def thread_name(card: PaperCard) -> str:
 
 
 # --- the state machine -----------------------------------------------------------------------
+
+
+async def post_once(
+    port: ChatPort, channel_id: str, marker: str, message: Message, *, attempted: bool,
+    bump: Callable[[], Awaitable[None]],
+) -> PostRef:
+    """Post a top-level message that carries ``marker``, not twice: when an earlier try may
+    have landed (``attempted``) the platform is asked first; this try is counted (``bump``)
+    before the call, so a crash during it is known at the restart."""
+    if attempted:
+        ref = await port.find_marker(channel_id, marker)
+        if ref is not None:
+            log.info("outbox: %s found on %s after a restart", marker, port.platform)
+            return ref
+    await bump()
+    return await port.post(channel_id, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +161,17 @@ class Outbox:
         return rec
 
     async def flush(
-        self, platform: str | None = None, channel_id: str | None = None
+        self, platform: str | None = None, channel_id: str | None = None,
+        hold: Collection[tuple[str, str]] = (),
     ) -> FlushReport:
         """Deliver every pending row (optionally of one channel), oldest first.
 
-        A row that fails is logged and left pending; the others still go out.
+        A row that fails is logged and left pending; the others still go out. Rows of the
+        ``hold`` channels, (platform, channel_id), wait: their digest header is not out yet.
         """
         done = failed = 0
         for rec in await self.posts.pending(platform, channel_id):
-            if rec.platform not in self.ports:
+            if rec.platform not in self.ports or (rec.platform, rec.channel_id) in hold:
                 continue
             try:
                 await self.deliver(rec)
@@ -170,14 +189,9 @@ class Outbox:
         return fresh
 
     async def _post_card(self, port: ChatPort, rec: PostRecord) -> PostRecord:
-        ref = None
-        if rec.attempts > 0:
-            ref = await port.find_marker(rec.channel_id, rec.marker)
-            if ref is not None:
-                log.info("outbox: %s found on %s after a restart", rec.marker, rec.platform)
-        if ref is None:
-            await self.posts.bump_attempt(rec.id, self.clock())
-            ref = await port.post(rec.channel_id, card_from_json(rec.card))
+        ref = await post_once(port, rec.channel_id, rec.marker, card_from_json(rec.card),
+                              attempted=rec.attempts > 0,
+                              bump=lambda: self.posts.bump_attempt(rec.id, self.clock()))
         await self.posts.advance(rec.id, "intent", "posted", self.clock(),
                                  card_message_id=ref.message_id)
         return await self._reload(rec)

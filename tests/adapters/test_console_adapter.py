@@ -110,6 +110,14 @@ def test_plain_rendering_of_every_message_type() -> None:
         "Topics with hits: t (@ana) 2",
         "Quiet: weekend",
     ]
+    marked = DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 935, 2, 1,
+                          more_hint="1 more: /scoop digest now since 2024-11-22",
+                          marker="sw:digest:0123456789ab")
+    assert render(marked).splitlines() == [
+        "Digest for 2024-11-28 (industry-only): 935 papers seen, 2 overlaps, 1 shown",
+        "1 more: /scoop digest now since 2024-11-22",
+        "[sw:digest:0123456789ab]",
+    ]
     assert render(Text("hi", ("ana", "bo"), title="T")) == "T\n@ana @bo hi"
     assert render(File("n.md", b"# A\nb\n", "text/markdown", "Notes")) == (
         "[file n.md, 6 bytes] Notes\n  | # A\n  | b")
@@ -202,6 +210,9 @@ async def test_port_marker_and_thread_probes() -> None:
     # A prompt into a thread of an earlier session (outbox resume after a restart).
     await port.post_in_thread(ThreadRef("console", "console", "old.7"), PROMPT)
     assert "#3 [thread of an earlier session] @ana How does our work differ?" in out.getvalue()
+    header = await port.post("console", DigestHeader(
+        date(2024, 11, 28), date(2024, 11, 28), 935, 0, 0, marker="sw:digest:0123456789ab"))
+    assert await port.find_marker("console", "sw:digest:0123456789ab") == header
 
 
 async def test_adapter_reads_stdin_to_the_end_and_exits_zero() -> None:

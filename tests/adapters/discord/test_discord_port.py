@@ -9,7 +9,15 @@ from discord_fake_api import FakeDiscord
 from discord_payloads import ANA, BEN, CHANNEL, message
 
 from adapters.discord.client import ScoopClient
-from bot.messages import File, LabBadge, MemberMatch, PaperCard, Text, ThreadPrompt
+from bot.messages import (
+    DigestHeader,
+    File,
+    LabBadge,
+    MemberMatch,
+    PaperCard,
+    Text,
+    ThreadPrompt,
+)
 from bot.ports import PostRef, ThreadRef
 
 NO_PINGS = {"parse": [], "users": []}  # discord.py leaves replied_user out when False
@@ -111,6 +119,15 @@ async def test_find_marker_only_in_the_bots_own_messages(client: ScoopClient,
     await client.port.post(CHANNEL, Text("unrelated"))
     assert await client.port.find_marker(CHANNEL, "sw:2411.17705") == ref
     assert fake.calls_of("history")[-1].query["limit"] == "100"
+
+
+async def test_find_marker_finds_a_digest_header(client: ScoopClient) -> None:
+    header = DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 935, 1, 1,
+                          marker="sw:digest:0123456789ab")
+    ref = await client.port.post(CHANNEL, header)
+    await client.port.post(CHANNEL, card())
+    assert await client.port.find_marker(CHANNEL, "sw:digest:0123456789ab") == ref
+    assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210") is None
 
 
 async def test_rate_limited_post_is_retried_by_discord_py(client: ScoopClient,

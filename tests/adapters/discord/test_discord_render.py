@@ -117,6 +117,23 @@ def test_header_counts_quiet_reason_and_hint() -> None:
     assert msg.allowed_mentions().users == []  # a header never pings
 
 
+def test_header_marker_in_the_footer_like_a_card() -> None:
+    """Beside the hint, never cut off by it; alone when there is no hint; absent unset."""
+    marker = "sw:digest:0123456789ab"
+    base = DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 1504, 3, 2, marker=marker)
+    assert render(base).embeds[0].footer.text == marker
+    hinted = render(DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 1504, 3, 2,
+                                 more_hint="1 more: /scoop digest now since 2024-11-20",
+                                 marker=marker))
+    assert hinted.embeds[0].footer.text == f"1 more: /scoop digest now since 2024-11-20 · {marker}"
+    long = render(DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 1504, 3, 2,
+                               more_hint="m " * 3000, marker=marker))
+    assert_within_limits(long)
+    assert long.embeds[0].footer.text.endswith(f"… · {marker}")
+    unmarked = render(DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 1504, 3, 2))
+    assert unmarked.embeds[0].footer.text is None
+
+
 def test_file_comment_is_escaped() -> None:
     msg = render(File("n.md", b"x", "text/markdown", "notes", comment="@here are *notes*"))
     assert msg.content == "@\u200bhere are \\*notes\\*"

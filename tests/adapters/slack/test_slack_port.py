@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from slack_fake_api import BOT_TOKEN, FakeSlack
@@ -13,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.app import build_web_client
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.port import SlackPort
-from bot.messages import File, Text, ThreadPrompt
+from bot.messages import DigestHeader, File, Text, ThreadPrompt
 from bot.ports import PostRef, ThreadRef
 
 
@@ -71,6 +72,15 @@ async def test_find_marker_and_bot_reply(fake: FakeSlack, port: SlackPort) -> No
     assert await port.find_bot_reply(thread) is None
     prompt = await port.post_in_thread(thread, Text("How does our work differ?"))
     assert await port.find_bot_reply(thread) == prompt
+
+
+async def test_find_marker_finds_a_digest_header(fake: FakeSlack, port: SlackPort) -> None:
+    header = DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 935, 0, 0,
+                          quiet_reason="no overlap", marker="sw:digest:0123456789ab")
+    ref = await port.post("C0DIGEST1", header)
+    await port.post("C0DIGEST1", make_card())
+    assert await port.find_marker("C0DIGEST1", "sw:digest:0123456789ab") == ref
+    assert await port.find_marker("C0DIGEST1", "sw:digest:ba9876543210") is None
 
 
 async def test_errors_surface(fake: FakeSlack, port: SlackPort) -> None:

@@ -98,7 +98,7 @@ def test_fit_never_splits_an_entity() -> None:
                              HOSTILE, HOSTILE),)),
     DigestHeader(date(2024, 11, 25), date(2024, 11, 28), 10, 0, 0,
                  (TopicHits(HOSTILE, "U0ANA0001", 1),), quiet_reason=HOSTILE, more_hint=HOSTILE,
-                 mode=HOSTILE),
+                 mode=HOSTILE, marker=HOSTILE),
     File("notes.md", b"x", "text/markdown", HOSTILE, comment=HOSTILE),
 ])
 def test_hostile_text_never_forms_markup(message: Any) -> None:
@@ -159,6 +159,22 @@ def test_quiet_digest_header_says_why() -> None:
         "type": "plain_text", "text": "scoopwatch digest: 2024-11-30", "emoji": True}}
     assert "weekend" in out.text
     assert any("_Quiet:_ weekend" in t for t in mrkdwn_texts(out.blocks))
+
+
+def test_header_carries_its_marker_like_a_card() -> None:
+    """In a context element beside the hint, and in the fallback text find_marker reads, ahead
+    of a quiet reason however long."""
+    marker = "sw:digest:0123456789ab"
+    out = render(DigestHeader(date(2024, 11, 30), date(2024, 11, 30), 0, 0, 0,
+                              quiet_reason="weekend " * 600, more_hint="2 more", marker=marker))
+    assert check_blocks(out.blocks) is None
+    assert [e["text"] for e in out.blocks[-1]["elements"]] == ["2 more", f"`{marker}`"]
+    assert len(out.text) <= 3000 and f"[{marker}]. Quiet: weekend" in out.text
+    alone = render(DigestHeader(date(2024, 11, 30), date(2024, 11, 30), 5, 1, 1, marker=marker))
+    assert [e["text"] for e in alone.blocks[-1]["elements"]] == [f"`{marker}`"]
+    assert alone.text.endswith(f"1 overlap [{marker}]")
+    unmarked = render(DigestHeader(date(2024, 11, 30), date(2024, 11, 30), 5, 1, 1))
+    assert "sw:" not in unmarked.text and unmarked.blocks[-1]["type"] == "section"
 
 
 def test_long_prompt_and_header_fit() -> None:

@@ -160,7 +160,7 @@ class FakePort:
                           ) -> PostRef | None:
         self.find_marker_calls += 1
         for p in reversed(self.state.top(channel_id)[-limit:]):
-            if isinstance(p.message, PaperCard) and p.message.marker == marker:
+            if isinstance(p.message, PaperCard | DigestHeader) and p.message.marker == marker:
                 return PostRef(self.platform, channel_id, p.message_id)
         return None
 
