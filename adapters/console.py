@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from adapters.plain import render
 from bot.messages import File, Message
@@ -322,6 +322,13 @@ class ConsoleAdapter:
         self.port = ConsolePort(stdout)
         self.session = ConsoleSession(core, self.port, member=member, clock=clock,
                                       echo=not self.interactive)
+
+    @classmethod
+    def from_config(cls, config: Any, core: CoreLike, io: Any) -> ConsoleAdapter:
+        """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout and
+        the clock; ``console.member`` is who types."""
+        return cls(core, stdin=io.stdin, stdout=io.stdout, member=config.console.member,
+                   clock=io.clock)
 
     async def run(self, stop: asyncio.Event) -> int:
         """Serve until end of input (exit status 0), ``quit``, or ``stop`` being set."""

@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -61,46 +62,36 @@ class AppIO:
     clock: Callable[[], datetime]
 
 
-AdapterFactory = Callable[[Any, Core, AppIO], Adapter]
+ADAPTER_GROUP = "scoopwatch.adapters"
+ADAPTER_NAMES = ("console", "slack", "discord")
+"""Adapters scoopwatch knows, in start order; ``enabled_adapters`` decides which run."""
 
 
-def _console(config: Any, core: Core, io: AppIO) -> Adapter:
-    from adapters.console import ConsoleAdapter
-
-    return ConsoleAdapter(core, stdin=io.stdin, stdout=io.stdout, member=config.console.member,
-                          clock=io.clock)
-
-
-def _platform(module: str, class_name: str) -> AdapterFactory:
-    """A chat platform adapter built with ``adapters.<module>.<class_name>.from_config(config,
-    core)``; imported only when enabled, so a console-only run needs no platform SDK."""
-
-    def factory(config: Any, core: Core, io: AppIO) -> Adapter:
-        import importlib
-
-        try:
-            adapter_class = getattr(importlib.import_module(f"adapters.{module}"), class_name)
-        except (ImportError, AttributeError) as exc:
-            raise ScoopwatchError(f"the {module} adapter is not available in this build "
-                                  f"({exc})") from exc
-        return adapter_class.from_config(config, core)
-
-    return factory
+def load_adapter(name: str) -> Any:
+    """The adapter class registered as ``name`` in the ``scoopwatch.adapters`` entry points
+    (pyproject.toml). Adapters build themselves with ``from_config(config, core, io)``."""
+    found = entry_points(group=ADAPTER_GROUP, name=name)
+    try:
+        return next(iter(found)).load()
+    except StopIteration:
+        raise ScoopwatchError(f"the {name} adapter is not available in this build (no entry "
+                              f"point {name!r} in {ADAPTER_GROUP}; reinstall scoopwatch)") from None
+    except (ImportError, AttributeError) as exc:
+        raise ScoopwatchError(f"the {name} adapter is not available in this build "
+                              f"({exc})") from exc
 
 
-ADAPTERS: dict[str, AdapterFactory] = {
-    "console": _console,
-    "slack": _platform("slack", "SlackAdapter"),
-    "discord": _platform("discord", "DiscordAdapter"),
-}
-"""Adapter registry: name -> factory. ``enabled_adapters`` decides which run."""
+def build_adapter(name: str, config: Any, core: Core, io: AppIO) -> Adapter:
+    """Load and construct one adapter (imported only when enabled)."""
+    adapter: Adapter = load_adapter(name).from_config(config, core, io)
+    return adapter
 
 
 def enabled_adapters(config: Any) -> list[str]:
     """Adapter names to start, from config (console alone when no token is configured)."""
     flags = {"slack": config.slack_enabled, "discord": config.discord_enabled,
              "console": config.console_enabled}
-    return [name for name in ADAPTERS if flags.get(name)]
+    return [name for name in ADAPTER_NAMES if flags.get(name)]
 
 
 def connect_hint(config: Any, db_path: str) -> str:
@@ -234,7 +225,7 @@ async def _connect(adapters: list[Adapter]) -> int:
 
 async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) -> int:
     names = enabled_adapters(config)
-    adapters = [ADAPTERS[name](config, core, io) for name in names]
+    adapters = [build_adapter(name, config, core, io) for name in names]
     if names == ["console"] and not (config.slack_enabled or config.discord_enabled):
         io.stdout.write(connect_hint(config, str(Path(path))) + "\n")
         io.stdout.flush()

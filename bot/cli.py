@@ -333,9 +333,9 @@ def discord() -> None:
 @fail_cleanly
 def discord_sync(state: CliState) -> None:
     """Register /scoop with Discord now (the guilds in config, else globally); print changes."""
-    from adapters.discord import sync_commands
+    from bot.app import load_adapter
 
-    for line in run_async(sync_commands(state.config)):
+    for line in run_async(load_adapter("discord").sync(state.config)):
         click.echo(line)
 
 

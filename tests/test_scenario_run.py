@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import ADAPTERS, _platform, connect_hint, enabled_adapters, run_bot
+from bot.app import (
+    ADAPTER_NAMES,
+    build_adapter,
+    connect_hint,
+    enabled_adapters,
+    load_adapter,
+    run_bot,
+)
 from bot.config import load_config
 from bot.errors import ScoopwatchError
 from bot.store.db import Database
@@ -72,14 +79,13 @@ async def test_sigterm_stops_the_bot_cleanly(tmp_path: Path) -> None:
 
 
 def test_adapter_registry_and_selection(tmp_path: Path) -> None:
-    assert set(ADAPTERS) == {"console", "slack", "discord"}
+    assert set(ADAPTER_NAMES) == {"console", "slack", "discord"}
     assert enabled_adapters(load_config(env={}, cwd=tmp_path)) == ["console"]
 
 
 def test_missing_platform_adapter_explains(tmp_path: Path) -> None:
-    factory = _platform("no_such_platform", "NoAdapter")
     with pytest.raises(ScoopwatchError, match="no_such_platform adapter is not available"):
-        factory(load_config(env={}, cwd=tmp_path), None, None)  # type: ignore[arg-type]
+        load_adapter("no_such_platform")
 
 
 def test_tokens_select_the_slack_adapter_instead_of_the_console(tmp_path: Path) -> None:
@@ -88,5 +94,5 @@ def test_tokens_select_the_slack_adapter_instead_of_the_console(tmp_path: Path) 
            "SCOOPWATCH_SLACK_APP_TOKEN": "xapp-1-A111-222-abcdefabcdef"}
     config = load_config(env=env, cwd=tmp_path)
     assert enabled_adapters(config) == ["slack"]
-    adapter = ADAPTERS["slack"](config, None, None)  # type: ignore[arg-type]
+    adapter = build_adapter("slack", config, None, None)  # type: ignore[arg-type]
     assert adapter.name == "slack" and adapter.port.platform == "slack"

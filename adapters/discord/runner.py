@@ -21,7 +21,7 @@ from adapters.discord.client import ScoopClient
 from adapters.discord.interactions import CoreApi, StoreTopicNames, TopicNames
 from adapters.discord.port import DiscordPort
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError
-from adapters.discord.sync import sync_tree
+from adapters.discord.sync import sync_commands, sync_tree
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,18 @@ class DiscordAdapter:
         return self.client.port
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreApi, **kwargs: Any) -> DiscordAdapter:
-        """From ``bot.config.Config``; topic autocomplete reads ``core.topic_store`` unless
+    def from_config(cls, config: Any, core: CoreApi, io: Any = None,
+                    **kwargs: Any) -> DiscordAdapter:
+        """The adapter entry point (``bot.app.build_adapter``; no process I/O needed); topic
+        autocomplete reads ``core.topic_store`` unless
         ``topic_names`` is given (or the core answers ``topic_names`` itself)."""
         kwargs.setdefault("topic_names", default_topic_names(core))
         return cls(core, DiscordSettings.from_config(config), **kwargs)
+
+    @staticmethod
+    async def sync(config: Any) -> list[str]:
+        """``scoopwatch discord sync``: register /scoop now; lines saying what changed."""
+        return await sync_commands(config)
 
     async def start(self) -> None:
         """Log in, sync commands if they changed, connect; returns when the gateway is ready."""

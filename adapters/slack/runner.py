@@ -103,7 +103,9 @@ class SlackAdapter:
         self.http_port: int | None = None  # the bound port in HTTP mode (config may say 0)
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreApi, **kwargs: Any) -> SlackAdapter:
+    def from_config(cls, config: Any, core: CoreApi, io: Any = None,
+                    **kwargs: Any) -> SlackAdapter:
+        """The adapter entry point (``bot.app.build_adapter``); Slack needs no process I/O."""
         return cls(core, SlackSettings.from_config(config), **kwargs)
 
     async def start(self) -> None:
