@@ -23,7 +23,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -402,3 +402,18 @@ def _check_adapters(config: Config, where: str) -> None:
             f"{where}: discord.enabled: Discord needs {spec.what}: set {spec.env}"
             " or discord.token_file, or set discord.enabled = false"
         )
+
+
+@contextlib.contextmanager
+def environment_without(prefix: str) -> Iterator[None]:
+    """Hide environment variables starting with ``prefix`` for the duration, then restore them.
+
+    Some libraries read their own fallbacks from the environment (slack-bolt switches to OAuth
+    when ``SLACK_CLIENT_ID``/``SECRET`` are set); while they are built they must see only what
+    the config hands them. Kept here, with every other use of the environment.
+    """
+    hidden = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(prefix)}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)

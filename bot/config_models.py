@@ -28,6 +28,7 @@ from bot.config_types import (
     TOKEN_RE,
     Category,
     Date,
+    DiscordId,
     Email,
     FilePath,
     HttpUrl,
@@ -35,7 +36,6 @@ from bot.config_types import (
     LogLevel,
     MemberId,
     NonEmptyStr,
-    Snowflake,
     TimeZoneName,
     Weekdays,
     domain,
@@ -142,7 +142,7 @@ class SlackSection(Section):
 
 class DiscordSection(Section):
     enabled: bool | None = None  # None: on when a token is found
-    guild_ids: ListOf[Snowflake] = ()
+    guild_ids: ListOf[DiscordId] = ()
     token_file: FilePath | None = None
     api_url: HttpUrl | None = None
 

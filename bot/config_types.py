@@ -218,7 +218,7 @@ def _day_index(name: str) -> int | None:
 Weekdays = Annotated[tuple[str, ...], BeforeValidator(_weekdays)]
 
 
-def _snowflake(value: object) -> int:
+def _discord_id(value: object) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**64:
@@ -226,7 +226,7 @@ def _snowflake(value: object) -> int:
     raise expected("a Discord id (a positive integer)", value)
 
 
-Snowflake = Annotated[int, BeforeValidator(_snowflake)]
+DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 
 
 def domain(value: str) -> str:

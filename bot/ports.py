@@ -2,7 +2,7 @@
 
 Inbound: adapters turn platform events into these frozen events and call the core.
 Outbound: the core talks to a platform only through ``ChatPort``. A thread is always
-``(platform, channel_id, root_message_id)``; the core never sees thread_ts or snowflakes
+``(platform, channel_id, root_message_id)``; the core never sees platform message ids
 as anything but opaque strings.
 """
 

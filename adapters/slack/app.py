@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -26,6 +24,7 @@ from adapters.slack.events import EventDeduper, EventTranslator
 from adapters.slack.pacing import Sleep, retry_handlers
 from adapters.slack.port import SlackPort
 from adapters.slack.render import BLOCKS_MAX, SlackMessage, fallback_text, render
+from bot.config import environment_without
 from bot.messages import File, Text
 from bot.ports import (
     CommandResult,
@@ -52,16 +51,6 @@ def build_web_client(token: str, api_url: str, *, sleep: Sleep = asyncio.sleep,
     base = api_url if api_url.endswith("/") else api_url + "/"
     return AsyncWebClient(token=token, base_url=base, timeout=timeout,
                           retry_handlers=retry_handlers(sleep))
-
-
-@contextmanager
-def _bolt_env_hidden() -> Iterator[None]:
-    """Hide ``SLACK_*`` variables while Bolt reads its fallbacks; restore them after."""
-    hidden = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SLACK_")}
-    try:
-        yield
-    finally:
-        os.environ.update(hidden)
 
 
 class SlackHandlers:
@@ -171,7 +160,7 @@ async def _respond(respond: Respond, message: SlackMessage, response_type: str) 
 def build_bolt_app(handlers: SlackHandlers, client: AsyncWebClient, *,
                    signing_secret: str, command: str = COMMAND) -> AsyncApp:
     """A single-workspace Bolt app: our client and token, no OAuth, verification on."""
-    with _bolt_env_hidden():
+    with environment_without("SLACK_"):  # Bolt reads SLACK_* fallbacks (e.g. OAuth)
         app = AsyncApp(
             name="scoopwatch", client=client, signing_secret=signing_secret,
             installation_store=None, oauth_settings=None, oauth_flow=None, authorize=None,
