@@ -28,7 +28,7 @@ from bot.core.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
 from bot.core.version_notes import VersionNotes
 from bot.errors import ScoopwatchError
-from bot.industry.registry import registry_from_config
+from bot.industry.registry import Registry, registry_from_config
 from bot.ports import ChatPort
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
@@ -193,10 +193,12 @@ async def run_bot(
     try:
         if network:
             sources = _sources(config, db)
+        registry = registry_from_config(config.industry)  # built once: detector and /scoop labs
         service, _pipeline, scheduler = build_digest_side(
-            config, db, **(sources.wiring() if sources else {}), clock=io.clock)
+            config, db, **(sources.wiring() if sources else {}), clock=io.clock,
+            registry=registry)
         core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
-                    labs=labs_view(registry_from_config(config.industry).labs), clock=io.clock)
+                    labs=labs_view(registry.labs), clock=io.clock)
         return await _serve(config, core, scheduler, io, path)
     finally:
         if sources is not None:
@@ -268,6 +270,7 @@ def build_digest_side(
     html_client: HtmlClient | None = None,
     oai: RecordLister | None = None,
     clock: Callable[[], datetime] = utcnow,
+    registry: Registry | None = None,
 ) -> tuple[DigestService, Pipeline, Scheduler]:
     """Wire the digest side (service, pipeline, scheduler) from ``bot.config.Config``.
 
@@ -287,7 +290,7 @@ def build_digest_side(
     from bot.store.topics import TopicStore
     from bot.store.version_notes import VersionNoteStore
 
-    registry = registry_from_config(config.industry)
+    registry = registry or registry_from_config(config.industry)
     papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
     recovery = None
     if oai is not None:
