@@ -42,18 +42,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def platform() -> FakePlatform:
-    return FakePlatform()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(FRIDAY_9_BERLIN)
-
-
-@pytest.fixture
-def bot(db: Database, platform: FakePlatform, clock: FakeClock) -> Bot:
-    return build_bot(db, FakePort(platform), clock)
 
 
 def _text(result: object) -> str:

@@ -55,18 +55,8 @@ async def db(path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def platform() -> FakePlatform:
-    return FakePlatform()
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
-
-
-@pytest.fixture
-def bot(db: Database, platform: FakePlatform, clock: FakeClock) -> Bot:
-    return build_bot(db, FakePort(platform), clock)
 
 
 def notes_for(bot: Bot, clock: FakeClock) -> VersionNotes:
