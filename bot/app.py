@@ -193,12 +193,8 @@ async def run_bot(
     try:
         if network:
             sources = _sources(config, db)
-        registry = registry_from_config(config.industry)  # built once: detector and /scoop labs
-        service, _pipeline, scheduler = build_digest_side(
-            config, db, **(sources.wiring() if sources else {}), clock=io.clock,
-            registry=registry)
-        core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
-                    labs=labs_view(registry.labs), clock=io.clock)
+        core, scheduler = build_core(config, db, clock=io.clock,
+                                     **(sources.wiring() if sources else {}))
         return await _serve(config, core, scheduler, io, path)
     finally:
         if sources is not None:
@@ -259,6 +255,22 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) 
         elif result:
             status = result
     return status
+
+
+def build_core(
+    config: Any, db: Database, *, clock: Callable[[], datetime] = utcnow, **sources: Any
+) -> tuple[Core, Scheduler]:
+    """The core adapters talk to, and the scheduler that drives its digests and fetches.
+
+    ``sources`` are ``build_digest_side``'s optional source clients (none: digest what is
+    stored). The lab registry is built once, for the detector and ``/scoop labs``.
+    """
+    registry = registry_from_config(config.industry)
+    service, _pipeline, scheduler = build_digest_side(config, db, clock=clock,
+                                                      registry=registry, **sources)
+    core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
+                labs=labs_view(registry.labs), clock=clock)
+    return core, scheduler
 
 
 def build_digest_side(

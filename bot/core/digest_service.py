@@ -23,7 +23,11 @@ from bot.core.status import build_status, when
 from bot.messages import DigestHeader, Text
 from bot.models import AnnounceType, Paper
 from bot.ports import ChatPort, CommandResult
-from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, announcement_expected
+from bot.sources.arxiv_schedule import (
+    DEFAULT_HOLIDAYS_2026,
+    announcement_expected,
+    configured_holidays,
+)
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.overlaps import FlagLike, OverlapStore
@@ -80,15 +84,13 @@ class DigestSettings:
     @classmethod
     def from_config(cls, config: Any) -> DigestSettings:
         """Build from ``bot.config.Config`` (duck-typed so this module does not import it)."""
-        holidays = config.arxiv.holidays
-        base = DEFAULT_HOLIDAYS_2026 if holidays is None else holidays
         return cls(
             timezone=config.bot.timezone,
             default_days=",".join(config.digest.default_days),
             default_time=config.digest.default_time.strftime("%H:%M"),
             mode=config.digest.mode,
             max_papers=config.digest.max_papers,
-            holidays=frozenset(base) | frozenset(config.arxiv.extra_holidays),
+            holidays=configured_holidays(config.arxiv),
         )
 
 

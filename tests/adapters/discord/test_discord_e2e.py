@@ -37,21 +37,14 @@ from discord_payloads import (
 
 from adapters.discord import StoreTopicNames
 from adapters.discord.client import ScoopClient
-from bot.core.core import Core
-from bot.core.digest_service import DigestService, DigestSettings
-from bot.core.pipeline import Pipeline
-from bot.core.topic_service import MatcherTools
-from bot.industry import Registry, detect
+from bot.app import build_core
+from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.sources.jsonl import parse_jsonl
 from bot.store.db import Database
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore
-from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
-from bot.store.posts import PostStore
-from bot.store.runs import RunStore
-from bot.store.topics import TopicStore
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FEED = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
@@ -114,17 +107,8 @@ async def lab(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Lab]:
     jsonl = tmp_path / "industry.jsonl"
     jsonl.write_text("\n".join(json.dumps(r) for r in INDUSTRY) + "\n")
     await papers.upsert_papers(parse_jsonl(jsonl.read_bytes()).papers)
-    topics = TopicStore(db)
-    pipeline = Pipeline(papers=papers, topics=topics, overlaps=OverlapStore(db),
-                        runs=RunStore(db), clock=lambda: NOW)
-    registry = Registry.default()
-    digest = DigestService(
-        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
-        detect=lambda paper: detect(paper, registry),
-        settings=DigestSettings(timezone="UTC", mode="industry-only", max_papers=3),
-        clock=lambda: NOW)
-    core = Core(db, threads=PostStore(db), digest=digest, tools=MatcherTools(),
-                clock=lambda: NOW)
+    config = build_config({"digest": {"mode": "industry-only", "max_papers": 3}}, env={})
+    core, _scheduler = build_core(config, db, clock=lambda: NOW)
     client = ScoopClient(core, topic_names=StoreTopicNames(core.topic_store),
                          answer_within=5.0)
     await client.login(TOKEN)

@@ -32,19 +32,12 @@ from slack_payloads import (
 )
 
 from adapters.slack import SlackAdapter, SlackSettings
-from bot.core.core import Core
-from bot.core.digest_service import DigestService, DigestSettings
-from bot.core.pipeline import Pipeline
-from bot.core.topic_service import MatcherTools
-from bot.industry import Registry, detect
+from bot.app import build_core
+from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.notes import NoteStore
-from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
-from bot.store.posts import PostStore
-from bot.store.runs import RunStore
-from bot.store.topics import TopicStore
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FEED = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
@@ -99,17 +92,8 @@ async def lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIterato
     papers = PaperStore(db)
     page = parse_arxiv_rss(FEED.read_bytes())
     await papers.upsert_papers(list(page.papers))
-    topics = TopicStore(db)
-    pipeline = Pipeline(papers=papers, topics=topics, overlaps=OverlapStore(db),
-                        runs=RunStore(db), clock=lambda: NOW)
-    registry = Registry.default()
-    digest = DigestService(
-        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
-        detect=lambda paper: detect(paper, registry),
-        settings=DigestSettings(timezone="UTC", mode="all-papers", max_papers=3),
-        clock=lambda: NOW)
-    core = Core(db, threads=PostStore(db), digest=digest, tools=MatcherTools(),
-                clock=lambda: NOW)
+    config = build_config({"digest": {"mode": "all-papers", "max_papers": 3}}, env={})
+    core, _scheduler = build_core(config, db, clock=lambda: NOW)
     settings = SlackSettings(bot_token=BOT_TOKEN, app_token=APP_TOKEN,
                              signing_secret=SIGNING_SECRET, mode="http", api_url=fake.api_url,
                              http_host="127.0.0.1", http_port=0)
