@@ -34,6 +34,8 @@ from discord_payloads import (
     thread_channel,
 )
 
+from tests.adapters.loopback import LoopbackServer
+
 Json = dict[str, Any]
 
 
@@ -51,7 +53,7 @@ class Call:
 
 
 @dataclass
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
     """State and recorded traffic of one fake Discord."""
 
     calls: list[Call] = field(default_factory=list)
@@ -60,12 +62,10 @@ class FakeDiscord:
     reactions: list[tuple[str, str, str]] = field(default_factory=list)
     commands: dict[str, list[Json]] = field(default_factory=dict)  # "global" / guild id
     gateway_mode: str = "ready"  # or "4014"
-    base_url: str = ""
 
     def __post_init__(self) -> None:
         self._limits: dict[str, deque[float]] = defaultdict(deque)
-        self._runner: web.AppRunner | None = None
-        self._sockets: list[web.WebSocketResponse] = []
+        super().__init__()
         self._pending: dict[int, Call] = {}
         self._errors: dict[str, deque[tuple[int, Json]]] = defaultdict(deque)
         self.identified = asyncio.Event()
@@ -98,18 +98,8 @@ class FakeDiscord:
         r.add_route("*", "/api/v10/applications/{app}/guilds/{guild}/commands",
                     self._commands, name="guild_commands")
         r.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        await self.serve(app)
         return self
-
-    async def stop(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_base(self) -> str:

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.adapters.loopback import LoopbackServer
+
 BOT_TOKEN = "xoxb-1111-2222-testbottoken"
 APP_TOKEN = "xapp-1-A0001-3333-testapptoken"
 BOT_USER = "UBOT0SW01"
@@ -37,7 +39,7 @@ class Call:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """State and recorded traffic of the fake workspace."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -47,7 +49,6 @@ class FakeSlack:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    base_url: str = ""
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -55,8 +56,7 @@ class FakeSlack:
         self._limits: dict[str, deque[float]] = defaultdict(deque)
         self._every: dict[str, tuple[int, float]] = {}
         self._counts: dict[str, int] = defaultdict(int)
-        self._runner: web.AppRunner | None = None
-        self._sockets: list[web.WebSocketResponse] = []
+        super().__init__()
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.socket_connected = asyncio.Event()
         self.add_user("U0ANA0001", "ana", "Ana Ortiz")
@@ -70,19 +70,8 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        await self.serve(app)
         return self
-
-    async def stop(self) -> None:
-        for ws in list(self._sockets):
-            await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
