@@ -1,9 +1,10 @@
 """Enrichment pass: fetch OpenAlex affiliations for papers that need them, in batches.
 
 OpenAlex can lag a new arXiv paper by about four days, so a paper it does not know yet is
-recorded as ``not_found`` and the store offers it again the next day, for ``RETRY_DAYS`` days
-(``PaperStore.keys_needing_enrichment``). Every key gets exactly one attempt record per run,
-with what OpenAlex returned, so the store knows when each source was last tried and why.
+recorded as ``not_found`` and the store offers it again the next day, for config's
+``openalex.retry_days`` (``PaperStore.keys_needing_enrichment``). Every key gets exactly one
+attempt record per run, with what OpenAlex returned, so the store knows when each source was
+last tried and why.
 I/O comes in as injected callables, which keeps this module testable without a store or HTTP.
 """
 
@@ -19,7 +20,6 @@ from bot.models import Paper
 logger = logging.getLogger(__name__)
 
 SOURCE = "openalex"
-RETRY_DAYS = 5
 FOUND, NOT_FOUND, FAILED = "found", "not_found", "failed"
 
 LookupOpenAlex = Callable[[Sequence[str]], Awaitable[dict[str, Paper]]]
