@@ -28,15 +28,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.industry.detector import Flag, detect
-from bot.industry.paperlists import paperlist_paper
-from bot.industry.registry import Registry
-from bot.industry.text import normalize
-from bot.models import Author, Paper
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository, for bot/ and tests/fixture_files.py
+
+from bot.industry.detector import Flag, detect  # noqa: E402
+from bot.industry.paperlists import paperlist_paper  # noqa: E402
+from bot.industry.registry import Registry  # noqa: E402
+from bot.industry.text import normalize  # noqa: E402
+from bot.models import Author, Paper  # noqa: E402
+from tests.fixture_files import FIXTURES_DIR  # noqa: E402
+
 LABELS = HERE / "industry_labels.tsv"
-DEFAULT_FIXTURES = HERE.parent.parent / "shared" / "fixtures" / "real"
+DEFAULT_FIXTURES = FIXTURES_DIR
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.90
 
 
@@ -238,7 +241,8 @@ def _abstract_sources(fixtures: Path) -> list[str]:
         "industry-eval/openalex/openalexrag_works_sample.json",
         "industry-eval/openalex/researchhub_openalex_sample_response.json",
         "openalex/openalexpro_works_cursor_chunk4_page1.json",
-        "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1.body.json",
+        "openalex/"
+        "openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1_excerpt23.body.json",
         "arxiv_api/arxivpy_2026_q_testing_s0_m100_cfe7536492ca.body.xml",
     ]
     return sources

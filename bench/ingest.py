@@ -18,7 +18,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LISTING = REPO.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
+sys.path.insert(0, str(REPO))
+from tests.fixture_files import LISTING as LISTING_NAME  # noqa: E402
+from tests.fixture_files import fixture_path  # noqa: E402
+
+LISTING = fixture_path(LISTING_NAME)
 
 
 async def parse_and_store(data: bytes, db_path: Path) -> int:

@@ -38,8 +38,10 @@ from bot.topics import (  # noqa: E402
 )
 from bot.topics.normalize import is_acronym, stem  # noqa: E402
 from bot.topics.syntax import And, Node, Not, Or, Term  # noqa: E402
+from tests.fixture_files import LISTING as LISTING_NAME  # noqa: E402
+from tests.fixture_files import fixture_path  # noqa: E402
 
-LISTING = REPO.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
+LISTING = fixture_path(LISTING_NAME)
 # Title words nobody would use as a research topic term.
 _STOP_WORDS = """a an and are as at be based beyond between by can do does for from how in into is
 it its new not of on or our over than that the their this through to towards under using via we

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.app import run_bot
 from bot.config import load_config
 from bot.core.export import export_notes
@@ -24,9 +22,10 @@ from bot.sources.formats import parse_document
 from bot.store.db import Database
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
+from tests.fixture_files import LISTING as LISTING_NAME
+from tests.fixture_files import fixture_path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-LISTING = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
+LISTING = fixture_path(LISTING_NAME)
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)  # the listing's announcement day, afternoon
 
 DEX = "DexDiffuser: Interaction-aware Diffusion Planning for Adaptive Dexterous Manipulation"
@@ -118,7 +117,6 @@ async def session(db_path: Path, tmp_path: Path, script: str) -> str:
     return out.getvalue()
 
 
-@pytest.mark.skipif(not LISTING.exists(), reason="shared real fixtures not present")
 async def test_topics_digest_threads_notes_quotes_and_export(tmp_path: Path) -> None:
     db_path = tmp_path / "scoopwatch.db"
     await ingest(db_path, LISTING.read_bytes())

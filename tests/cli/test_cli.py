@@ -9,13 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.fixture_files import LISTING as LISTING_NAME
+from tests.fixture_files import fixture_path
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
-LISTING = REAL / "arxiv_rss" / "aioarxiv_2024-11-28_rss_mock_feed.xml"
-ERROR_FEED = REAL / "arxiv_rss" / "aioarxiv_2024-11-28_error_rss_mock_feed.xml"
-WORKS = REAL / "industry-eval" / "openalex" / "openalexrag_works_sample.json"
-CHEMCROW = (REAL / "industry" / "cassettes"
-            / "paperqa_2025-09_title_search_chemcrow_openalex.body.json")
+LISTING = fixture_path(LISTING_NAME)
+ERROR_FEED = fixture_path("arxiv_rss/aioarxiv_2024-11-28_error_rss_mock_feed.xml")
+WORKS = fixture_path("industry-eval/openalex/openalexrag_works_sample.json")
+CHEMCROW = fixture_path(
+    "industry/cassettes/paperqa_2025-09_title_search_chemcrow_openalex.body.json"
+)
 
 
 @pytest.fixture

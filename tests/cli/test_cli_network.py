@@ -12,10 +12,11 @@ import respx
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.fixture_files import LISTING as LISTING_NAME
+from tests.fixture_files import fixture_path
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
-LISTING = REAL / "arxiv_rss" / "aioarxiv_2024-11-28_rss_mock_feed.xml"
-OAI_HEP_TH = REAL / "arxiv_oai" / "hepcrawl_oai2_2017_arxiv-physics-hep-th.xml"
+LISTING = fixture_path(LISTING_NAME)
+OAI_HEP_TH = fixture_path("arxiv_oai/hepcrawl_oai2_2017_arxiv-physics-hep-th.xml")
 EMPTY_WORKS = b'{"meta": {"count": 0, "page": 1, "per_page": 50}, "results": []}'
 
 

@@ -45,9 +45,9 @@ from bot.store.db import Database
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
+from tests.fixture_files import LISTING, fixture_path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FEED = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
+FEED = fixture_path(LISTING)
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)
 INDUSTRY = [  # two EEG papers of that listing; the affiliations are made up for the test
     {"id": "2411.17705", "title": "EEG-DCNet: A Fast and Accurate MI-EEG Dilated CNN "

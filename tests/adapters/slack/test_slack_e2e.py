@@ -38,9 +38,9 @@ from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
+from tests.fixture_files import LISTING, fixture_path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FEED = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
+FEED = fixture_path(LISTING)
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)
 ANA, BEN = "U0ANA0001", "U0BEN0002"
 

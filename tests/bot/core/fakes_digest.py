@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 from bot.core.digest_service import DigestService, DigestSettings
 from bot.core.pipeline import Pipeline
@@ -26,11 +25,9 @@ from bot.store.papers import PaperStore
 from bot.store.runs import RunStore
 from bot.store.source_state import SourceState
 from bot.store.topics import TopicStore
+from tests.fixture_files import LISTING, fixture_path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-RSS_FIXTURE = (
-    REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
-)
+RSS_FIXTURE = fixture_path(LISTING)
 PLATFORM, WORKSPACE, CHANNEL = "console", "lab", "C1"
 
 

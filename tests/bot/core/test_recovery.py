@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from fakes_digest import REPO_ROOT, Bot, FakeClock, FakePlatform, FakePort, add_topic, build_bot
+from fakes_digest import Bot, FakeClock, FakePlatform, FakePort, add_topic, build_bot
 
 from bot.core.recovery import (
     Recovery,
@@ -28,10 +28,11 @@ from bot.sources.oai_client import OaiPmhClient
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from bot.store.runs import RunStore
+from tests.fixture_files import fixture_path
 
 ET = ZoneInfo("America/New_York")
 HOLIDAYS = DEFAULT_HOLIDAYS_2026
-OAI_DIR = REPO_ROOT.parent / "shared/fixtures/real/arxiv_oai"
+OAI_DIR = fixture_path("arxiv_oai")
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from bot.sources.formats import parse_document
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from bot.store.topics import TopicStore
+from tests.fixture_files import LISTING as LISTING_NAME
+from tests.fixture_files import fixture_path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-LISTING = REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
-pytestmark = pytest.mark.skipif(not LISTING.exists(), reason="shared real fixtures not present")
+LISTING = fixture_path(LISTING_NAME)
 
 
 class NoThreads:

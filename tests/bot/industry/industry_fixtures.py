@@ -1,4 +1,4 @@
-"""Real records for the industry tests, loaded from shared/fixtures/real beside the repository.
+"""Real records for the industry tests, loaded from the recordings in ``tests/fixtures/``.
 
 Imported by the test modules of this directory (a plain module, not conftest, so the name is
 unique in the whole suite).
@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.industry.paperlists import paperlist_paper
 from bot.models import Paper
-
-REAL_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "real"
+from tests.fixture_files import FIXTURES_DIR as REAL_DIR
+from tests.fixture_files import fixture_bytes
 
 WORKS = "industry-eval/openalex/openalexrag_works_sample.json"
 COLM = "industry/paperlists/paperlists_colm2024.json"
@@ -33,16 +30,13 @@ IONIS = "industry/cassettes/paperqa_2025-08_doi_search_ionis_openalex.body.json"
 KEYPAPERS = "openalex/openalexpro_works_cursor_keypapers_page1.json"
 CHUNK4 = "openalex/openalexpro_works_cursor_chunk4_page1.json"
 BIODIVERSITY = (
-    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1.body.json"
+    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1_excerpt23.body.json"
 )
 
 
 @cache
 def load_json(relpath: str) -> Any:
-    path = REAL_DIR / relpath
-    if not path.is_file():
-        pytest.fail(f"real fixture {path} not found (shared/ must sit beside the repository)")
-    return json.loads(path.read_bytes())
+    return json.loads(fixture_bytes(relpath))
 
 
 @cache

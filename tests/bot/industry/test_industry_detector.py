@@ -1,4 +1,4 @@
-"""Detector rules, each checked on real records from shared/fixtures/real."""
+"""Detector rules, each checked on real records recorded in tests/fixtures/."""
 
 from __future__ import annotations
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import httpx
 
 from bot.sources.http import PoliteClient
+from tests.fixture_files import fixture_path
 
-# The repo's parent holds shared/ (CI clones the repo elsewhere with shared/ beside it).
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "real"
 CONTACT = "lab-admin@example.org"
 
 
 def fixture_bytes(*parts: str) -> bytes:
-    return FIXTURES.joinpath(*parts).read_bytes()
+    return fixture_path("/".join(parts)).read_bytes()
 
 
 class FakeClock:

@@ -28,7 +28,7 @@ OPENALEX_FILES = [
     "openalex/openalexpro_works_cursor_keypapers_page1.json",
     "openalex/openalexpro_works_cursor_keypapers_page2_last.json",
     "openalex/openalexpro_works_cursor_chunk4_page1.json",
-    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1.body.json",
+    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1_excerpt23.body.json",
     "industry-eval/openalex/openalexrag_works_sample.json",
     "industry-eval/openalex/researchhub_openalex_sample_response.json",
     "industry/cassettes/paperqa_2025-09_title_search_chemcrow_openalex.body.json",
@@ -37,9 +37,9 @@ OPENALEX_FILES = [
 NOT_PAPER_DOCUMENTS = [
     "industry/paperlists/paperlists_uai2024.json",  # a paper list, not a supported format
     "industry/openalex/openalexrag_institutions_sample.json",  # institutions, not works
-    "semantic_scholar/s2py_Paper.json",
+    "semantic_scholar/s2py_Reference.json",  # a Semantic Scholar object
     "openalex/openalexpro_vcr_2026-03_api_call_200.yml",
-    "industry/epoch/epoch_notable_ai_models_2025-04.csv",
+    "industry/epoch/epoch_notable_ai_models_2025-04_first40.csv",
 ]
 
 

@@ -151,7 +151,8 @@ def test_legacy_hard_wrapped_title_and_summary(real: Real) -> None:
     assert paper.categories == ("cond-mat.str-el", "cond-mat.stat-mech")
 
 
-@pytest.mark.parametrize("stem", [Q100, Q10, Q10_PAGE2, OLD_ID, ONE_OF_TWO, UNKNOWN_ID])
+# The 100-entry page's wrapper is not kept (it repeats its .body.xml; five wrappers cover the rule).
+@pytest.mark.parametrize("stem", [Q10, Q10_PAGE2, OLD_ID, ONE_OF_TWO, UNKNOWN_ID])
 def test_latin1_wrapper_bodies_equal_the_extracted_xml(real: Real, stem: str) -> None:
     wrapper = json.loads(real(stem + ".json"))
     assert wrapper["status_code"] == 200

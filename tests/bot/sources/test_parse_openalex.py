@@ -16,7 +16,7 @@ from bot.sources.openalex import parse_openalex, parse_openalex_error, rebuild_a
 RAG = "industry-eval/openalex/openalexrag_works_sample.json"
 RESEARCHHUB = "industry-eval/openalex/researchhub_openalex_sample_response.json"
 BIODIVERSITY = (
-    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1.body.json"
+    "openalex/openalexpro_vcr_2026-03_works_title_and_abstract_search_cursor_page1_excerpt23.body.json"
 )
 CHUNK4 = "openalex/openalexpro_works_cursor_chunk4_page1.json"
 CHUNK4_LAST = "openalex/openalexpro_works_cursor_chunk4_page2_last.json"
@@ -31,7 +31,7 @@ Real = Callable[[str], bytes]
 
 
 @pytest.mark.parametrize(("path", "count"), [
-    (RAG, 195), (BIODIVERSITY, 200), (CHUNK4, 25), (CHUNK4_LAST, 0), (KEYPAPERS, 2),
+    (RAG, 195), (BIODIVERSITY, 23), (CHUNK4, 25), (CHUNK4_LAST, 0), (KEYPAPERS, 2),
     (KEYPAPERS_LAST, 0), (RESEARCHHUB, 3), (CHEMCROW, 2), (IONIS, 1), (PAPERQA, 1),
 ])
 def test_work_counts(real: Real, path: str, count: int) -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def make_paper(key: str = "2411.01234", **overrides: Any) -> Paper:

@@ -7,16 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from store_factories import REPO_ROOT, ax, make_paper, oa
+from store_factories import ax, make_paper, oa
 
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.store.db import Database
 from bot.store.papers import AttemptOutcome, PaperStore, UpsertCounts
+from tests.fixture_files import LISTING, fixture_path
 
 T0 = datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
-RSS_FIXTURE = (
-    REPO_ROOT.parent / "shared/fixtures/real/arxiv_rss/aioarxiv_2024-11-28_rss_mock_feed.xml"
-)
+RSS_FIXTURE = fixture_path(LISTING)
 
 
 @pytest.fixture
