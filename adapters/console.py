@@ -168,12 +168,16 @@ class ConsoleSession:
                 break
         return 0
 
-    async def handle_line(self, raw: str) -> bool:
-        """Handle one line; False means quit. Errors print one line and never stop the loop."""
+    async def handle_line(self, raw: str, *, echo: bool | None = None) -> bool:
+        """Handle one line; False means quit. Errors print one line and never stop the loop.
+
+        ``echo`` overrides the session's setting for this line (scripted opening lines are
+        shown even on a terminal, where typed lines are not).
+        """
         line = raw.strip()
         if not line or line.startswith("#"):
             return True
-        if self.echo:
+        if self.echo if echo is None else echo:
             word, _, rest = line.partition(" ")
             speaker = word[1:] if word.startswith("@") and len(word) > 1 and rest else None
             self.port.print(f"{speaker}> {rest.strip()}" if speaker else f"{self.member}> {line}")
@@ -316,8 +320,10 @@ class ConsoleAdapter:
 
     def __init__(self, core: CoreLike, *, stdin: TextIO, stdout: TextIO, member: str = "you",
                  interactive: bool | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 script: Iterable[str] = ()) -> None:
         self.stdin = stdin
+        self.script = tuple(script)
         self.interactive = _isatty(stdin) if interactive is None else interactive
         self.port = ConsolePort(stdout)
         self.session = ConsoleSession(core, self.port, member=member, clock=clock,
@@ -325,13 +331,17 @@ class ConsoleAdapter:
 
     @classmethod
     def from_config(cls, config: Any, core: CoreLike, io: Any) -> ConsoleAdapter:
-        """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout and
-        the clock; ``console.member`` is who types."""
+        """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout, the
+        clock and the opening script; ``console.member`` is who types."""
         return cls(core, stdin=io.stdin, stdout=io.stdout, member=config.console.member,
-                   clock=io.clock)
+                   clock=io.clock, script=io.script)
 
     async def run(self, stop: asyncio.Event) -> int:
-        """Serve until end of input (exit status 0), ``quit``, or ``stop`` being set."""
+        """Run the opening script, then serve until end of input (exit status 0), ``quit``, or
+        ``stop`` being set."""
+        for opening in self.script:
+            if stop.is_set() or not await self.session.handle_line(opening, echo=True):
+                return 0
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
 

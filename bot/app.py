@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -60,6 +60,9 @@ class AppIO:
     stdin: TextIO
     stdout: TextIO
     clock: Callable[[], datetime]
+    script: tuple[str, ...] = ()
+    """Console lines handled, and shown as typed, before ``stdin`` is read (``scoopwatch demo``
+    opens with them, so a new user sees the commands that produced the first posts)."""
 
 
 ADAPTER_GROUP = "scoopwatch.adapters"
@@ -180,13 +183,16 @@ def _signals(stop: asyncio.Event) -> Iterator[None]:
 async def run_bot(
     config: Any, *, db_path: str | None = None, stdin: TextIO | None = None,
     stdout: TextIO | None = None, clock: Callable[[], datetime] | None = None,
-    network: bool = True,
+    network: bool = True, script: Sequence[str] = (), banner: str | None = None,
 ) -> int:
     """Run scoopwatch until the console's input ends or a signal arrives; exit status.
 
-    ``network=False`` (tests) builds no HTTP clients: the bot digests what is stored.
+    ``network=False`` (tests, ``scoopwatch demo``) builds no HTTP clients: the bot digests what
+    is stored and never fetches. ``script`` and ``banner`` are the demo's opening: console lines
+    run before stdin, and a first line shown instead of the connect hint.
     """
-    io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)))
+    io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),
+               tuple(script))
     path = str(db_path or config.storage.db_path)
     db = await Database.open(path)
     sources = None
@@ -195,7 +201,7 @@ async def run_bot(
             sources = _sources(config, db)
         core, scheduler = build_core(config, db, clock=io.clock,
                                      **(sources.wiring() if sources else {}))
-        return await _serve(config, core, scheduler, io, path)
+        return await _serve(config, core, scheduler, io, path, banner)
     finally:
         if sources is not None:
             await sources.client.aclose()
@@ -221,11 +227,15 @@ async def _connect(adapters: list[Adapter]) -> int:
     return 0
 
 
-async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str) -> int:
+async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
+                 banner: str | None = None) -> int:
     names = enabled_adapters(config)
     adapters = [build_adapter(name, config, core, io) for name in names]
-    if names == ["console"] and not (config.slack_enabled or config.discord_enabled):
-        io.stdout.write(connect_hint(config, str(Path(path))) + "\n")
+    if banner is None and names == ["console"] and not (config.slack_enabled
+                                                        or config.discord_enabled):
+        banner = connect_hint(config, str(Path(path)))
+    if banner is not None:
+        io.stdout.write(banner + "\n")
         io.stdout.flush()
     for adapter in adapters:
         core.register_port(adapter.port)

@@ -122,6 +122,23 @@ def run(state: CliState, db: str | None) -> None:
     sys.exit(run_async(run_bot(config, db_path=state.db_path(db))))
 
 
+@main.command()
+@click.option("--db", "db", metavar="FILE", default=None,
+              help="Keep the demo in this new file (default: a temporary one, deleted after).")
+@click.pass_obj
+@fail_cleanly
+def demo(state: CliState, db: str | None) -> None:
+    """Try the whole loop offline: a recorded arXiv day, two topics, a digest, your replies.
+
+    Never fetches and never opens your configured database. Piped input runs as a script.
+    """
+    from bot.demo import run_demo
+
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    sys.exit(run_async(run_demo(state.config, db_path=db)))
+
+
 # --- papers in and out ----------------------------------------------------------------------
 
 
