@@ -29,20 +29,23 @@ def card(title: str = "EEG-DCNet: A Fast and Accurate MI-EEG Classification Meth
         paper_key="2411.17705", title=title, url="https://arxiv.org/abs/2411.17705",
         labs=(LabBadge("Google", "Google DeepMind", "@deepmind.com", "email"),),
         authors=("Wenhao Liu", "Hao Zhang"), et_al=True,
-        matches=(MemberMatch(ANA, "eeg-decoding", ("EEG", "classification")),),
+        matches=(MemberMatch(ANA, "eeg-decoding", ("EEG", "classification"), "Ana"),),
         categories=("eess.SP", "cs.AI"), announced=date(2024, 11, 28),
         abstract_opening="Brain-computer interfaces decode motor imagery from EEG.",
         marker=marker)
 
 
-async def test_post_card_pings_only_matched_members(client: ScoopClient,
-                                                    fake: FakeDiscord) -> None:
+async def test_post_card_names_members_and_pings_nobody(client: ScoopClient,
+                                                       fake: FakeDiscord) -> None:
+    """The thread prompt pings the matched members; the card only names them."""
     ref = await client.port.post(CHANNEL, card())
     [call] = fake.calls_of("create_message")
     assert call.path == f"/api/v10/channels/{CHANNEL}/messages"
-    assert call.json["allowed_mentions"] == {"parse": [], "users": [int(ANA)]}
-    assert call.json["content"] == f"<@{ANA}>"
+    assert call.json["allowed_mentions"] == NO_PINGS
+    assert not call.json.get("content")
     [embed] = call.json["embeds"]
+    assert {"name": "Topics", "value": "eeg-decoding (Ana): EEG, classification",
+            "inline": False} in embed["fields"]
     assert embed["title"].startswith("EEG-DCNet") and embed["url"].endswith("2411.17705")
     assert embed["footer"]["text"] == "sw:2411.17705"
     assert ref == PostRef("discord", CHANNEL, fake.posted(CHANNEL)[0]["id"])

@@ -251,7 +251,8 @@ async def test_header_of_an_unregistered_platform_waits(tmp_path: Path,
 
 def test_header_round_trips_through_its_row() -> None:
     header = DigestHeader(date(2026, 11, 14), date(2026, 11, 20), 935, 3, 2,
-                          (TopicHits("diffusion", "U_ana", 2), TopicHits("rl", "U_ben", 1)),
+                          (TopicHits("diffusion", "U_ana", 2, "Ana"),
+                           TopicHits("rl", "U_ben", 1, "Ben")),
                           quiet_reason=None, more_hint="1 more: /scoop digest now since x",
                           mode="all-papers", marker=new_marker())
     assert header_from_json(header_to_json(header)) == header

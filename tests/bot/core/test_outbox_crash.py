@@ -170,6 +170,7 @@ class _Topic:
     id: int
     member_id: str
     name: str
+    member_name: str = "Ana"
 
 
 def test_messages_round_trip_through_the_outbox_row() -> None:
