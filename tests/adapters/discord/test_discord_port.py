@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from discord_fake_api import FakeDiscord
+from discord_helpers import FakeCore
 from discord_payloads import ANA, BEN, CHANNEL, message
 
 from adapters.discord.client import ScoopClient
@@ -58,6 +60,7 @@ async def test_open_thread_then_again_returns_the_same_thread(client: ScoopClien
     assert thread == ThreadRef("discord", CHANNEL, ref.message_id)
     [call] = fake.calls_of("start_thread")
     assert len(call.json["name"]) == 100 and call.json["name"].endswith("…")
+    assert call.json["auto_archive_duration"] == 10080  # a week, not the channel's 24 hours
     again = await client.port.open_thread(ref, "x")  # 400 / 160004 from Discord
     assert again == thread
     assert [c.status for c in fake.calls_of("start_thread", ok_only=False)] == [201, 400]
@@ -153,3 +156,11 @@ async def test_rate_limited_thread_and_reaction(client: ScoopClient, fake: FakeD
     await client.port.react(ref, "+1")
     assert thread.root_message_id == ref.message_id
     assert fake.reactions == [(CHANNEL, ref.message_id, "👍")]
+
+
+async def test_thread_archive_duration_is_configurable(make_client: Any, core: FakeCore,
+                                                       fake: FakeDiscord) -> None:
+    client = await make_client(core, thread_archive_minutes=1440)
+    await client.port.open_thread(await client.port.post(CHANNEL, card()), "t")
+    [call] = fake.calls_of("start_thread")
+    assert call.json["auto_archive_duration"] == 1440
