@@ -55,7 +55,7 @@ def card_from_json(text: str) -> PaperCard:
         et_al=d["et_al"],
         matches=tuple(
             MemberMatch(m["member_id"], m["topic"], tuple(m["terms"]),
-                        m.get("member_name", m["member_id"]))
+                        m.get("member_name", m["member_id"]))  # older rows have no name
             for m in d["matches"]
         ),
         categories=tuple(d["categories"]),
