@@ -160,7 +160,7 @@ async def test_rate_limited_thread_and_reaction(client: ScoopClient, fake: FakeD
 
 async def test_thread_archive_duration_is_configurable(make_client: Any, core: FakeCore,
                                                        fake: FakeDiscord) -> None:
-    client = await make_client(core, thread_archive_minutes=1440)
+    client = await make_client(core, thread_archive_minutes=4320)
     await client.port.open_thread(await client.port.post(CHANNEL, card()), "t")
     [call] = fake.calls_of("start_thread")
-    assert call.json["auto_archive_duration"] == 1440
+    assert call.json["auto_archive_duration"] == 4320
