@@ -33,6 +33,7 @@ from adapters.discord.text import (
     ELLIPSIS,
     block_markdown,
     escape,
+    fenced,
     fit,
     is_snowflake,
     join_fitting,
@@ -51,6 +52,7 @@ from bot.messages import (
 )
 
 MENTION_USERS_MAX = 100  # Discord's cap on allowed_mentions.users
+_MORE = len(ELLIPSIS) + 1  # a closing "\n…" when a reply is cut
 COLOUR = discord.Colour(0x2B6CB0)
 
 
@@ -109,15 +111,15 @@ def mention_line(member_ids: Sequence[str], limit: int = CONTENT_MAX) -> str:
 
 def render_text(msg: Text) -> DiscordMessage:
     mentions = mention_line(msg.mentions, CONTENT_MAX // 2)
-    units = [u for block in msg.blocks for u in block_units(block, DESCRIPTION_MAX)]
+    units = [u for block in msg.blocks for u in block_units(block, DESCRIPTION_MAX - _MORE)]
     inline = "\n".join(p for p in (mentions, "\n".join(units)) if p)
     if not msg.title and len(inline) <= CONTENT_MAX:
         return DiscordMessage(inline or ELLIPSIS, mention_ids=msg.mentions)
-    parts = pack_units(units, DESCRIPTION_MAX)
+    title = plain_fit(msg.title, TITLE_MAX) if msg.title else None
+    parts = pack_units(units, DESCRIPTION_MAX, EMBEDS_TOTAL_MAX - len(title or ""))
     embeds = [discord.Embed(description=p, colour=COLOUR) for p in parts] or [
         discord.Embed(colour=COLOUR)]
-    if msg.title:
-        embeds[0].title = plain_fit(msg.title, TITLE_MAX)
+    embeds[0].title = title
     return DiscordMessage(mentions, cap_embeds(embeds), mention_ids=msg.mentions)
 
 
@@ -129,26 +131,38 @@ def block_units(block: Block, limit: int) -> list[str]:
     pieces: list[str] = []
     rows: list[str] = []
     for row in block.text.split("\n"):
-        candidate = block_markdown(Preformatted("\n".join([*rows, row])))
-        if rows and len(candidate) > limit:
-            pieces.append(block_markdown(Preformatted("\n".join(rows))))
+        while len(fenced(row)) > limit:  # an absurd row: shortened, like an over-long line
+            row = row[: len(row) - (len(fenced(row)) - limit)]
+        if rows and len(fenced("\n".join([*rows, row]))) > limit:
+            pieces.append(fenced("\n".join(rows)))
             rows = []
-        rows.append(row[: limit - 8])  # room for the fences
-    pieces.append(block_markdown(Preformatted("\n".join(rows))))
+        rows.append(row)
+    pieces.append(fenced("\n".join(rows)))
     return pieces
 
 
-def pack_units(units: list[str], limit: int) -> list[str]:
-    """Join rendered pieces with line breaks into parts of at most ``limit`` characters, cutting
-    only between pieces (never inside a code block or a list item)."""
+def pack_units(units: list[str], limit: int, budget: int) -> list[str]:
+    """Join rendered pieces with line breaks into at most ten parts (embeds) of at most
+    ``limit`` characters and ``budget`` in all, cutting only between pieces, never inside a
+    code block or a list item. Pieces beyond that become one closing ``…`` line; pieces are
+    at most ``limit - 2`` long, so it always has room."""
     out: list[str] = []
     current: str | None = None
+    spent = 0
     for unit in units:
-        if current is not None and len(current) + 1 + len(unit) > limit:
-            out.append(current)
-            current = unit
+        joins = current is not None and len(current) + 1 + len(unit) + _MORE <= limit
+        parts = len(out) + (current is not None) + (not joins)
+        cost = len(unit) + joins
+        if spent + cost + _MORE > budget or parts > EMBEDS_MAX:
+            out.append(ELLIPSIS if current is None else f"{current}\n{ELLIPSIS}")
+            return out
+        if joins:
+            current = f"{current}\n{unit}"
         else:
-            current = unit if current is None else f"{current}\n{unit}"
+            if current is not None:
+                out.append(current)
+            current = unit
+        spent += cost
     if current is not None and current.strip():
         out.append(current)
     return out

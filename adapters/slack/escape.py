@@ -166,10 +166,14 @@ def inline(span: Span) -> str:
     return escape(span)
 
 
+def fence_body(raw: str) -> str:
+    """Text for inside a preformatted block: escaped, and a run of backticks broken up so it
+    can't close the block."""
+    return escape(raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`"))
+
+
 def fenced(raw: str) -> str:
-    """A preformatted block; a run of backticks inside is broken up so it can't close it."""
-    body = raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`")
-    return f"```{escape(body)}```"
+    return f"```{fence_body(raw)}```"
 
 
 def block_mrkdwn(block: Block) -> str:

@@ -13,7 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.escape import block_mrkdwn, chunks, escape, fenced, fit, link, mention, plain
+from adapters.slack.escape import (
+    block_mrkdwn,
+    chunks,
+    escape,
+    fence_body,
+    fit,
+    link,
+    mention,
+    plain,
+)
 from bot.messages import (
     Block as TextBlock,
 )
@@ -141,16 +150,7 @@ def block_units(block: TextBlock, limit: int) -> list[str]:
         return [rendered]
     if isinstance(block, Line):
         return chunks(plain_text([block]), limit)
-    rows = block.text.split("\n")
-    pieces: list[str] = []
-    current: list[str] = []
-    for row in rows:
-        if current and len(fenced("\n".join([*current, row]))) > limit:
-            pieces.append(fenced("\n".join(current)))
-            current = []
-        current.append(row)
-    last = fenced("\n".join(current))
-    return [*pieces, last if len(last) <= limit else fenced(fit(current[-1], limit - 6, str))]
+    return [f"```{piece}```" for piece in chunks(block.text, limit - 6, fence_body)]
 
 
 def fit_mentions(mentions: str, limit: int = SECTION_MAX) -> str:

@@ -133,3 +133,17 @@ def test_user_text_in_a_code_block_never_escapes_it(query: str) -> None:
     block = slack.blocks[0]["text"]["text"].split("\n", 1)[1]
     assert block.startswith("```") and block.endswith("```") and "```" not in block[3:-3]
     assert not re.search(r"<[!@#]", json.dumps(slack.blocks))
+
+
+def test_a_long_preformatted_block_is_split_into_whole_code_blocks() -> None:
+    """Cut only between whole code blocks: on Discord within its 6,000 characters of embeds
+    (the rest is one closing "…"), on Slack into several sections."""
+    rows = "\n".join(f"row {i} " + "x`" * (40 + i % 7) for i in range(400))
+    message = Text([line("Bad query: x"), Preformatted(rows + "\n" + "@everyone " * 900)])
+    discord = render_discord(message)
+    parts = [e.description or "" for e in discord.embeds]
+    assert all(len(p) <= 4096 for p in parts) and sum(map(len, parts)) <= 6000
+    assert all(p.count("```") % 2 == 0 for p in parts) and parts[-1].endswith("```\n…")
+    sections = [b["text"]["text"] for b in render_slack(message).blocks if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(s) <= 3000 for s in sections)
+    assert all(s.count("```") % 2 == 0 for s in sections)
