@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from adapters.plain import render
-from bot.messages import File, Message
+from bot.messages import DigestHeader, File, Message, PaperCard
 from bot.ports import (
     Actor,
     CommandEvent,
@@ -62,6 +62,7 @@ class Entry:
     text: str
     thread: int | None  # number of the thread's root message (0: earlier session), None: top
     root_id: str | None = None  # platform id of the thread's root message
+    marker: str | None = None  # a header's or card's marker: kept, never printed
 
 
 class ConsolePort:
@@ -88,9 +89,10 @@ class ConsolePort:
         session, _, number = message_id.rpartition(".")
         return int(number) if session == self.session and number.isdigit() else None
 
-    def _add(self, author: str, text: str, root_id: str | None) -> Entry:
+    def _add(self, author: str, text: str, root_id: str | None,
+             marker: str | None = None) -> Entry:
         thread = None if root_id is None else (self.number(root_id) or 0)
-        entry = Entry(len(self.entries) + 1, author, text, thread, root_id)
+        entry = Entry(len(self.entries) + 1, author, text, thread, root_id, marker)
         self.entries[entry.number] = entry
         return entry
 
@@ -109,7 +111,8 @@ class ConsolePort:
         return PostRef(PLATFORM, CHANNEL, self.message_id(entry.number))
 
     async def post(self, channel_id: str, message: Message) -> PostRef:
-        entry = self._add(BOT, render(message, self.names), None)
+        marker = message.marker if isinstance(message, DigestHeader | PaperCard) else None
+        entry = self._add(BOT, render(message, self.names), None, marker)
         self.show(entry)
         return self._ref(entry)
 
@@ -134,7 +137,7 @@ class ConsolePort:
     async def find_marker(self, channel_id: str, marker: str, limit: int = 100
                           ) -> PostRef | None:
         recent = list(self.entries.values())[-limit:]
-        found = [e for e in recent if e.author == BOT and e.thread is None and marker in e.text]
+        found = [e for e in recent if e.author == BOT and e.thread is None and e.marker == marker]
         return self._ref(found[-1]) if found else None
 
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:

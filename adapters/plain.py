@@ -1,7 +1,11 @@
-"""Plain-text rendering of every core message, for the console and as a chat fallback.
+"""Plain-text rendering of every core message, for the console.
 
 Members are shown as ``@name`` through a lookup from member id, never from message text, so
-what a member typed is printed exactly as typed and cannot turn into a mention.
+what a member typed is printed exactly as typed and cannot turn into a mention. As on the chat
+platforms, ``@name`` appears only where the core mentions someone (a thread prompt, a reply's
+``mentions``); headers and cards name topic owners without the ``@``. Markers (``sw:…``) stay
+out of the text: the console keeps them beside each post, where the person reading can't see
+them and ``find_marker`` can.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.export import lab_name
-from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt
+from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt, plain_text
 
 Names = Callable[[str], str]
 TEXT_TYPES = ("text/", "application/json")
@@ -25,9 +29,9 @@ def render(message: Message, names: Names = str) -> str:
         case Text():
             return render_text(message, names)
         case DigestHeader():
-            return render_header(message, names)
+            return render_header(message)
         case PaperCard():
-            return render_card(message, names)
+            return render_card(message)
         case ThreadPrompt():
             return render_prompt(message, names)
         case File():
@@ -37,11 +41,12 @@ def render(message: Message, names: Names = str) -> str:
 
 def render_text(text: Text, names: Names = str) -> str:
     mentions = " ".join(_at(names, m) for m in text.mentions)
-    body = f"{mentions} {text.body}" if mentions else text.body
+    body = plain_text(text.blocks)
+    body = f"{mentions} {body}" if mentions else body
     return f"{text.title}\n{body}" if text.title else body
 
 
-def render_header(h: DigestHeader, names: Names = str) -> str:
+def render_header(h: DigestHeader) -> str:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" to {h.date_to.isoformat()}"
@@ -49,17 +54,15 @@ def render_header(h: DigestHeader, names: Names = str) -> str:
              f"{h.overlaps} overlap{'s' * (h.overlaps != 1)}, {h.shown} shown"]
     if h.topic_hits:
         lines.append("Topics with hits: " + ", ".join(
-            f"{t.topic} ({_at(names, t.member_id)}) {t.count}" for t in h.topic_hits))
+            f"{t.topic} ({t.member_name}) {t.count}" for t in h.topic_hits))
     if h.quiet_reason:
         lines.append(f"Quiet: {h.quiet_reason}")
     if h.more_hint:
         lines.append(h.more_hint)
-    if h.marker:
-        lines.append(f"[{h.marker}]")
     return "\n".join(lines)
 
 
-def render_card(card: PaperCard, names: Names = str) -> str:
+def render_card(card: PaperCard) -> str:
     lines = [card.title]
     if card.url:
         lines.append(f"  {card.url}")
@@ -70,8 +73,7 @@ def render_card(card: PaperCard, names: Names = str) -> str:
         lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
     if card.matches:
         lines.append("  Matches: " + "; ".join(
-            f"{_at(names, m.member_id)} {m.topic}" + (f" ({', '.join(m.terms)})" if m.terms
-                                                      else "")
+            f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else "")
             for m in card.matches))
     facts = [", ".join(card.categories)] if card.categories else []
     if card.announced:
@@ -80,7 +82,6 @@ def render_card(card: PaperCard, names: Names = str) -> str:
         lines.append("  " + " · ".join(facts))
     if card.abstract_opening:
         lines.append(f"  {card.abstract_opening}")
-    lines.append(f"  [{card.marker}]")
     return "\n".join(lines)
 
 

@@ -145,6 +145,8 @@ class DiscordSection(Section):
     guild_ids: ListOf[DiscordId] = ()
     token_file: FilePath | None = None
     api_url: HttpUrl | None = None
+    # Minutes of quiet before a paper thread leaves the channel's list; Discord's own choices.
+    thread_archive_minutes: Literal[60, 1440, 4320, 10080] = 10080
 
 
 class ConsoleSection(Section):

@@ -1,33 +1,125 @@
 """Platform-neutral messages the core emits; each adapter renders them (Block Kit, embeds, text).
 
-Every string field here is plain text exactly as the user or the source wrote it: adapters
-escape it for their platform. Members are mentioned only through ``member_id`` fields
-(platform user ids from the core's member records), never through text, so user text can
-never ping anyone.
+Every string here is plain text exactly as the user or the source wrote it: adapters escape
+it for their platform. The core's own layout is never written as markup inside a string:
+a reply (:class:`Text`) is a sequence of blocks (:class:`Line`, list items, a
+:class:`Preformatted` block) made of spans (plain text, :class:`Code`, the platform's word for
+its :data:`SPACE`), so an adapter draws the structure with its own markup and escapes only the
+text. Members are mentioned only through ``member_id`` fields (platform user ids from the
+core's member records), never through text, so user text can never ping anyone; where a
+message names a member without pinging, it carries the display name as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
-class Text:
-    """A plain reply or notice. ``mentions`` are member ids the adapter mentions up front."""
+class Code:
+    """Text shown as code (a command, a query, a term): verbatim, in a monospace font."""
 
-    body: str
-    mentions: tuple[str, ...] = ()
-    title: str | None = None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceWord:
+    """The platform's own word for the group the bot serves (a Slack *workspace*, a Discord
+    *server*): each adapter writes its word, so help never speaks another platform's language."""
+
+
+SPACE = SpaceWord()
+Span = str | Code | SpaceWord
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a reply. ``item`` lines are list items: the adapter draws its own bullet.
+    ``indent`` is a nesting level (each adapter decides how wide a level is)."""
+
+    spans: tuple[Span, ...]
+    item: bool = False
+    indent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Preformatted:
+    """Lines shown exactly as written in a monospace block, so columns line up (a query with a
+    caret under the column of an error)."""
+
+    text: str
+
+
+Block = Line | Preformatted
+
+
+def line(*spans: Span, indent: int = 0) -> Line:
+    return Line(tuple(s for s in spans if s != ""), indent=indent)
+
+
+def item(*spans: Span, indent: int = 0) -> Line:
+    return Line(tuple(s for s in spans if s != ""), item=True, indent=indent)
+
+
+def blocks_of(text: str) -> tuple[Block, ...]:
+    """Plain text as blocks: one line each, no markup (what ``Text("...")`` holds)."""
+    return tuple(Line((part,) if part else ()) for part in text.split("\n"))
+
+
+def span_text(span: Span, space: str = "workspace") -> str:
+    """A span as plain text: code keeps its backticks, the space is ``space``."""
+    if isinstance(span, Code):
+        return f"`{span.text}`"
+    if isinstance(span, SpaceWord):
+        return space
+    return span
+
+
+def plain_text(blocks: Iterable[Block], space: str = "workspace") -> str:
+    """Blocks as plain text: two spaces per indent level, ``- `` before items, preformatted
+    lines indented by two spaces."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Preformatted):
+            out += [f"  {row}" for row in block.text.split("\n")]
+            continue
+        lead = "  " * block.indent + ("- " if block.item else "")
+        out.append(lead + "".join(span_text(s, space) for s in block.spans))
+    return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Text:
+    """A reply or notice: ``blocks`` of text, ``mentions`` are member ids the adapter mentions
+    up front. ``Text("plain words")`` holds plain lines; pass blocks for lists, code and the
+    like. ``body`` is the plain-text form (the console prints it; logs and tests read it)."""
+
+    blocks: tuple[Block, ...]
+    mentions: tuple[str, ...]
+    title: str | None
+
+    def __init__(self, body: str | Iterable[Block], mentions: Sequence[str] = (),
+                 title: str | None = None) -> None:
+        blocks = blocks_of(body) if isinstance(body, str) else tuple(body)
+        object.__setattr__(self, "blocks", blocks)
+        object.__setattr__(self, "mentions", tuple(mentions))
+        object.__setattr__(self, "title", title)
+
+    @property
+    def body(self) -> str:
+        return plain_text(self.blocks)
 
 
 @dataclass(frozen=True, slots=True)
 class TopicHits:
-    """How many overlaps one topic had in a digest."""
+    """How many overlaps one topic had in a digest; the owner is named, never mentioned."""
 
     topic: str
     member_id: str
     count: int
+    member_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +155,13 @@ class LabBadge:
 
 @dataclass(frozen=True, slots=True)
 class MemberMatch:
-    """A member whose topic matched, which topic, and the terms that hit."""
+    """A member whose topic matched, which topic, and the terms that hit. A card names the
+    member (``member_name``); only the thread prompt mentions them."""
 
     member_id: str
     topic: str
     terms: tuple[str, ...]
+    member_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +183,7 @@ class PaperCard:
 
     @property
     def member_ids(self) -> tuple[str, ...]:
-        """Distinct matched members in order: the only people a card may mention."""
+        """Distinct matched members in order: whom the paper's thread prompt mentions."""
         return tuple(dict.fromkeys(m.member_id for m in self.matches))
 
 

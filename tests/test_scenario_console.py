@@ -132,15 +132,19 @@ async def test_topics_digest_threads_notes_quotes_and_export(tmp_path: Path) -> 
     assert "would have matched 6 of 935 papers." in day_one
     # digest now: a header, then one card + thread prompt per industry overlap.
     assert ("#3 Digest for 2024-11-28 (industry-only): 935 papers seen, 2 overlaps, 2 shown\n"
-            "Topics with hits: diffusion-planning (@ana) 1, llm-agents (@bo) 1") in day_one
+            "Topics with hits: diffusion-planning (ana) 1, llm-agents (bo) 1\n") in day_one
     assert (f"#4 {DEX}\n  https://arxiv.org/abs/2411.18562\n"
             "  Labs: Google DeepMind (affiliation-alias: Google DeepMind, London, UK)\n"
             "  Authors: Zhixuan Liang, Yao Mu, Yixiao Wang et al.\n"
-            "  Matches: @ana diffusion-planning (diffusion, planning)\n") in day_one
+            "  Matches: diffusion-planning (ana): diffusion, planning\n") in day_one
     assert "#5 [thread #4] @ana How does our work differ? (topics: diffusion-planning)\n" in day_one
-    assert f"#6 {GUI}\n" in day_one and "  Matches: @bo llm-agents (LLM, agent*)\n" in day_one
+    assert f"#6 {GUI}\n" in day_one and "  Matches: llm-agents (bo): LLM, agent*\n" in day_one
     assert "#7 [thread #6] @bo How does our work differ? (topics: llm-agents)\n" in day_one
     assert "#8 Digest posted (2024-11-28 to 2024-11-28): 2 of 2 papers." in day_one
+    # Each matched member is mentioned once per paper, by the prompt; no marker is printed.
+    digest = day_one.split("\n#3 ", 1)[1].split("\n#8 ", 1)[0]
+    assert digest.count("@ana") == 1 and digest.count("@bo") == 1
+    assert "sw:" not in day_one
     # Replies in the threads become notes, acknowledged.
     assert "#9 [thread #4] @ana: DexDiffuser plans" in day_one
     assert "   ✓ note stored (#9)" in day_one and "   ✓ note stored (#10)" in day_one

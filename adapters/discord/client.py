@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -23,6 +23,9 @@ from adapters.discord.interactions import CommandRunner, CoreApi, Suggestions, T
 from adapters.discord.port import DiscordPort
 from adapters.discord.render import DiscordMessage
 from adapters.inflight import Inflight
+
+if TYPE_CHECKING:  # typing only: discord.types and discord import each other
+    from discord.types.threads import ThreadArchiveDuration
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +60,14 @@ class ScoopClient(discord.Client):
 
     def __init__(self, core: CoreApi, *, topic_names: TopicNames | None = None,
                  guild_ids: tuple[int, ...] = (), answer_within: float = 1.5,
+                 thread_archive_minutes: ThreadArchiveDuration = 10080,
                  **options: Any) -> None:
         options.setdefault("intents", scoop_intents())
         options.setdefault("allowed_mentions", DiscordMessage().allowed_mentions())
         super().__init__(**options)
         self.core = core
         self.guild_ids = guild_ids
-        self.port = DiscordPort(self)
+        self.port = DiscordPort(self, thread_archive_minutes)
         self.translator = EventTranslator(self)
         self.runner = CommandRunner(core, answer_within=answer_within)
         self.tree: app_commands.CommandTree[ScoopClient] = app_commands.CommandTree(self)

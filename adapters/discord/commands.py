@@ -17,8 +17,9 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord.text import fit
+from adapters.discord.text import SPACE_WORD, fit
 from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.messages import span_text
 
 GROUP_NAME = "scoop"
 GROUP_DESCRIPTION = "scoopwatch: industry-lab papers overlapping your topics (/scoop help)"
@@ -117,7 +118,8 @@ def _callback(runner: Runner, suggester: Suggester, command: Command) -> Any:
             arg.name, inspect.Parameter.KEYWORD_ONLY,
             annotation=str if arg.required else str | None,
             default=inspect.Parameter.empty if arg.required else None))
-        descriptions[arg.name] = fit(arg.description, DESCRIPTION_MAX) or arg.name
+        description = "".join(span_text(s, SPACE_WORD) for s in arg.spans)
+        descriptions[arg.name] = fit(description, DESCRIPTION_MAX) or arg.name
         if arg.choices:
             choices[arg.name] = [app_commands.Choice(name=c, value=c)
                                  for c in arg.choices[:CHOICES_MAX]]

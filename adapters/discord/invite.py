@@ -8,10 +8,13 @@ SCOPES = ("bot", "applications.commands")
 
 
 def needed_permissions() -> discord.Permissions:
-    """Post cards and files, open and write in threads, react, read history for recovery."""
+    """See the channel, post cards and files, open and write in threads, react, read history
+    for recovery. View Channel lets the bot's own role see the digest channel, so a server whose
+    @everyone can't see channels needs no per-channel override for the bot."""
     return discord.Permissions(
-        send_messages=True, create_public_threads=True, send_messages_in_threads=True,
-        add_reactions=True, attach_files=True, read_message_history=True, embed_links=True,
+        view_channel=True, send_messages=True, create_public_threads=True,
+        send_messages_in_threads=True, add_reactions=True, attach_files=True,
+        read_message_history=True, embed_links=True,
     )
 
 

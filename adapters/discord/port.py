@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -18,6 +19,9 @@ from adapters.discord.emoji import to_discord
 from adapters.discord.render import DiscordMessage, render, render_file
 from bot.messages import File, Message
 from bot.ports import PostRef, ThreadRef
+
+if TYPE_CHECKING:  # typing only: discord.types and discord import each other
+    from discord.types.threads import ThreadArchiveDuration
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +36,10 @@ class DiscordPort:
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client,
+                 thread_archive_minutes: ThreadArchiveDuration = 10080) -> None:
         self.client = client
+        self.thread_archive_minutes = thread_archive_minutes
         self._where: OrderedDict[int, int] = OrderedDict()  # message id -> its channel id
 
     # --- ChatPort ----------------------------------------------------------------------------
@@ -47,7 +53,9 @@ class DiscordPort:
         channel = await self._guild_channel(int(post.channel_id))
         card = channel.get_partial_message(int(post.message_id))  # type: ignore[union-attr]
         try:
-            thread = await card.create_thread(name=thread_name(name))
+            thread = await card.create_thread(
+                name=thread_name(name),
+                auto_archive_duration=self.thread_archive_minutes)
             thread_id = thread.id
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:

@@ -2,8 +2,10 @@
 
 Each part is built within its limit (:mod:`adapters.discord.limits` then guarantees the
 per-message totals), so a message is shortened, never rejected. Only the members a message
-names through ``member_id`` fields may be pinged (:meth:`DiscordMessage.allowed_mentions`);
-all other text is escaped.
+mentions through ``member_id`` fields may be pinged (:meth:`DiscordMessage.allowed_mentions`):
+a reply's ``mentions`` and a thread prompt's, so each matched member is pinged once per paper;
+headers and cards name topic owners by display name. All other text is escaped; the core's
+layout (list items, code) is drawn with Discord's markup (``text.block_markdown``).
 """
 
 from __future__ import annotations
@@ -29,16 +31,28 @@ from adapters.discord.limits import (
 )
 from adapters.discord.text import (
     ELLIPSIS,
+    block_markdown,
     escape,
+    fenced,
     fit,
     is_snowflake,
     join_fitting,
     mention,
     plain_fit,
 )
-from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt
+from bot.messages import (
+    Block,
+    DigestHeader,
+    File,
+    Message,
+    PaperCard,
+    Preformatted,
+    Text,
+    ThreadPrompt,
+)
 
 MENTION_USERS_MAX = 100  # Discord's cap on allowed_mentions.users
+_MORE = len(ELLIPSIS) + 1  # a closing "\n…" when a reply is cut
 COLOUR = discord.Colour(0x2B6CB0)
 
 
@@ -97,30 +111,59 @@ def mention_line(member_ids: Sequence[str], limit: int = CONTENT_MAX) -> str:
 
 def render_text(msg: Text) -> DiscordMessage:
     mentions = mention_line(msg.mentions, CONTENT_MAX // 2)
-    body = escape(msg.body)
-    inline = "\n".join(p for p in (mentions, body) if p)
+    units = [u for block in msg.blocks for u in block_units(block, DESCRIPTION_MAX - _MORE)]
+    inline = "\n".join(p for p in (mentions, "\n".join(units)) if p)
     if not msg.title and len(inline) <= CONTENT_MAX:
         return DiscordMessage(inline or ELLIPSIS, mention_ids=msg.mentions)
-    parts = split_lines(body, DESCRIPTION_MAX)
+    title = plain_fit(msg.title, TITLE_MAX) if msg.title else None
+    parts = pack_units(units, DESCRIPTION_MAX, EMBEDS_TOTAL_MAX - len(title or ""))
     embeds = [discord.Embed(description=p, colour=COLOUR) for p in parts] or [
         discord.Embed(colour=COLOUR)]
-    if msg.title:
-        embeds[0].title = plain_fit(msg.title, TITLE_MAX)
+    embeds[0].title = title
     return DiscordMessage(mentions, cap_embeds(embeds), mention_ids=msg.mentions)
 
 
-def split_lines(text: str, limit: int) -> list[str]:
-    """Cut escaped text into pieces of at most ``limit`` at line breaks (long lines fitted)."""
+def block_units(block: Block, limit: int) -> list[str]:
+    """One block as markdown pieces of at most ``limit`` characters: a line is one piece (an
+    over-long one shortened); a preformatted block is split into several code blocks."""
+    if not isinstance(block, Preformatted):
+        return [fit(block_markdown(block), limit)]
+    pieces: list[str] = []
+    rows: list[str] = []
+    for row in block.text.split("\n"):
+        while len(fenced(row)) > limit:  # an absurd row: shortened, like an over-long line
+            row = row[: len(row) - (len(fenced(row)) - limit)]
+        if rows and len(fenced("\n".join([*rows, row]))) > limit:
+            pieces.append(fenced("\n".join(rows)))
+            rows = []
+        rows.append(row)
+    pieces.append(fenced("\n".join(rows)))
+    return pieces
+
+
+def pack_units(units: list[str], limit: int, budget: int) -> list[str]:
+    """Join rendered pieces with line breaks into at most ten parts (embeds) of at most
+    ``limit`` characters and ``budget`` in all, cutting only between pieces, never inside a
+    code block or a list item. Pieces beyond that become one closing ``…`` line; pieces are
+    at most ``limit - 2`` long, so it always has room."""
     out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        line = fit(line, limit)
-        if current and len(current) + 1 + len(line) > limit:
-            out.append(current)
-            current = line
+    current: str | None = None
+    spent = 0
+    for unit in units:
+        joins = current is not None and len(current) + 1 + len(unit) + _MORE <= limit
+        parts = len(out) + (current is not None) + (not joins)
+        cost = len(unit) + joins
+        if spent + cost + _MORE > budget or parts > EMBEDS_MAX:
+            out.append(ELLIPSIS if current is None else f"{current}\n{ELLIPSIS}")
+            return out
+        if joins:
+            current = f"{current}\n{unit}"
         else:
-            current = f"{current}\n{line}" if current else line
-    if current.strip():
+            if current is not None:
+                out.append(current)
+            current = unit
+        spent += cost
+    if current is not None and current.strip():
         out.append(current)
     return out
 
@@ -132,7 +175,7 @@ def render_header(h: DigestHeader) -> DiscordMessage:
     plural = "s" if h.overlaps != 1 else ""
     lines = [f"**{h.papers_seen}** papers seen · **{h.overlaps}** overlap{plural} · "
              f"**{h.shown}** shown · {escape(h.mode)}"]
-    hits = [f"• {escape(t.topic)} ({mention(t.member_id)}): {t.count}" for t in h.topic_hits]
+    hits = [f"• {escape(t.topic)} ({escape(t.member_name)}): {t.count}" for t in h.topic_hits]
     if hits:
         lines.append(join_fitting(hits, "\n", DESCRIPTION_MAX // 2))
     if h.quiet_reason:
@@ -156,10 +199,10 @@ def render_card(card: PaperCard) -> DiscordMessage:
         labs = [escape(f"{b.lab or b.company} ({b.via}: {b.evidence})") for b in card.labs]
         embed.add_field(name="Labs", value=join_fitting(labs, "\n", FIELD_VALUE_MAX),
                         inline=False)
-    matches = [f"{mention(m.member_id)}: {escape(m.topic)}"
-               + (f" ({escape(', '.join(m.terms))})" if m.terms else "") for m in card.matches]
+    matches = [f"{escape(m.topic)} ({escape(m.member_name)})"
+               + (f": {escape(', '.join(m.terms))}" if m.terms else "") for m in card.matches]
     if matches:
-        embed.add_field(name="Members and topics",
+        embed.add_field(name="Topics",
                         value=join_fitting(matches, "\n", FIELD_VALUE_MAX), inline=False)
     if card.authors:
         names = ", ".join(card.authors) + (" et al." if card.et_al else "")
@@ -171,8 +214,7 @@ def render_card(card: PaperCard) -> DiscordMessage:
         embed.add_field(name="Categories", value=plain_fit(" · ".join(facts), FIELD_VALUE_MAX),
                         inline=False)
     embed.set_footer(text=fit(card.marker, FOOTER_MAX))  # find_marker looks for it here
-    return DiscordMessage(mention_line(card.member_ids), cap_embeds([embed]),
-                          mention_ids=card.member_ids)
+    return DiscordMessage(embeds=cap_embeds([embed]))  # the thread prompt mentions, not the card
 
 
 def render_prompt(prompt: ThreadPrompt) -> DiscordMessage:

@@ -51,7 +51,9 @@ class DiscordAdapter:
                  connect_timeout: float = 60.0, **client_options: Any) -> None:
         self.settings = settings
         self.client = ScoopClient(core, topic_names=topic_names, guild_ids=settings.guild_ids,
-                                  answer_within=answer_within, **client_options)
+                                  answer_within=answer_within,
+                                  thread_archive_minutes=settings.thread_archive_minutes,
+                                  **client_options)
         self.connect_timeout = connect_timeout
         self._gateway: asyncio.Task[None] | None = None
         self._previous_base: str | None = None

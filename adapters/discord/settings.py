@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from discord.http import Route
 
 from bot.errors import ConfigError, ScoopwatchError
+
+if TYPE_CHECKING:  # typing only: discord.types and discord import each other
+    from discord.types.threads import ThreadArchiveDuration
 
 BAD_TOKEN = "Discord rejected the bot token (check SCOOPWATCH_DISCORD_TOKEN)"
 
@@ -20,12 +23,14 @@ class DiscordStartError(ScoopwatchError):
 
 @dataclass(frozen=True, slots=True)
 class DiscordSettings:
-    """The token (from the environment only), command guilds and an optional REST base."""
+    """The token (from the environment only), command guilds, how long paper threads stay
+    open, and an optional REST base."""
 
     token: str
     guild_ids: tuple[int, ...] = ()
     api_url: str | None = None  # e.g. "https://discord.com/api/v10"; None: discord.py's own
     sync_on_start: bool = True
+    thread_archive_minutes: ThreadArchiveDuration = 10080  # a week: threads stay listed
 
     def __repr__(self) -> str:  # never show the token
         return f"DiscordSettings(guild_ids={self.guild_ids!r}, api_url={self.api_url!r})"
@@ -38,7 +43,8 @@ class DiscordSettings:
             raise ConfigError("discord: a bot token is needed (SCOOPWATCH_DISCORD_TOKEN)")
         api_url = config.discord.api_url
         return cls(token=token.get(), guild_ids=tuple(int(g) for g in config.discord.guild_ids),
-                   api_url=str(api_url) if api_url else None)
+                   api_url=str(api_url) if api_url else None,
+                   thread_archive_minutes=config.discord.thread_archive_minutes)
 
 
 @contextmanager

@@ -3,8 +3,10 @@
 Discord renders markdown in message content, embed descriptions and field values, and turns
 ``@everyone``/``<@id>`` into pings. Every string from the core is plain text (often quoting
 what a user typed), so it is escaped here before it reaches any message; mentions are only
-ever built by :func:`mention` from member ids. Over-long text is shortened with an ellipsis,
-never rejected: Discord answers 400 for a message over any limit.
+ever built by :func:`mention` from member ids. The core's own layout (list items, code, a
+preformatted block) arrives as structure and is drawn here with Discord's markup, which is
+never escaped (:func:`block_markdown`). Over-long text is shortened with an ellipsis, never
+rejected: Discord answers 400 for a message over any limit.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ import re
 
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.messages import Block, Code, Preformatted, SpaceWord, Span
+
 ELLIPSIS = "…"
+SPACE_WORD = "server"  # what Discord calls the group the bot serves
+INDENT = "\u2003"  # one em space per level: plain spaces may be read as list nesting
+_ZWSP = "\u200b"
 _SNOWFLAKE = re.compile(r"\d{15,21}")
 _OPEN_TAG = re.compile(r"<[^<>]*$")
 
@@ -68,3 +75,34 @@ def join_fitting(items: list[str], sep: str, limit: int) -> str:
             return joined if len(joined) <= limit else fit(more, limit)
         kept.append(item)
     return sep.join(kept)
+
+
+def code(raw: str) -> str:
+    """Inline code; text a code span can't hold (backticks, line breaks) is shown escaped."""
+    if not raw.strip() or "`" in raw or "\n" in raw:
+        return escape(raw)
+    return f"`{escape_mentions(raw)}`"
+
+
+def inline(span: Span) -> str:
+    if isinstance(span, Code):
+        return code(span.text)
+    if isinstance(span, SpaceWord):
+        return SPACE_WORD
+    return escape(span)
+
+
+def fenced(raw: str) -> str:
+    """A code block; a run of backticks inside is broken up so it can't close the block."""
+    body = raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`")
+    return f"```\n{escape_mentions(body)}\n```"
+
+
+def block_markdown(block: Block) -> str:
+    """One block of a reply as Discord markdown: list items as ``- `` items, escaped text."""
+    if isinstance(block, Preformatted):
+        return fenced(block.text)
+    text = "".join(inline(s) for s in block.spans)
+    if block.item:
+        return f"- {text}"
+    return INDENT * block.indent + text

@@ -5,7 +5,8 @@ Slack parses ``&``, ``<`` and ``>`` as control characters in ``mrkdwn`` and in a
 ``<#C…>`` or ``<url|label>`` can only come from the functions here. ``plain_text`` objects are
 never parsed for mentions or links, so their text is passed through unescaped (Slack would show
 ``&lt;`` literally). All mrkdwn objects are sent with ``verbatim`` so Slack does not auto-link
-bare names either.
+bare names either. The core's own layout (list items, code, a preformatted block) arrives as
+structure and is drawn here with mrkdwn (:func:`block_mrkdwn`); only text is escaped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from bot.messages import Block, Code, Preformatted, SpaceWord, Span
+
 ELLIPSIS = "…"
+SPACE_WORD = "workspace"  # what Slack calls the group the bot serves
+BULLET = "• "  # mrkdwn has no list syntax
+_ZWSP = "\u200b"
 MEMBER_ID_RE = re.compile(r"[UW][A-Z0-9]+")
 _BROADCAST_RE = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
@@ -143,3 +149,36 @@ def _raw_prefix(raw: str, limit: int, transform: Callable[[str], str]) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+def code(raw: str) -> str:
+    """Inline code; text a code span can't hold (backticks, line breaks) is shown escaped."""
+    if not raw.strip() or "`" in raw or "\n" in raw:
+        return escape(raw)
+    return f"`{escape(raw)}`"
+
+
+def inline(span: Span) -> str:
+    if isinstance(span, Code):
+        return code(span.text)
+    if isinstance(span, SpaceWord):
+        return SPACE_WORD
+    return escape(span)
+
+
+def fence_body(raw: str) -> str:
+    """Text for inside a preformatted block: escaped, and a run of backticks broken up so it
+    can't close the block."""
+    return escape(raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`"))
+
+
+def fenced(raw: str) -> str:
+    return f"```{fence_body(raw)}```"
+
+
+def block_mrkdwn(block: Block) -> str:
+    """One block of a reply as mrkdwn: list items get a bullet, text is escaped."""
+    if isinstance(block, Preformatted):
+        return fenced(block.text)
+    text = "".join(inline(s) for s in block.spans)
+    return ("  " * block.indent) + (BULLET if block.item else "") + text

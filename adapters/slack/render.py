@@ -3,7 +3,9 @@
 Slack rejects a message that breaks a Block Kit limit, so every limit is enforced here by
 shortening with an ellipsis: section text 3,000 characters, header 150, fields 10 of 2,000,
 context elements 10, blocks 50. User text goes through :mod:`adapters.slack.escape`; members
-are mentioned only from ``member_id`` fields of the message model.
+are mentioned only from ``member_id`` fields of the message model, and only where the core
+mentions them (a reply's ``mentions``, a thread prompt): headers and cards name topic owners
+by display name, so a matched member is pinged once per paper.
 """
 
 from __future__ import annotations
@@ -11,8 +13,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.escape import chunks, escape, fit, link, mention, plain
-from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt
+from adapters.slack.escape import (
+    block_mrkdwn,
+    chunks,
+    escape,
+    fence_body,
+    fit,
+    link,
+    mention,
+    plain,
+)
+from bot.messages import (
+    Block as TextBlock,
+)
+from bot.messages import (
+    DigestHeader,
+    File,
+    Line,
+    Message,
+    PaperCard,
+    Text,
+    ThreadPrompt,
+    plain_text,
+)
 
 SECTION_MAX = 3000
 HEADER_MAX = 150
@@ -109,11 +132,25 @@ def render_text(msg: Text) -> SlackMessage:
     mentions = " ".join(mention(m) for m in msg.mentions)
     if mentions:
         blocks.append(section(fit_mentions(mentions)))
-    blocks += [section(part) for part in chunks(msg.body, SECTION_MAX) if part.strip()]
+    units = [u for block in msg.blocks for u in block_units(block, SECTION_MAX)]
+    blocks += [section(part) for part in _join_limited(units, SECTION_MAX) if part.strip()]
     if not blocks:
         blocks.append(section(" "))
     title = f"*{fit(msg.title, HEADER_MAX)}*" if msg.title else ""
-    return SlackMessage(fallback_text(title, mentions, escape(msg.body)), cap_blocks(blocks))
+    body = escape(plain_text(msg.blocks))
+    return SlackMessage(fallback_text(title, mentions, body), cap_blocks(blocks))
+
+
+def block_units(block: TextBlock, limit: int) -> list[str]:
+    """One block as mrkdwn pieces of at most ``limit`` characters. An over-long line is split
+    as escaped plain text (a cut must not fall inside markup); an over-long preformatted block
+    becomes several."""
+    rendered = block_mrkdwn(block)
+    if len(rendered) <= limit:
+        return [rendered]
+    if isinstance(block, Line):
+        return chunks(plain_text([block]), limit)
+    return [f"```{piece}```" for piece in chunks(block.text, limit - 6, fence_body)]
 
 
 def fit_mentions(mentions: str, limit: int = SECTION_MAX) -> str:
@@ -132,16 +169,15 @@ def render_header(h: DigestHeader) -> SlackMessage:
               f"*{h.shown}* shown · {escape(h.mode)}")
     blocks = [header(f"scoopwatch digest: {span}"), section(counts)]
     if h.topic_hits:
-        lines = [f"• {escape(t.topic)} ({mention(t.member_id)}): {t.count}"
+        lines = [f"• {escape(t.topic)} ({escape(t.member_name)}): {t.count}"
                  for t in h.topic_hits]
         blocks += [section(part) for part in _join_limited(lines, SECTION_MAX)]
     if h.quiet_reason:
         blocks.append(section("_Quiet:_ " + fit(h.quiet_reason, SECTION_MAX - 10)))
-    marker = f"`{escape(h.marker)}`" if h.marker else ""
-    if h.more_hint or marker:
-        blocks.append(context(fit(h.more_hint, SECTION_MAX) if h.more_hint else "", marker))
+    if h.more_hint:
+        blocks.append(context(fit(h.more_hint, SECTION_MAX)))
     text = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
-    if h.marker:  # before the quiet reason: find_marker reads the (length-capped) text
+    if h.marker:  # in the text, not the blocks people read: find_marker reads the text
         text += f" [{fit(h.marker, 200)}]"
     if h.quiet_reason:
         text += f". Quiet: {escape(h.quiet_reason)}"
@@ -178,19 +214,12 @@ def render_card(card: PaperCard) -> SlackMessage:
         ctx.append("🏢 " + _cut_joined(labs, "; ", SECTION_MAX - 3))
     if facts:
         ctx.append(" · ".join(facts))
-    ctx.append(f"`{escape(card.marker)}`")
-    blocks.append(context(*ctx))
-    member_list = [mention(m) for m in card.member_ids]
-    members = " ".join(member_list)
-    topics = [fit(m.topic + (f" ({', '.join(m.terms)})" if m.terms else ""), 300)
-              for m in card.matches]
-    fields = []
-    if members:
-        fields.append("*Members*\n" + _cut_joined(member_list, ", ", FIELD_MAX - 12))
+    if ctx:
+        blocks.append(context(*ctx))
+    topics = [fit(f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else ""),
+                  300) for m in card.matches]
     if topics:
-        fields.append("*Topics*\n" + _cut_joined(topics, "\n", FIELD_MAX - 12))
-    if fields:
-        blocks.append(fields_block(fields))
+        blocks.append(fields_block(["*Topics*\n" + _cut_joined(topics, "\n", FIELD_MAX - 12)]))
     if card.authors:
         names = ", ".join(card.authors) + (" et al." if card.et_al else "")
         blocks.append(context(fit(names, SECTION_MAX)))
@@ -198,9 +227,8 @@ def render_card(card: PaperCard) -> SlackMessage:
         blocks.append(section(fit(card.abstract_opening, SECTION_MAX)))
     lab_names = ", ".join(dict.fromkeys(b.lab or b.company for b in card.labs))
     text = fit(card.title, 500) + (f" ({fit(lab_names, 300)})" if lab_names else "")
-    marker = f"[{fit(card.marker, 200)}]"  # before the mentions: find_marker reads the text
-    return SlackMessage(fallback_text(text, marker, fit_mentions(members)),
-                        cap_blocks(blocks))
+    marker = f"[{fit(card.marker, 200)}]"  # in the text, not the blocks: find_marker reads it
+    return SlackMessage(fallback_text(text, marker), cap_blocks(blocks))
 
 
 def _cut_joined(items: list[str], sep: str, limit: int) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.messages import SPACE, Span
+
 
 class ArgKind(StrEnum):
     """What an argument holds; adapters map kinds onto their option types."""
@@ -30,12 +32,16 @@ class Arg:
     """One argument of a command."""
 
     name: str
-    description: str
+    description: str | tuple[Span, ...]  # spans where it names the platform's space
     kind: ArgKind
     required: bool = False
     choices: tuple[str, ...] = ()
     keyword: str | None = None  # written after a word, e.g. "since 2026-01-05"
     shape: str | None = None  # how usage lines show it; default: choices or NAME
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return (self.description,) if isinstance(self.description, str) else self.description
 
     @property
     def metavar(self) -> str:
@@ -83,7 +89,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(("topic", "pause"), (_NAME,), "leave a topic out of digests for now"),
     Command(("topic", "resume"), (_NAME,), "include a paused topic in digests again"),
     Command(("topic", "list"),
-            (Arg("who", "@member, or all for the whole workspace", ArgKind.MEMBER_OR_ALL,
+            (Arg("who", ("@member, or all for the whole ", SPACE), ArgKind.MEMBER_OR_ALL,
                  shape="@member|all"),),
             "list your topics, a member's, or everyone's"),
     Command(("preview",), (_QUERY,), "try a query without saving it",

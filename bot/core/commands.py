@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 
 from bot.core.command_table import COMMANDS, Arg, ArgKind, Command
 from bot.errors import ScoopwatchError
+from bot.messages import Block, blocks_of, plain_text
 
 __all__ = [
     "COMMANDS", "Arg", "ArgKind", "Command", "CommandError", "MemberRef", "ParsedCommand",
@@ -34,10 +35,12 @@ _BROADCAST = {"everyone", "here", "channel"}
 
 
 class CommandError(ScoopwatchError):
-    """Bad command text; ``str()`` is the user-facing message, ``usage`` the expected form."""
+    """Bad command text: ``blocks`` is the answer (a query with a caret under the error is a
+    preformatted block), ``str()`` its plain text; ``command`` is the command it concerns."""
 
-    def __init__(self, message: str, command: Command | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Sequence[Block], command: Command | None = None) -> None:
+        self.blocks = blocks_of(message) if isinstance(message, str) else tuple(message)
+        super().__init__(plain_text(self.blocks))
         self.command = command
 
 

@@ -24,7 +24,7 @@ from bot.core.help import help_text
 from bot.core.notes_service import NotesService, PaperLookup, ThreadLookup
 from bot.core.topic_service import QueryTools, RecentPapers, TopicService
 from bot.errors import ScoopwatchError
-from bot.messages import Text
+from bot.messages import SPACE, Text, line
 from bot.ports import (
     ChatPort,
     CommandEvent,
@@ -118,7 +118,8 @@ class Core:
                     "(they are listed under bot.admins in its config).")
             return await self._handlers[command.path](event, parsed)
         except ScoopwatchError as exc:
-            return CommandResult((Text(str(exc)),), ok=False)
+            return CommandResult((Text(exc.blocks if isinstance(exc, CommandError) else str(exc)),),
+                                 ok=False)
         except Exception:
             log.exception("command failed: %r from %s", event.text[:200], event.actor.member_id)
             return CommandResult(
@@ -238,8 +239,8 @@ class Core:
             return
         if await self.note_store.recent(event.platform, event.workspace, topic=name, limit=1):
             return  # the topic is gone but its notes remain
-        raise CommandError(f'No topic named "{name}" in this workspace. '
-                           "See /scoop topic list all.")
+        raise CommandError([line(f'No topic named "{name}" in this ', SPACE,
+                                 ". See /scoop topic list all.")])
 
     async def _labs_cmd(self, event: CommandEvent, parsed: ParsedCommand) -> CommandResult:
         if self._labs is None:

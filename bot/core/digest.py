@@ -39,6 +39,8 @@ class TopicLike(Protocol):
     @property
     def member_id(self) -> str: ...
     @property
+    def member_name(self) -> str: ...
+    @property
     def name(self) -> str: ...
 
 
@@ -184,7 +186,8 @@ def build_card(overlap: Overlap) -> PaperCard:
     for m in overlap.matches:
         if (m.topic.member_id, m.topic.name) not in seen:
             seen.add((m.topic.member_id, m.topic.name))
-            matches.append(MemberMatch(m.topic.member_id, m.topic.name, m.terms))
+            matches.append(MemberMatch(m.topic.member_id, m.topic.name, m.terms,
+                                       m.topic.member_name))
     return PaperCard(
         paper_key=paper.key,
         title=" ".join(paper.title.split()),
@@ -215,12 +218,17 @@ def build_prompt(card: PaperCard, notes: Sequence[NoteLike]) -> ThreadPrompt:
 
 
 def topic_hits(overlaps: Iterable[Overlap]) -> tuple[TopicHits, ...]:
+    """Overlaps per topic, most first; each topic with its owner's name (the header names
+    owners, it never mentions them: the thread prompts do, once per paper)."""
     counts: dict[tuple[str, str], int] = {}
+    names: dict[str, str] = {}
     for o in overlaps:
+        for m in o.matches:
+            names.setdefault(m.topic.member_id, m.topic.member_name)
         for key in dict.fromkeys((m.topic.name, m.topic.member_id) for m in o.matches):
             counts[key] = counts.get(key, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(TopicHits(topic, member, n) for (topic, member), n in ranked)
+    return tuple(TopicHits(topic, member, n, names[member]) for (topic, member), n in ranked)
 
 
 def build_header(
@@ -295,7 +303,7 @@ def quiet_reason(
         return "no announcement: no new arXiv papers were fetched for these dates"
     suffix = f" ({_failure_text(failures)})" if failures else ""
     if topic_count == 0:
-        return (f"no active topics in this workspace; add one with /scoop topic add NAME QUERY"
+        return (f"no active topics here yet; add one with /scoop topic add NAME QUERY"
                 f"{suffix}")
     if selection.matched == 0:
         return (f"announcement but no overlap: {selection.papers_seen} new papers, "

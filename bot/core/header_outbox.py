@@ -46,7 +46,8 @@ def header_from_json(text: str) -> DigestHeader:
         papers_seen=d["papers_seen"],
         overlaps=d["overlaps"],
         shown=d["shown"],
-        topic_hits=tuple(TopicHits(t["topic"], t["member_id"], t["count"])
+        topic_hits=tuple(TopicHits(t["topic"], t["member_id"], t["count"],
+                                   t.get("member_name", t["member_id"]))  # older rows: none
                          for t in d["topic_hits"]),
         quiet_reason=d["quiet_reason"],
         more_hint=d["more_hint"],

@@ -1,22 +1,30 @@
 """``/scoop help``: text generated from the declared command table, so help never drifts from
-what the parser accepts; the query language's summary comes from the query parser itself."""
+what the parser accepts; the query language's summary comes from the query parser itself.
+
+Help is returned as blocks (lines, list items, code, the platform's word for its space), not
+as a string with markup in it, so each adapter draws it with its own markup and escapes
+nothing of the bot's own.
+"""
 
 from __future__ import annotations
 
 import difflib
 
 from bot.core.commands import COMMANDS, Command, CommandError
+from bot.messages import Block, Line, line
 from bot.topics.query import HELP as QUERY_HELP
 
+BLANK = Line(())
 
-def help_text(topic: str | None = None) -> str:
+
+def help_text(topic: str | None = None) -> tuple[Block, ...]:
     """``/scoop help [command]``: the overview, a group's commands, or one command's help."""
     if not topic:
-        lines = ["scoopwatch commands (type /scoop help COMMAND for details):"]
+        blocks: list[Block] = [line("scoopwatch commands (type /scoop help COMMAND for details):")]
         for c in COMMANDS:
             admin = " (admins)" if c.admin_only else ""
-            lines.append(f"  {c.usage}\n      {c.summary}{admin}")
-        return "\n".join(lines)
+            blocks += [line(c.usage, indent=1), line(c.summary + admin, indent=3)]
+        return tuple(blocks)
     words = tuple(topic.lower().removeprefix("/scoop").split())
     exact = [c for c in COMMANDS if c.path == words]
     group = [c for c in COMMANDS if c.path[: len(words)] == words]
@@ -26,19 +34,22 @@ def help_text(topic: str | None = None) -> str:
         hint = f' Did you mean "{close[0]}"?' if close else ""
         raise CommandError(f'no command "{topic}".{hint} Type /scoop help for the list.')
     if exact and (len(group) == 1 or words == ("notes",)):
-        text = _command_help(exact[0])
+        out = list(_command_help(exact[0]))
     else:
-        text = "\n\n".join(_command_help(c) for c in group)
+        out = []
+        for c in group:
+            out += [BLANK, *_command_help(c)] if out else _command_help(c)
     if words[0] in ("topic", "preview"):
-        text += "\n\n" + QUERY_HELP  # one description of the language, owned by the parser
-    return text
+        out += [BLANK, *QUERY_HELP]  # one description of the language, owned by the parser
+    return tuple(out)
 
 
-def _command_help(command: Command) -> str:
-    lines = [command.usage, f"  {command.summary}."]
+def _command_help(command: Command) -> list[Block]:
+    blocks: list[Block] = [line(command.usage), line(f"{command.summary}.", indent=1)]
     if command.help:
-        lines += [f"  {line}" for line in command.help.splitlines()]
-    lines += [f"  {a.metavar}: {a.description}" for a in command.args]
+        blocks += [line(row, indent=1) for row in command.help.splitlines()]
+    blocks += [line(f"{a.metavar}: ", *a.spans, indent=1) for a in command.args]
     if command.admin_only:
-        lines.append("  Only the admins listed in the bot's config may run it (when any are set).")
-    return "\n".join(lines)
+        blocks.append(line("Only the admins listed in the bot's config may run it "
+                           "(when any are set).", indent=1))
+    return blocks

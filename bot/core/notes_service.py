@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.messages import QuotedNote, Text
+from bot.messages import Line, QuotedNote, Text, item, line
 from bot.models import Paper
 from bot.ports import (
     ChatPort,
@@ -180,9 +180,9 @@ class NotesService:
         if not notes:
             return CommandResult((Text(
                 f"No differentiation notes{about} yet. Reply in a paper's thread to add one."),))
-        lines = [f"Latest differentiation notes{about} ({len(notes)}):"]
+        lines = [line(f"Latest differentiation notes{about} ({len(notes)}):")]
         lines += [_note_line(n) for n in notes]
-        return CommandResult((Text("\n".join(lines)),))
+        return CommandResult((Text(lines),))
 
     async def quoted_notes(
         self, platform: str, workspace: str, topics: Sequence[str],
@@ -203,8 +203,8 @@ def _bot_messages(post: ThreadPost) -> set[str]:
     return {i for i in ids if i}
 
 
-def _note_line(note: NoteRecord) -> str:
+def _note_line(note: NoteRecord) -> Line:
     topics = f" [{', '.join(note.topics)}]" if note.topics else ""
     when = note.created_at.date().isoformat()
-    return (f"  - @{note.author_name}, {when}, on \"{shorten(note.paper_title, 80)}\"{topics}: "
-            f"{shorten(note.text, 160)}")
+    return item(f"@{note.author_name}, {when}, on \"{shorten(note.paper_title, 80)}\"{topics}: "
+                f"{shorten(note.text, 160)}", indent=1)

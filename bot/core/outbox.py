@@ -54,7 +54,9 @@ def card_from_json(text: str) -> PaperCard:
         authors=tuple(d["authors"]),
         et_al=d["et_al"],
         matches=tuple(
-            MemberMatch(m["member_id"], m["topic"], tuple(m["terms"])) for m in d["matches"]
+            MemberMatch(m["member_id"], m["topic"], tuple(m["terms"]),
+                        m.get("member_name", m["member_id"]))  # older rows have no name
+            for m in d["matches"]
         ),
         categories=tuple(d["categories"]),
         announced=date.fromisoformat(d["announced"]) if d["announced"] else None,

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.commands import CommandError
-from bot.messages import Text
+from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult
 from bot.store.db import Database
@@ -38,7 +38,9 @@ class QueryTools(Protocol):
         """Papers the query matches with their scores, best first."""
         ...
 
-    def warnings(self, query: Any, papers: Sequence[Paper]) -> list[str]: ...
+    def warnings(self, query: Any, papers: Sequence[Paper]) -> list[tuple[Span, ...]]:
+        """One warning per over-broad term, as spans (the term itself as code)."""
+        ...
 
 
 class MatcherTools:
@@ -50,7 +52,7 @@ class MatcherTools:
         try:
             return parse_query(text)
         except QueryError as exc:
-            raise CommandError(query_error_message(text, str(exc), exc.column)) from None
+            raise CommandError(query_error_message(text, exc.spans, exc.column)) from None
 
     def canonical(self, query: Any) -> str:
         return str(query)
@@ -66,18 +68,22 @@ class MatcherTools:
                 found.append((paper, max(m.score for m in hits)))
         return sorted(found, key=lambda pair: -pair[1])
 
-    def warnings(self, query: Any, papers: Sequence[Paper]) -> list[str]:
-        from bot.topics import broad_term_warnings
+    def warnings(self, query: Any, papers: Sequence[Paper]) -> list[tuple[Span, ...]]:
+        from bot.topics import broad_terms
 
-        return list(broad_term_warnings(query, list(papers)))
+        return [(Code(b.term), f" appears in {b.share:.0%} of papers: {b.advice}")
+                for b in broad_terms(query, list(papers))]
 
 
-def query_error_message(text: str, reason: str, column: int | None) -> str:
-    """``Bad query: <reason>`` plus the query with a caret under the column (1-based)."""
-    msg = f"Bad query: {reason}"
+def query_error_message(text: str, reason: str | Sequence[Span], column: int | None
+                        ) -> tuple[Block, ...]:
+    """``Bad query: <reason>`` plus the query with a caret under the column (1-based), as a
+    preformatted block so the caret lines up on every platform."""
+    spans = (reason,) if isinstance(reason, str) else tuple(reason)
+    blocks: list[Block] = [line("Bad query: ", *spans)]
     if column is not None and 1 <= column <= len(text) + 1 and "\n" not in text:
-        msg += f"\n  {text}\n  {' ' * (column - 1)}^"
-    return msg
+        blocks.append(Preformatted(f"{text}\n{' ' * (column - 1)}^"))
+    return tuple(blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,20 +215,20 @@ class TopicService:
 
     async def _report(self, title: str, query: Any) -> CommandResult:
         window = await self._recent.window(PREVIEW_DAYS)
-        lines = [f"Query: {self._tools.canonical(query)}"]
+        lines: list[Line] = [line(f"Query: {self._tools.canonical(query)}")]
         papers = window.papers
         span = f"{window.date_from.isoformat()} to {window.date_to.isoformat()}"
         if not papers:
-            lines.append(f"No papers announced {span} are stored yet, so nothing to count.")
+            lines.append(line(f"No papers announced {span} are stored yet, so nothing to count."))
         else:
             found = self._tools.matches(query, papers)
-            lines.append(f"Last {PREVIEW_DAYS} days ({span}): would have matched "
-                         f"{len(found)} of {len(papers)} papers.")
+            lines.append(line(f"Last {PREVIEW_DAYS} days ({span}): would have matched "
+                              f"{len(found)} of {len(papers)} papers."))
             for paper, _score in found[:EXAMPLES]:
                 link = f" {paper.abs_url}" if paper.abs_url else ""
-                lines.append(f"  - {paper.title}{link}")
-            lines += [f"Warning: {w}" for w in self._tools.warnings(query, papers)]
-        return CommandResult((Text("\n".join(lines), title=title),))
+                lines.append(item(f"{paper.title}{link}", indent=1))
+            lines += [line("Warning: ", *w) for w in self._tools.warnings(query, papers)]
+        return CommandResult((Text(lines, title=title),))
 
     async def _unknown(
         self, platform: str, workspace: str, member_id: str, name: str

@@ -3,14 +3,15 @@
 ``parse_query`` turns a member's query into a ``Query`` (``HELP`` is the user-facing summary of
 the language); ``TopicIndex.build`` compiles all topics into one Aho-Corasick automaton and
 ``match``/``match_paper``/``match_many`` return scored, explained ``Match`` objects.
-``term_document_frequency`` and ``broad_term_warnings`` serve topic previews and rarity weights.
+``term_document_frequency`` and ``broad_terms`` serve topic previews and rarity weights.
 """
 
 from bot.topics.matcher import (
+    BroadTerm,
     Match,
     TermHit,
     TopicIndex,
-    broad_term_warnings,
+    broad_terms,
     term_document_frequency,
 )
 from bot.topics.query import HELP, Query, QueryError, Term, parse_query
@@ -18,6 +19,7 @@ from bot.topics.scoring import RarityScorer, Scorer
 
 __all__ = [
     "HELP",
+    "BroadTerm",
     "Match",
     "Query",
     "QueryError",
@@ -26,7 +28,7 @@ __all__ = [
     "Term",
     "TermHit",
     "TopicIndex",
-    "broad_term_warnings",
+    "broad_terms",
     "parse_query",
     "term_document_frequency",
 ]

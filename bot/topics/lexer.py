@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from bot.errors import ScoopwatchError
+from bot.messages import Code, Span, span_text
 
 
 class QueryError(ScoopwatchError):
-    """A query the user must fix; ``column`` is 1-based, or None for whole-query problems."""
+    """A query the user must fix; ``column`` is 1-based, or None for whole-query problems.
 
-    def __init__(self, message: str, column: int | None = None) -> None:
-        self.message = message
+    ``message`` may be spans, so a quoted piece of the query is :class:`Code` (chat shows it as
+    code) rather than backticks typed into a string; ``str()`` is the plain-text form.
+    """
+
+    def __init__(self, message: str | Sequence[Span], column: int | None = None) -> None:
+        where = () if column is None else (f" at column {column}",)
+        self.spans: tuple[Span, ...] = (
+            (message, *where) if isinstance(message, str) else (*message, *where))
+        self.message = "".join(span_text(s) for s in
+                               ((message,) if isinstance(message, str) else message))
         self.column = column
-        super().__init__(message if column is None else f"{message} at column {column}")
+        super().__init__("".join(span_text(s) for s in self.spans))
 
 
 class Kind(Enum):
@@ -81,7 +91,7 @@ def lex(text: str) -> list[Lexeme]:
             i = field.end()
         else:
             if unknown := _UNKNOWN_FIELD.match(text, i):
-                raise QueryError(f"unknown field `{unknown[0]}` (use ti: or abs:)", col)
+                raise QueryError(("unknown field ", Code(unknown[0]), " (use ti: or abs:)"), col)
             word = _WORD.match(text, i)
             assert word is not None  # any other character starts a word
             out.append(Lexeme(_OPERATORS.get(word[0], Kind.WORD), word[0], col))

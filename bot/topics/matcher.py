@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.models import Paper
 from bot.topics.atoms import AtomTable, Scanner
@@ -19,10 +20,11 @@ from bot.topics.scoring import RarityScorer, Scorer
 from bot.topics.syntax import And, Field, Node, Not, Query, Term, iter_terms
 
 __all__ = [
+    "BroadTerm",
     "Match",
     "TermHit",
     "TopicIndex",
-    "broad_term_warnings",
+    "broad_terms",
     "term_document_frequency",
 ]
 
@@ -182,15 +184,28 @@ def term_document_frequency(
     return {key: counts[key] / total for key in index.term_keys()}
 
 
-def broad_term_warnings(query: Query, papers: Sequence[Paper], threshold: float = 0.2) -> list[str]:
-    """Warnings for positive terms hitting more than ``threshold`` of ``papers``.
+@dataclass(frozen=True, slots=True)
+class BroadTerm:
+    """A positive term hitting a large share of papers, and what to do about it."""
+
+    term: str
+    share: float
+    advice: str
+
+    def __str__(self) -> str:
+        return f"`{self.term}` appears in {self.share:.0%} of papers: {self.advice}"
+
+
+def broad_terms(query: Query, papers: Sequence[Paper], threshold: float = 0.2
+                ) -> list[BroadTerm]:
+    """Positive terms hitting more than ``threshold`` of ``papers``.
 
     A broad term standing alone makes the whole topic broad ("use a phrase or combine it with
     AND"); one already ANDed with another term narrows the topic little, which is said instead.
     """
     shares = term_document_frequency([query], papers)
     alone = _standalone_terms(query.root)
-    warnings = []
+    found = []
     for term in query.positive_terms:
         share = shares.get(term.key, 0.0)
         if share > threshold:
@@ -199,8 +214,8 @@ def broad_term_warnings(query: Query, papers: Sequence[Paper], threshold: float 
                 if term in alone
                 else "it narrows this topic very little"
             )
-            warnings.append(f"`{term}` appears in {share:.0%} of papers: {advice}")
-    return warnings
+            found.append(BroadTerm(str(term), share, advice))
+    return found
 
 
 def _standalone_terms(node: Node, conjoined: bool = False) -> set[Term]:

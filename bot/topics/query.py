@@ -7,6 +7,7 @@ input. A query must be able to fail on a paper containing none of its terms: `-a
 
 from __future__ import annotations
 
+from bot.messages import Block, Code, Span, item, line
 from bot.topics.lexer import Kind, Lexeme, QueryError, lex
 from bot.topics.normalize import strip_marks, words
 from bot.topics.syntax import (
@@ -23,25 +24,30 @@ from bot.topics.syntax import (
 
 __all__ = ["HELP", "And", "Node", "Not", "Or", "Query", "QueryError", "Term", "parse_query"]
 
-HELP = """\
-Topic queries match a paper's title and abstract.
-- Words match plurals too: `model` finds models (`loss` stays loss). Case and accents are
-  ignored: `Schrödinger` = schrodinger. Punctuation splits words: `self-supervised` is the
-  phrase "self supervised".
-- "a phrase" matches those words in a row; `diffus*` matches any word starting with diffus.
-- ACRONYMS in capitals (CLIP, RAG, T5) match only when written so, plus a plural s (GANs);
-  `clip` in lower case matches any case.
-- `ti:word`, `ti:"a phrase"`, `abs:(a, b)`: only in the title / only in the abstract.
-- Operators, tightest first: NOT or -word, then AND (or just a space), then OR or a comma.
-  Parentheses group. `diffusion model*, score matching -audio` means
-  (diffusion AND model*) OR (score AND matching AND NOT audio).
-- Every alternative needs a term that is not negated; at most 1,000 characters, 100 terms."""
+HELP: tuple[Block, ...] = (
+    line("Topic queries match a paper's title and abstract."),
+    item("Words match plurals too: ", Code("model"), " finds models (", Code("loss"),
+         " stays loss). Case and accents are ignored: ", Code("Schrödinger"),
+         " = schrodinger. Punctuation splits words: ", Code("self-supervised"),
+         ' is the phrase "self supervised".'),
+    item(Code('"a phrase"'), " matches those words in a row; ", Code("diffus*"),
+         " matches any word starting with diffus."),
+    item("ACRONYMS in capitals (CLIP, RAG, T5) match only when written so, plus a plural s "
+         "(GANs); ", Code("clip"), " in lower case matches any case."),
+    item(Code("ti:word"), ", ", Code('ti:"a phrase"'), ", ", Code("abs:(a, b)"),
+         ": only in the title / only in the abstract."),
+    item("Operators, tightest first: NOT or -word, then AND (or just a space), then OR or a "
+         "comma. Parentheses group. ", Code("diffusion model*, score matching -audio"),
+         " means (diffusion AND model*) OR (score AND matching AND NOT audio)."),
+    item("Every alternative needs a term that is not negated; at most 1,000 characters, "
+         "100 terms."),
+)
 
 MAX_CHARS = 1000
 MAX_TERMS = 100
 MAX_DEPTH = 32  # parentheses; keeps every recursive walk of the AST far from Python's limit
 _STARTS = {Kind.WORD, Kind.PHRASE, Kind.LPAREN, Kind.NOT, Kind.FIELD}
-_BINARY_NAMES = {Kind.AND: "AND", Kind.OR: "OR", Kind.COMMA: "`,`"}
+_BINARY_NAMES: dict[Kind, Span] = {Kind.AND: "AND", Kind.OR: "OR", Kind.COMMA: Code(",")}
 
 
 def parse_query(text: str) -> Query:
@@ -56,9 +62,8 @@ def parse_query(text: str) -> Query:
         raise QueryError(f"query has {parser.term_count} terms; the limit is {MAX_TERMS}")
     if matches_without_terms(root):
         raise QueryError(
-            f"`{render(root)}` would match papers containing none of its terms: "
-            "every alternative needs a term that is not negated"
-        )
+            (Code(render(root)), " would match papers containing none of its terms: "
+             "every alternative needs a term that is not negated"))
     return Query(root, text)
 
 
@@ -154,13 +159,13 @@ class _Parser:
         """Binary operators need a term right after them (and one before: see missing_term)."""
         if self.peek().kind not in _STARTS:
             name = _BINARY_NAMES[operator.kind]
-            raise QueryError(f"{name} needs a term on each side", operator.column)
+            raise QueryError((name, " needs a term on each side"), operator.column)
 
     def missing_term(self, found: Lexeme) -> QueryError:
         """The error for a term position holding something else (`OR b`, `a )`, `(a`)."""
         if found.kind in _BINARY_NAMES:
             name = _BINARY_NAMES[found.kind]
-            return QueryError(f"{name} needs a term on each side", found.column)
+            return QueryError((name, " needs a term on each side"), found.column)
         if found.kind is Kind.END and self.open_parens:
             return QueryError("unbalanced parenthesis", self.open_parens[-1])
         if found.kind is Kind.RPAREN:
@@ -178,6 +183,6 @@ def _term(lexeme: Lexeme, field: Field | None) -> Term:
     if not tokens:
         if lexeme.kind is Kind.PHRASE:
             raise QueryError("empty phrase", lexeme.column)
-        raise QueryError(f"`{raw}` has no letters or digits", lexeme.column)
+        raise QueryError((Code(raw), " has no letters or digits"), lexeme.column)
     text = f'"{" ".join(raw.split())}"' if lexeme.kind is Kind.PHRASE else raw
     return Term(text, tokens, prefix, field, lexeme.column)

@@ -35,7 +35,7 @@ CARD = PaperCard(
     paper_key="2411.17700", title="Planning with diffusion", url="https://arxiv.org/abs/2411.17700",
     labs=(LabBadge("Google", "Google DeepMind", "Google DeepMind, London", "openalex"),),
     authors=("A. One", "B. Two", "C. Three"), et_al=True,
-    matches=(MemberMatch("ana", "diffusion-planning", ("diffusion", "planning")),),
+    matches=(MemberMatch("ana", "diffusion-planning", ("diffusion", "planning"), "ana"),),
     categories=("cs.LG", "cs.RO"), announced=date(2024, 11, 28),
     abstract_opening="We plan with diffusion…", marker="sw:2411.17700",
 )
@@ -92,10 +92,9 @@ def test_plain_rendering_of_every_message_type() -> None:
         "  https://arxiv.org/abs/2411.17700",
         "  Labs: Google DeepMind (openalex: Google DeepMind, London)",
         "  Authors: A. One, B. Two, C. Three et al.",
-        "  Matches: @ana diffusion-planning (diffusion, planning)",
+        "  Matches: diffusion-planning (ana): diffusion, planning",
         "  cs.LG, cs.RO · announced 2024-11-28",
         "  We plan with diffusion…",
-        "  [sw:2411.17700]",
     ]
     assert render(PROMPT).splitlines() == [
         "@ana How does our work differ? (topics: diffusion-planning)",
@@ -103,11 +102,11 @@ def test_plain_rendering_of_every_message_type() -> None:
         '  > bo, 2024-11-28, on "Older paper": Ours is offline RL.',
     ]
     header = DigestHeader(date(2024, 11, 25), date(2024, 11, 28), 935, 0, 0,
-                          (TopicHits("t", "ana", 2),), quiet_reason="weekend")
+                          (TopicHits("t", "ana", 2, "ana"),), quiet_reason="weekend")
     assert render(header).splitlines() == [
         "Digest for 2024-11-25 to 2024-11-28 (industry-only): 935 papers seen, 0 overlaps, "
         "0 shown",
-        "Topics with hits: t (@ana) 2",
+        "Topics with hits: t (ana) 2",
         "Quiet: weekend",
     ]
     marked = DigestHeader(date(2024, 11, 28), date(2024, 11, 28), 935, 2, 1,
@@ -116,7 +115,6 @@ def test_plain_rendering_of_every_message_type() -> None:
     assert render(marked).splitlines() == [
         "Digest for 2024-11-28 (industry-only): 935 papers seen, 2 overlaps, 1 shown",
         "1 more: /scoop digest now since 2024-11-22",
-        "[sw:digest:0123456789ab]",
     ]
     assert render(Text("hi", ("ana", "bo"), title="T")) == "T\n@ana @bo hi"
     assert render(File("n.md", b"# A\nb\n", "text/markdown", "Notes")) == (
@@ -213,6 +211,9 @@ async def test_port_marker_and_thread_probes() -> None:
     header = await port.post("console", DigestHeader(
         date(2024, 11, 28), date(2024, 11, 28), 935, 0, 0, marker="sw:digest:0123456789ab"))
     assert await port.find_marker("console", "sw:digest:0123456789ab") == header
+    # Markers are found, yet never printed: the person at the console reads no "[sw:...]".
+    assert "sw:" not in out.getvalue()
+    assert await port.find_marker("console", "sw:2411") is None  # whole markers only
 
 
 async def test_adapter_reads_stdin_to_the_end_and_exits_zero() -> None:

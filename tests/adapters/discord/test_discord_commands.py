@@ -14,7 +14,7 @@ from adapters.discord.client import ScoopClient
 from adapters.discord.commands import command_text, discord_path
 from adapters.discord.interactions import SORRY
 from bot.core.commands import COMMANDS, find
-from bot.messages import File, Text
+from bot.messages import File, Text, span_text
 from bot.ports import Actor, CommandResult
 
 EPHEMERAL = 64
@@ -46,7 +46,9 @@ def test_group_mirrors_the_core_command_table(client: ScoopClient) -> None:
         for arg in command.args:
             option = options[arg.name]
             assert option["type"] == 3 and option["required"] == arg.required
-            assert option["description"] == arg.description[:100]
+            described = "".join(span_text(s, "server") for s in arg.spans)
+            assert option["description"] == described[:100]
+            assert "workspace" not in option["description"]  # Slack's word, not Discord's
             assert [c["value"] for c in option.get("choices", [])] == list(arg.choices)
     topic_name = {o["name"]: o for o in subcommands[("topic", "remove")]["options"]}["name"]
     assert topic_name.get("autocomplete") is True

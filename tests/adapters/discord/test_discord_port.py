@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from discord_fake_api import FakeDiscord
+from discord_helpers import FakeCore
 from discord_payloads import ANA, BEN, CHANNEL, message
 
 from adapters.discord.client import ScoopClient
@@ -29,20 +31,23 @@ def card(title: str = "EEG-DCNet: A Fast and Accurate MI-EEG Classification Meth
         paper_key="2411.17705", title=title, url="https://arxiv.org/abs/2411.17705",
         labs=(LabBadge("Google", "Google DeepMind", "@deepmind.com", "email"),),
         authors=("Wenhao Liu", "Hao Zhang"), et_al=True,
-        matches=(MemberMatch(ANA, "eeg-decoding", ("EEG", "classification")),),
+        matches=(MemberMatch(ANA, "eeg-decoding", ("EEG", "classification"), "Ana"),),
         categories=("eess.SP", "cs.AI"), announced=date(2024, 11, 28),
         abstract_opening="Brain-computer interfaces decode motor imagery from EEG.",
         marker=marker)
 
 
-async def test_post_card_pings_only_matched_members(client: ScoopClient,
-                                                    fake: FakeDiscord) -> None:
+async def test_post_card_names_members_and_pings_nobody(client: ScoopClient,
+                                                       fake: FakeDiscord) -> None:
+    """The thread prompt pings the matched members; the card only names them."""
     ref = await client.port.post(CHANNEL, card())
     [call] = fake.calls_of("create_message")
     assert call.path == f"/api/v10/channels/{CHANNEL}/messages"
-    assert call.json["allowed_mentions"] == {"parse": [], "users": [int(ANA)]}
-    assert call.json["content"] == f"<@{ANA}>"
+    assert call.json["allowed_mentions"] == NO_PINGS
+    assert not call.json.get("content")
     [embed] = call.json["embeds"]
+    assert {"name": "Topics", "value": "eeg-decoding (Ana): EEG, classification",
+            "inline": False} in embed["fields"]
     assert embed["title"].startswith("EEG-DCNet") and embed["url"].endswith("2411.17705")
     assert embed["footer"]["text"] == "sw:2411.17705"
     assert ref == PostRef("discord", CHANNEL, fake.posted(CHANNEL)[0]["id"])
@@ -55,6 +60,7 @@ async def test_open_thread_then_again_returns_the_same_thread(client: ScoopClien
     assert thread == ThreadRef("discord", CHANNEL, ref.message_id)
     [call] = fake.calls_of("start_thread")
     assert len(call.json["name"]) == 100 and call.json["name"].endswith("…")
+    assert call.json["auto_archive_duration"] == 10080  # a week, not the channel's 24 hours
     again = await client.port.open_thread(ref, "x")  # 400 / 160004 from Discord
     assert again == thread
     assert [c.status for c in fake.calls_of("start_thread", ok_only=False)] == [201, 400]
@@ -150,3 +156,11 @@ async def test_rate_limited_thread_and_reaction(client: ScoopClient, fake: FakeD
     await client.port.react(ref, "+1")
     assert thread.root_message_id == ref.message_id
     assert fake.reactions == [(CHANNEL, ref.message_id, "👍")]
+
+
+async def test_thread_archive_duration_is_configurable(make_client: Any, core: FakeCore,
+                                                       fake: FakeDiscord) -> None:
+    client = await make_client(core, thread_archive_minutes=4320)
+    await client.port.open_thread(await client.port.post(CHANNEL, card()), "t")
+    [call] = fake.calls_of("start_thread")
+    assert call.json["auto_archive_duration"] == 4320

@@ -49,7 +49,7 @@ def huge_card(members: int = 40) -> PaperCard:
         paper_key="2411.17705", title="Deep *EEG* " * 200, url="https://arxiv.org/abs/2411.17705",
         labs=tuple(LabBadge("Google", f"Lab {i}", "x" * 300, "affiliation") for i in range(40)),
         authors=tuple(f"Author {i}" for i in range(300)), et_al=True,
-        matches=tuple(MemberMatch(m, "eeg-decoding", ("EEG",) * 30) for m in ids),
+        matches=tuple(MemberMatch(m, "eeg-decoding", ("EEG",) * 30, f"member {m}") for m in ids),
         categories=("eess.SP",) * 200, announced=date(2024, 11, 28),
         abstract_opening="word " * 5000, marker="sw:2411.17705")
 
@@ -59,29 +59,34 @@ def test_huge_card_is_shortened_everywhere() -> None:
     assert_within_limits(msg)
     [embed] = msg.embeds
     assert embed.title.endswith("…") and embed.footer.text == "sw:2411.17705"
-    assert msg.content.startswith("<@1310000000000001000>")
-    assert msg.content.count("<@") == 40
-    assert len(msg.allowed_mentions().users) == 40
-    many = render(huge_card(members=150))
-    assert_within_limits(many)
-    assert many.content.endswith(")") and "… (+" in many.content  # whole mentions only
-    assert len(many.allowed_mentions().users) == 100  # Discord's cap
+    assert msg.content == "" and msg.allowed_mentions().users == []  # the prompt pings
+    topics = next(f for f in embed.fields if f.name == "Topics")
+    assert topics.value.startswith("eeg-decoding (member 1310000000000001000): EEG")
+    assert "… (+" in topics.value  # whole lines only
 
 
 def test_card_escapes_user_text_and_links_the_title() -> None:
     card = PaperCard(
         paper_key="k", title="Diffusion_policies for *robots* @everyone", url="https://arxiv.org/abs/k",
         labs=(LabBadge("Meta", "FAIR", "@meta.com", "email"),), authors=("A. B",), et_al=False,
-        matches=(MemberMatch(ANA, "robot-@here", ("robot",)),), categories=("cs.RO",),
+        matches=(MemberMatch(ANA, "robot-@here", ("robot",), "Ana"),), categories=("cs.RO",),
         announced=None, abstract_opening="We use <@&1310000000000000001> ~~tricks~~", marker="sw:k")
     msg = render(card)
     [embed] = msg.embeds
     assert embed.title == r"Diffusion\_policies for \*robots\* @" + "\u200beveryone"
     assert embed.url == "https://arxiv.org/abs/k"
     assert embed.description == r"We use <@" + "\u200b" + r"&1310000000000000001> \~\~tricks\~\~"
-    members = next(f for f in embed.fields if f.name == "Members and topics")
-    assert members.value == f"<@{ANA}>: robot-@\u200bhere (robot)"
-    assert msg.allowed_mentions().to_dict() == {"parse": [], "users": [int(ANA)]}
+    topics = next(f for f in embed.fields if f.name == "Topics")
+    assert topics.value == "robot-@\u200bhere (Ana): robot"
+    assert msg.allowed_mentions().to_dict() == {"parse": [], "users": []}
+
+
+def test_prompt_pings_at_most_100_members_whole_mentions_only() -> None:
+    ids = tuple(str(1310000000000001000 + i) for i in range(150))
+    many = render(ThreadPrompt("How does our work differ?", ids, ("eeg",)))
+    assert_within_limits(many)
+    assert many.content.startswith("<@1310000000000001000> ") and "… (+" in many.content
+    assert len(many.allowed_mentions().users) == 100  # Discord's cap
 
 
 def test_text_beyond_the_content_limit_goes_into_embeds() -> None:
@@ -106,7 +111,7 @@ def test_prompt_quotes_at_most_25_notes() -> None:
 
 def test_header_counts_quiet_reason_and_hint() -> None:
     header = DigestHeader(date(2024, 11, 27), date(2024, 11, 28), 1504, 0, 0,
-                          (TopicHits("eeg", ANA, 0),), quiet_reason="nothing matched",
+                          (TopicHits("eeg", ANA, 0, "Ana"),), quiet_reason="nothing matched",
                           more_hint="4 more: /scoop digest now since 2024-11-20")
     msg = render(header)
     [embed] = msg.embeds

@@ -21,6 +21,7 @@ from adapters.discord import (
 )
 from adapters.discord.client import scoop_intents
 from adapters.discord.invite import invite_url, needed_permissions
+from bot.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -83,16 +84,18 @@ def test_settings_never_show_the_token() -> None:
 
 def test_invite_url_matches_the_docs() -> None:
     perms = needed_permissions()
-    assert perms.value == 309237762112
-    assert perms == discord.Permissions(send_messages=True, create_public_threads=True,
+    assert perms.value == 309237763136 and perms.view_channel  # 1 << 10
+    assert perms == discord.Permissions(view_channel=True, send_messages=True,
+                                        create_public_threads=True,
                                         send_messages_in_threads=True, add_reactions=True,
                                         attach_files=True, read_message_history=True,
                                         embed_links=True)
     url = invite_url(APP)
     assert url == (f"https://discord.com/oauth2/authorize?client_id={APP}"
-                   "&scope=bot+applications.commands&permissions=309237762112")
+                   "&scope=bot+applications.commands&permissions=309237763136")
     docs = (REPO_ROOT / "docs/discord.md").read_text()
-    assert "&scope=bot+applications.commands&permissions=309237762112" in docs
+    assert "&scope=bot+applications.commands&permissions=309237763136" in docs
+    assert "| View Channel | 1 << 10 |" in docs
 
 
 async def test_from_config_reads_topic_names_from_the_core_store(tmp_path: Path) -> None:
@@ -115,3 +118,12 @@ async def test_from_config_reads_topic_names_from_the_core_store(tmp_path: Path)
         == ["scoop"]
     with_names = DiscordAdapter.from_config(config, FakeCore())
     assert isinstance(with_names.client.suggestions.topics, FakeCore)
+    assert bot.client.port.thread_archive_minutes == 10080  # the default: a week
+    (tmp_path / "scoopwatch.toml").write_text("[discord]\nthread_archive_minutes = 4320\n")
+    config = load_config(tmp_path / "scoopwatch.toml", env={"SCOOPWATCH_DISCORD_TOKEN": TOKEN},
+                         cwd=tmp_path)
+    three_days = DiscordAdapter.from_config(config, FakeCore())
+    assert three_days.client.port.thread_archive_minutes == 4320
+    (tmp_path / "scoopwatch.toml").write_text("[discord]\nthread_archive_minutes = 100\n")
+    with pytest.raises(ConfigError, match=r"discord\.thread_archive_minutes"):
+        load_config(tmp_path / "scoopwatch.toml", env={}, cwd=tmp_path)

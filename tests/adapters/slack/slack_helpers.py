@@ -71,7 +71,8 @@ def make_card(**over: Any) -> PaperCard:
         paper_key="2411.01234", title="Diffusion planners", url="https://arxiv.org/abs/2411.01234",
         labs=(LabBadge("Google", "Google DeepMind", "Google DeepMind, London", "openalex"),),
         authors=("Ana Ortiz", "Ben Park"), et_al=False,
-        matches=(MemberMatch("U0ANA0001", "diffusion-planning", ("diffusion", "planning")),),
+        matches=(MemberMatch("U0ANA0001", "diffusion-planning", ("diffusion", "planning"),
+                             "Ana Lima"),),
         categories=("cs.LG", "cs.RO"), announced=date(2024, 11, 28),
         abstract_opening="We study diffusion models for planning.", marker="sw:2411.01234")
     base.update(over)

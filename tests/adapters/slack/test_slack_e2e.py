@@ -127,6 +127,9 @@ async def test_lab_session_transcript(lab: Lab) -> None:
         assert "EEG" in c["text"].upper() and "[sw:" in c["text"]
         assert c["blocks"][0]["text"]["text"].startswith("*<https://arxiv.org/abs/")
     assert all(f"<@{ANA}>" in p["blocks"][0]["text"]["text"] for p in prompts)
+    # Ana is pinged once per paper: by its thread prompt, never by the header or the card.
+    assert [f"<@{ANA}>" in json.dumps(m) for m in history] == [
+        "thread_ts" in m for m in history]
 
     # 3. Ben answers in the first card's thread: a note, acknowledged with a reaction.
     card_ts = cards[0]["ts"]

@@ -15,6 +15,7 @@ from bot.core.commands import (
     validate_slug,
 )
 from bot.core.help import help_text
+from bot.messages import plain_text
 
 
 def test_table_declares_every_command_once_with_help() -> None:
@@ -146,20 +147,24 @@ def test_hostile_names_are_rejected_and_queries_kept_as_text() -> None:
         validate_slug("-a" * 0 + "é")
 
 
+def help_plain(topic: str | None = None) -> str:
+    return plain_text(help_text(topic))
+
+
 def test_help_overview_group_and_command() -> None:
-    overview = help_text()
+    overview = help_plain()
     assert "/scoop topic add NAME QUERY" in overview
     assert "/scoop subscribe [DAYS] [HH:MM] [TZ] [industry-only|all-papers]" in overview
     assert "(admins)" in overview
-    topic = help_text("topic")
+    topic = help_plain("topic")
     for rule in ('"a phrase"', "diffus*", "ACRONYMS", "NOT or -word", "OR or a comma",
                  "Parentheses group", "ti:", "abs:", "plurals", "1,000 characters"):
         assert rule in topic, rule
     assert "/scoop topic remove NAME" in topic
-    one = help_text("digest now")
+    one = help_plain("digest now")
     assert one.startswith("/scoop digest now [since YYYY-MM-DD]")
     assert "since 2026-01-05" in one
-    assert help_text("notes").startswith("/scoop notes [TOPIC|@member]")
+    assert help_plain("notes").startswith("/scoop notes [TOPIC|@member]")
     with pytest.raises(CommandError, match='Did you mean "labs"'):
         help_text("lab")
 

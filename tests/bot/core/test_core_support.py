@@ -49,12 +49,12 @@ class FakeTools:
                                           for w in query)]
         return [(p, 1.0) for p in found]
 
-    def warnings(self, query: list[str], papers: Sequence[Paper]) -> list[str]:
+    def warnings(self, query: list[str], papers: Sequence[Paper]) -> list[tuple[str, ...]]:
         out = []
         for word in query:
             share = sum(word in (p.title + p.abstract).lower() for p in papers) / len(papers)
             if share > 0.2:
-                out.append(f"{word} appears in {share:.0%} of papers")
+                out.append((f"{word} appears in {share:.0%} of papers",))
         return out
 
 

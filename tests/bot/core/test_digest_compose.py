@@ -18,6 +18,10 @@ class T:
     member_id: str
     name: str
 
+    @property
+    def member_name(self) -> str:
+        return f"{self.member_id} name"
+
 
 @dataclass(frozen=True)
 class Run:

@@ -8,6 +8,7 @@ then one card per paper, each with one thread and one prompt.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -251,10 +252,16 @@ async def test_header_of_an_unregistered_platform_waits(tmp_path: Path,
 
 def test_header_round_trips_through_its_row() -> None:
     header = DigestHeader(date(2026, 11, 14), date(2026, 11, 20), 935, 3, 2,
-                          (TopicHits("diffusion", "U_ana", 2), TopicHits("rl", "U_ben", 1)),
+                          (TopicHits("diffusion", "U_ana", 2, "Ana"),
+                           TopicHits("rl", "U_ben", 1, "Ben")),
                           quiet_reason=None, more_hint="1 more: /scoop digest now since x",
                           mode="all-papers", marker=new_marker())
     assert header_from_json(header_to_json(header)) == header
+    old = json.loads(header_to_json(header))  # recorded before headers carried names
+    for hits in old["topic_hits"]:
+        del hits["member_name"]
+    assert [t.member_name for t in header_from_json(json.dumps(old)).topic_hits] == [
+        "U_ana", "U_ben"]
     quiet = DigestHeader(date(2026, 11, 21), date(2026, 11, 21), 0, 0, 0,
                          quiet_reason="weekend: «no» announcements")
     assert header_from_json(header_to_json(quiet)) == quiet

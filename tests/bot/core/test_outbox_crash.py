@@ -9,6 +9,7 @@ with exactly one card, one thread and one prompt.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -170,6 +171,7 @@ class _Topic:
     id: int
     member_id: str
     name: str
+    member_name: str = "Ana"
 
 
 def test_messages_round_trip_through_the_outbox_row() -> None:
@@ -179,6 +181,11 @@ def test_messages_round_trip_through_the_outbox_row() -> None:
     flag = Flag("OpenAI", None, "OpenAI", "affiliation-alias", 0.9)
     card = d.build_card(d.Overlap(p, (match,), (flag,)))
     assert card_from_json(card_to_json(card)) == card
+    assert card.matches[0].member_name == "Ana"
+    # A row recorded before cards carried names: the member id stands in for the name.
+    old = json.loads(card_to_json(card))
+    del old["matches"][0]["member_name"]
+    assert card_from_json(json.dumps(old)).matches[0].member_name == "U_ana"
     prompt = ThreadPrompt("How does our work differ?", ("U_ana",), ("diffusion",), (
         QuotedNote("U_ben", "Ben", datetime(2026, 11, 2, 10, tzinfo=UTC), "Old", "text"),))
     assert prompt_from_json(prompt_to_json(prompt)) == prompt

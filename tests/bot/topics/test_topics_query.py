@@ -196,8 +196,10 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 
 def test_help_text_states_the_issue_example_correctly() -> None:
+    from bot.messages import plain_text
     from bot.topics import HELP
 
-    assert "`diffusion model*, score matching -audio` means" in HELP
-    assert "(diffusion AND model*) OR (score AND matching AND NOT audio)" in HELP
-    assert canonical("diffusion model*, score matching -audio") in HELP.replace("\n  ", " ")
+    text = plain_text(HELP)
+    assert "`diffusion model*, score matching -audio` means" in text
+    assert "(diffusion AND model*) OR (score AND matching AND NOT audio)" in text
+    assert canonical("diffusion model*, score matching -audio") in text

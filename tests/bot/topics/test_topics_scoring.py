@@ -14,7 +14,7 @@ from bot.topics import (
     Term,
     TermHit,
     TopicIndex,
-    broad_term_warnings,
+    broad_terms,
     parse_query,
     term_document_frequency,
 )
@@ -112,7 +112,7 @@ def test_term_document_frequency_counts_papers_not_occurrences() -> None:
 
 
 def test_broad_term_warnings_on_real_papers(papers: Sequence[Paper]) -> None:
-    warnings = broad_term_warnings(parse_query("model*, benchmark"), papers)
+    warnings = [str(b) for b in broad_terms(parse_query("model*, benchmark"), papers)]
     assert len(warnings) == 1
     share = term_document_frequency([parse_query("model*")], papers)["model*"]
     assert warnings[0] == (
@@ -122,15 +122,16 @@ def test_broad_term_warnings_on_real_papers(papers: Sequence[Paper]) -> None:
 
 
 def test_broad_term_already_anded_gets_different_advice(papers: Sequence[Paper]) -> None:
-    (warning,) = broad_term_warnings(parse_query("model* quasar"), papers)
+    (broad,) = broad_terms(parse_query("model* quasar"), papers)
+    warning = str(broad)
     assert warning.startswith("`model*` appears in ")
     assert warning.endswith("of papers: it narrows this topic very little")
 
 
 def test_no_warning_for_narrow_or_negated_terms(papers: Sequence[Paper]) -> None:
-    assert broad_term_warnings(parse_query('"diffusion model" -model*'), papers) == []
-    assert broad_term_warnings(parse_query("model*"), []) == []
-    assert broad_term_warnings(parse_query("model*"), papers, threshold=0.99) == []
+    assert broad_terms(parse_query('"diffusion model" -model*'), papers) == []
+    assert broad_terms(parse_query("model*"), []) == []
+    assert broad_terms(parse_query("model*"), papers, threshold=0.99) == []
 
 
 def test_index_uses_doc_freq_for_triggers_without_changing_results(
