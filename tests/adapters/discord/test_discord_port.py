@@ -20,6 +20,7 @@ from bot.messages import (
 )
 from bot.ports import PostRef, ThreadRef
 
+SINCE = datetime(2024, 11, 28, 14, 0, tzinfo=UTC)  # before every message in these tests
 NO_PINGS = {"parse": [], "users": []}  # discord.py leaves replied_user out when False
 
 
@@ -114,10 +115,10 @@ async def test_find_marker_only_in_the_bots_own_messages(client: ScoopClient,
                                                          fake: FakeDiscord) -> None:
     fake.add_message(CHANNEL, message(CHANNEL, BEN, "sw:2411.17705 (a member quoting it)",
                                       at=datetime(2024, 11, 28, 15, tzinfo=UTC)))
-    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") is None
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", SINCE) is None
     ref = await client.port.post(CHANNEL, card())
     await client.port.post(CHANNEL, Text("unrelated"))
-    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") == ref
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", SINCE) == ref
     assert fake.calls_of("history")[-1].query["limit"] == "100"
 
 
@@ -126,8 +127,8 @@ async def test_find_marker_finds_a_digest_header(client: ScoopClient) -> None:
                           marker="sw:digest:0123456789ab")
     ref = await client.port.post(CHANNEL, header)
     await client.port.post(CHANNEL, card())
-    assert await client.port.find_marker(CHANNEL, "sw:digest:0123456789ab") == ref
-    assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210") is None
+    assert await client.port.find_marker(CHANNEL, "sw:digest:0123456789ab", SINCE) == ref
+    assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210", SINCE) is None
 
 
 async def test_rate_limited_post_is_retried_by_discord_py(client: ScoopClient,

@@ -178,5 +178,7 @@ async def test_failed_upload_is_explained(
     fake._m_files_getUploadURLExternal = refuse  # type: ignore[method-assign]
     await command(adapter, fake, "notes export")
     await until(lambda: bool(fake.responses))
-    assert "not_in_channel" in fake.responses[0]["text"]
+    text = fake.responses[0]["text"]
+    assert "/invite @scoopwatch" in text and "not a member of this channel" in text
+    assert "not_in_channel" not in text  # Slack's code is for the log, not for members
     assert fake.responses[0]["response_type"] == "ephemeral"
