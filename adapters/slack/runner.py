@@ -114,7 +114,11 @@ class SlackAdapter:
         try:
             self.identity = await self.port.identity()
         except SlackApiError as exc:
-            raise SlackStartError(f"Slack rejected the bot token: {error_code(exc)} "
+            code = error_code(exc)
+            if code.startswith("http "):  # an error page, not Slack's verdict on the token
+                raise SlackStartError(f"Slack did not answer auth.test ({code}); try again "
+                                      "in a few minutes") from None
+            raise SlackStartError(f"Slack rejected the bot token: {code} "
                                   "(check SCOOPWATCH_SLACK_BOT_TOKEN)") from None
         log.info("Slack: signed in as %s in %s (%s mode)", self.identity.user_id,
                  self.identity.team or self.identity.team_id, self.settings.mode)
