@@ -134,10 +134,11 @@ class ConsolePort:
         self.show(entry)
         return self._ref(entry)
 
-    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
-        recent = list(self.entries.values())[-limit:]
-        found = [e for e in recent if e.author == BOT and e.thread is None and e.marker == marker]
+        """The whole session is at hand, so every entry is searched (``since`` is moot)."""
+        found = [e for e in self.entries.values()
+                 if e.author == BOT and e.thread is None and e.marker == marker]
         return self._ref(found[-1]) if found else None
 
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:

@@ -17,7 +17,10 @@ from bot.messages import File, Message
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who did something: a platform user id, a display name, and whether it is a bot."""
+    """Who did something: a platform user id, a display name, and whether it is a bot.
+
+    ``display_name`` is empty when the platform could not say right now (its user look-up
+    failed): the event still counts, and the core keeps the name it already knows."""
 
     member_id: str
     display_name: str
@@ -101,7 +104,12 @@ class CommandResult:
 
 
 class ChatPort(Protocol):
-    """What the core needs from a chat platform. Adapters enforce their own limits."""
+    """What the core needs from a chat platform. Adapters enforce their own limits.
+
+    A call the platform refuses until a person acts (the bot is not in the channel, the
+    channel is archived or gone, a permission is missing) raises
+    ``bot.errors.ChannelUnavailable``; anything else a platform raises counts as transient.
+    """
 
     platform: str
 
@@ -125,8 +133,11 @@ class ChatPort(Protocol):
         """Upload a file to a channel or thread."""
         ...
 
-    async def find_marker(self, channel_id: str, marker: str, limit: int = 100) -> PostRef | None:
-        """Look through recent channel messages for ``marker`` (outbox crash recovery)."""
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
+                          ) -> PostRef | None:
+        """The bot's top-level message holding ``marker`` among every message posted in the
+        channel since ``since`` (outbox crash recovery: the post was attempted after that
+        moment, so however busy the channel, it is found if it arrived)."""
         ...
 
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:

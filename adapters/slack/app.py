@@ -2,9 +2,12 @@
 
 Listeners ``ack()`` first and only then call the core, so a slow command (a digest posting
 twenty cards) never misses Slack's 3-second window; answers go through ``respond()``
-(ephemeral unless the core marks the result public). Every value Bolt needs is passed
-explicitly, and Bolt's ``SLACK_*`` environment fallbacks are hidden while it is built, so a
-stray ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` cannot turn the app into an OAuth app.
+(ephemeral unless the core marks the result public). ``/scoop`` is for channels, as on
+Discord (where the command is server-only): typed in a direct message it is answered with
+where to use it instead, since a DM has no digest to subscribe and no paper threads. Every
+value Bolt needs is passed explicitly, and Bolt's ``SLACK_*`` environment fallbacks are
+hidden while it is built, so a stray ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` cannot turn
+the app into an OAuth app.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import Inflight
+from adapters.slack.errors import error_code
 from adapters.slack.events import EventDeduper, EventTranslator
 from adapters.slack.pacing import Sleep, retry_handlers
 from adapters.slack.port import SlackPort
 from adapters.slack.render import BLOCKS_MAX, SlackMessage, fallback_text, render
 from bot.config import environment_without
+from bot.errors import ChannelUnavailable
 from bot.messages import File, Text
 from bot.ports import (
     CommandResult,
@@ -41,6 +46,8 @@ BOT_SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "r
 BOT_EVENTS = ("message.channels", "message.groups", "reaction_added")
 MAX_RESPONSES = 5  # Slack accepts five uses of one response_url
 SORRY = "Sorry, something went wrong handling that command; it was logged."
+CHANNELS_ONLY = ("/scoop works in channels only: use it in the channel that gets the digests "
+                 "(invite the bot there first with /invite @scoopwatch).")
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -68,6 +75,9 @@ class SlackHandlers:
                          respond: Respond) -> None:
         async with self.inflight.track():
             await ack()
+            if is_direct_message(body):
+                await _respond(respond, render(Text(CHANNELS_ONLY)), "ephemeral")
+                return
             try:
                 event = await self.translator.command(body)
                 result = await self.core.handle_command(event)
@@ -85,12 +95,16 @@ class SlackHandlers:
         for file in (m for m in result.messages if isinstance(m, File)):
             try:
                 await self.port.upload(channel_id, file)
+                continue
+            except ChannelUnavailable as exc:
+                note = Text(f"I could not upload {file.filename} here: "
+                            f"{exc.reason.description}. {exc.fix}")
             except SlackApiError as exc:
-                error = exc.response.get("error") or "error"
-                log.warning("upload of %s to %s failed: %s", file.filename, channel_id, error)
-                note = Text(f"I could not upload {file.filename} here ({error}). "
-                            "Invite me first: /invite @scoopwatch")
-                await _respond(respond, render(note), "ephemeral")
+                log.warning("upload of %s to %s failed: %s", file.filename, channel_id,
+                            error_code(exc))
+                note = Text(f"Slack did not take {file.filename} just now; please try again "
+                            "in a minute.")
+            await _respond(respond, render(note), "ephemeral")
 
     async def on_message(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
         await self._event(body, request, self._message)
@@ -123,6 +137,12 @@ class SlackHandlers:
         event = await self.translator.reaction(body)
         if event is not None and not event.actor.is_bot:
             await self.core.handle_reaction(event)
+
+
+def is_direct_message(body: dict[str, Any]) -> bool:
+    """A slash command typed in a DM or group DM (ids ``D…``; names Slack gives them)."""
+    channel_id, name = body.get("channel_id") or "", body.get("channel_name") or ""
+    return channel_id.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
 
 
 def batch_messages(messages: Sequence[SlackMessage]) -> list[SlackMessage]:

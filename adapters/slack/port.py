@@ -3,18 +3,23 @@
 A Slack thread *is* its root message, so ``open_thread`` only names the card's ``ts``; the
 prompt is posted with ``thread_ts`` of the card. Posts go through the per-channel pacer; the
 client's retry handlers wait out 429s. Messages are posted without unfurls or name linking so
-a card stays exactly what the renderer built.
+a card stays exactly what the renderer built. Errors only a person can fix (the bot not
+invited, the channel archived or gone) leave as the core's ``ChannelUnavailable``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.errors import channel_problem, error_code
 from adapters.slack.escape import escape
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, render
@@ -24,6 +29,8 @@ from bot.ports import PostRef, ThreadRef
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+HISTORY_PAGE = 200  # conversations.history page size Slack recommends
+DEFAULT_BOT_NAME = "scoopwatch"  # the manifests' bot user, until auth.test names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,7 @@ class BotIdentity:
     team_id: str
     team: str = ""
     url: str = ""
+    name: str = ""  # the bot user's handle, as members type it after /invite @
 
 
 class SlackPort:
@@ -52,7 +60,8 @@ class SlackPort:
         if self._me is None:
             resp = await self.client.auth_test()
             self._me = BotIdentity(resp["user_id"], resp.get("bot_id"), resp.get("team_id", ""),
-                                   resp.get("team", ""), resp.get("url", ""))
+                                   resp.get("team", ""), resp.get("url", ""),
+                                   resp.get("user", ""))
         return self._me
 
     async def post(self, channel_id: str, message: Message) -> PostRef:
@@ -71,17 +80,18 @@ class SlackPort:
 
     async def react(self, post: PostRef, emoji: str) -> None:
         try:
-            await self.client.reactions_add(channel=post.channel_id, timestamp=post.message_id,
-                                            name=emoji.strip(":"))
+            async with self.channel_errors():
+                await self.client.reactions_add(channel=post.channel_id,
+                                                timestamp=post.message_id, name=emoji.strip(":"))
         except SlackApiError as exc:
-            if exc.response.get("error") != "already_reacted":
+            if error_code(exc) != "already_reacted":
                 raise
 
     async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
                      ) -> PostRef:
         """``files_upload_v2``; the returned ref names the file (Slack shares it async)."""
         comment = escape(file.comment) if file.comment else None
-        async with self.pacer.slot(channel_id):
+        async with self.pacer.slot(channel_id), self.channel_errors():
             resp = await self.client.files_upload_v2(
                 channel=channel_id, content=file.content, filename=file.filename,
                 title=file.title, initial_comment=comment,
@@ -91,26 +101,48 @@ class SlackPort:
         return PostRef(PLATFORM, channel_id, _shared_ts(uploaded, channel_id)
                        or uploaded.get("id", ""))
 
-    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
-        """The bot's most recent top-level message containing ``marker``, if any."""
+        """The bot's top-level message containing ``marker`` posted since ``since``: pages
+        back through ``conversations.history`` (newest first) until that moment, so a busy
+        channel cannot push the message out of reach."""
         me = await self.identity()
-        resp = await self.client.conversations_history(channel=channel_id,
-                                                       limit=max(1, min(limit, 999)))
-        for msg in resp.get("messages") or []:
-            if self._is_mine(msg, me) and marker in (msg.get("text") or ""):
-                return PostRef(PLATFORM, channel_id, msg["ts"])
-        return None
+        cursor: str | None = None
+        while True:
+            async with self.channel_errors():
+                resp = await self.client.conversations_history(
+                    channel=channel_id, oldest=f"{since.timestamp():.6f}", inclusive=True,
+                    limit=HISTORY_PAGE, cursor=cursor)
+            for msg in resp.get("messages") or []:
+                if self._is_mine(msg, me) and marker in (msg.get("text") or ""):
+                    return PostRef(PLATFORM, channel_id, msg["ts"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not resp.get("has_more") or cursor is None:
+                return None
 
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
         """The bot's first reply in a thread (the outbox's ``ThreadProbe``)."""
         me = await self.identity()
-        resp = await self.client.conversations_replies(channel=thread.channel_id,
-                                                       ts=thread.root_message_id, limit=100)
+        async with self.channel_errors():
+            resp = await self.client.conversations_replies(channel=thread.channel_id,
+                                                           ts=thread.root_message_id, limit=100)
         for msg in resp.get("messages") or []:
             if msg.get("ts") != thread.root_message_id and self._is_mine(msg, me):
                 return PostRef(PLATFORM, thread.channel_id, msg["ts"])
         return None
+
+    @asynccontextmanager
+    async def channel_errors(self) -> AsyncIterator[None]:
+        """Re-raise errors only a person can fix as ``ChannelUnavailable``; others as they are."""
+        try:
+            yield
+        except SlackApiError as exc:
+            problem = channel_problem(exc, self._me.name if self._me and self._me.name
+                                      else DEFAULT_BOT_NAME)
+            if problem is None:
+                raise
+            log.warning("Slack refuses the channel: %s", error_code(exc))
+            raise problem from exc
 
     @staticmethod
     def _is_mine(msg: dict[str, Any], me: BotIdentity) -> bool:
@@ -119,7 +151,7 @@ class SlackPort:
 
     async def _send(self, channel_id: str, message: SlackMessage,
                     thread_ts: str | None = None) -> PostRef:
-        async with self.pacer.slot(channel_id):
+        async with self.pacer.slot(channel_id), self.channel_errors():
             resp = await self.client.chat_postMessage(
                 channel=channel_id, text=message.text, blocks=message.blocks,
                 thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, link_names=False,

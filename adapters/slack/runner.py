@@ -25,6 +25,7 @@ from adapters.slack.app import (
     build_bolt_app,
     build_web_client,
 )
+from adapters.slack.errors import error_code
 from adapters.slack.events import EventTranslator
 from adapters.slack.pacing import ChannelPacer, Clock, Sleep
 from adapters.slack.port import BotIdentity, SlackPort
@@ -113,7 +114,11 @@ class SlackAdapter:
         try:
             self.identity = await self.port.identity()
         except SlackApiError as exc:
-            raise SlackStartError(f"Slack rejected the bot token: {exc.response.get('error')} "
+            code = error_code(exc)
+            if code.startswith("http "):  # an error page, not Slack's verdict on the token
+                raise SlackStartError(f"Slack did not answer auth.test ({code}); try again "
+                                      "in a few minutes") from None
+            raise SlackStartError(f"Slack rejected the bot token: {code} "
                                   "(check SCOOPWATCH_SLACK_BOT_TOKEN)") from None
         log.info("Slack: signed in as %s in %s (%s mode)", self.identity.user_id,
                  self.identity.team or self.identity.team_id, self.settings.mode)
@@ -132,7 +137,7 @@ class SlackAdapter:
             await asyncio.wait_for(handler.connect_async(), self.connect_timeout)
         except SlackApiError as exc:
             await self.stop()
-            raise SlackStartError(f"Slack refused Socket Mode: {exc.response.get('error')} "
+            raise SlackStartError(f"Slack refused Socket Mode: {error_code(exc)} "
                                   "(check SCOOPWATCH_SLACK_APP_TOKEN and that Socket Mode "
                                   "is enabled for the app)") from None
         except TimeoutError:

@@ -1,8 +1,11 @@
 """Display names for Slack user ids, looked up once through ``users.info`` and cached.
 
 Events carry only user ids; the core keeps a display name per member (for ``@name``
-references and for note authors), so the adapter resolves one, falling back to what the
-payload offers (or the id) when the lookup fails: a name is never worth dropping an event.
+references and for note authors), so the adapter resolves one. When the lookup fails (Slack
+or a proxy answering an error page, the network gone) the name is left empty, meaning
+"unknown for now": the event goes on with the member id, the core keeps the name it already
+knows, and the failure is not cached, so the next event looks the name up again. A name is
+never worth dropping an event.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.errors import error_code
+
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class UserInfo:
-    """What the adapter needs to know about a user."""
+    """What the adapter needs to know about a user; ``name`` is empty while unknown."""
 
     name: str
     is_bot: bool = False
@@ -34,7 +39,8 @@ class UserDirectory:
         self._cache: OrderedDict[str, UserInfo] = OrderedDict()
 
     async def get(self, user_id: str, fallback: str | None = None) -> UserInfo:
-        """The user's display name (profile display name, real name, handle, id)."""
+        """The user's display name (profile display name, real name, handle), or ``fallback``
+        (the payload's handle) or "" when Slack could not be asked."""
         cached = self._cache.get(user_id)
         if cached is not None:
             self._cache.move_to_end(user_id)
@@ -42,11 +48,11 @@ class UserDirectory:
         try:
             resp = await self._client.users_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
-            return UserInfo(fallback or user_id)
+            log.warning("users.info %s failed: %s", user_id, error_code(exc))
+            return UserInfo(fallback or "")
         except Exception as exc:  # network trouble: a name is not worth losing the event
             log.warning("users.info %s failed: %r", user_id, exc)
-            return UserInfo(fallback or user_id)
+            return UserInfo(fallback or "")
         user = resp.get("user") or {}
         profile = user.get("profile") or {}
         name = (profile.get("display_name") or profile.get("real_name")
@@ -58,4 +64,5 @@ class UserDirectory:
         return info
 
     async def name(self, user_id: str, fallback: str | None = None) -> str:
-        return (await self.get(user_id, fallback)).name
+        """A name to show in text: the display name, else the id."""
+        return (await self.get(user_id, fallback)).name or user_id

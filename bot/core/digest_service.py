@@ -2,7 +2,8 @@
 
 Everything platform-specific goes through the registered ``ChatPort``; every post goes through
 an outbox (headers: ``bot.core.header_outbox``, cards: ``bot.core.outbox``) so it happens
-exactly once even across crashes.
+exactly once even across crashes. A channel the platform refuses until someone acts is marked
+(``bot.core.channel_attention``): members are told the fix instead of a promise to retry.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core import digest as d
+from bot.core.channel_attention import ChannelAttention, WatchedPort
 from bot.core.header_outbox import HeaderOutbox
 from bot.core.outbox import FlushReport, Outbox, new_post
 from bot.core.schedule_spec import ScheduleError, parse_schedule
 from bot.core.status import build_status, when
+from bot.errors import ChannelUnavailable
 from bot.messages import DigestHeader, Text
 from bot.models import AnnounceType, Paper
 from bot.ports import ChatPort, CommandResult
@@ -28,6 +31,7 @@ from bot.sources.arxiv_schedule import (
     announcement_expected,
     configured_holidays,
 )
+from bot.store.channel_attention import ChannelAttentionStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.overlaps import FlagLike, OverlapStore
@@ -129,13 +133,15 @@ class DigestService:
         self.overlaps = OverlapStore(db)
         self.runs = RunStore(db)
         self.ports: dict[str, ChatPort] = {}
+        self.attention = ChannelAttention(ChannelAttentionStore(db), clock)
         self.outbox = Outbox(self.posts, self.ports, clock)
         self.headers = HeaderOutbox(DigestHeaderStore(db), self.ports, clock)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     def register_port(self, port: ChatPort) -> None:
-        self.ports[port.platform] = port
+        """Post through ``port``, watched for channels that refuse the bot."""
+        self.ports[port.platform] = WatchedPort(port, self.attention)
 
     def on_subscriptions_changed(self, callback: Callable[[], Awaitable[None]]) -> None:
         """The scheduler rebuilds its jobs through this."""
@@ -185,12 +191,18 @@ class DigestService:
         if since is not None and since > self.clock().date():
             return CommandResult(messages=(Text("since must not be in the future "
                                                 "(expected YYYY-MM-DD)"),), ok=False)
+        refusals = self.attention.refusals(platform, channel_id)
         try:
             report = await self.run_digest(platform, workspace, channel_id, since=since)
-        except Exception as exc:  # platform or store failure: say so, queued posts retry
+        except ChannelUnavailable as exc:  # only a person can fix it: say how
+            body = (f"The digest could not be posted: {exc.reason.description}. {exc.fix} "
+                    "Then run /scoop digest now again: what is queued goes out first.")
+            return CommandResult(messages=(Text(body),), ok=False)
+        except Exception:  # platform or store failure: queued posts retry
             log.exception("digest now in %s:%s failed", platform, channel_id)
-            body = (f"The digest could not be posted ({exc}); papers already queued will be "
-                    "posted when the platform answers again.")
+            body = ("The digest could not be posted: the chat platform or the store did not "
+                    "answer (the error was logged). Papers already queued will be posted "
+                    "when it answers again.")
             return CommandResult(messages=(Text(body),), ok=False)
         h = report.header
         span = f"{h.date_from} to {h.date_to}"
@@ -201,7 +213,14 @@ class DigestService:
             if h.more_hint:
                 body += f" {h.more_hint}"
         if report.failed:
-            body += f" {report.failed} posts failed and will be retried."
+            blocked = None
+            if self.attention.refusals(platform, channel_id) > refusals:
+                blocked = await self.attention.get(platform, channel_id)
+            if blocked is not None:
+                body += (f" {report.failed} posts could not be completed: "
+                         f"{blocked.reason.description}. {blocked.fix}")
+            else:
+                body += f" {report.failed} posts failed and will be retried."
         return CommandResult(messages=(Text(body),), ok=report.failed == 0)
 
     async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
@@ -210,6 +229,7 @@ class DigestService:
             subscription=await self.subscriptions.get(platform, channel_id),
             platform=platform, workspace=workspace, now=self.clock(),
             default_timezone=self.settings.timezone,
+            attention=await self.attention.get(platform, channel_id),
         )
 
     # --- digests ------------------------------------------------------------------------------
@@ -224,6 +244,12 @@ class DigestService:
         started = self.clock()
         try:
             report = await self.run_digest(platform, sub.workspace, channel_id)
+        except ChannelUnavailable as exc:  # marked for /scoop status; no traceback to log
+            log.warning("digest for %s:%s not posted: %s", platform, channel_id, exc)
+            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                                   started=started, finished=self.clock(),
+                                   detail={"reason": str(exc)}, ok=False)
+            return None
         except Exception as exc:
             log.exception("digest for %s:%s failed", platform, channel_id)
             await self.runs.record("digest", f"{platform}:{channel_id}", "error",
@@ -236,9 +262,11 @@ class DigestService:
                      ) -> FlushReport:
         """Finish every post (of one channel) a crash, restart or platform error interrupted:
         headers first, then the cards of each channel whose headers are out. The scheduler
-        calls it once adapters are up; each digest first does it for its channel."""
-        headers = await self.headers.flush(platform, channel_id)
-        cards = await self.outbox.flush(platform, channel_id, hold=headers.held)
+        calls it once adapters are up; each digest first does it for its channel. Channels that
+        need attention are left alone unless named: only a digest there tries them again."""
+        hold = await self.attention.channels() if channel_id is None else frozenset()
+        headers = await self.headers.flush(platform, channel_id, hold=hold)
+        cards = await self.outbox.flush(platform, channel_id, hold=headers.held | hold)
         return FlushReport(headers.done + cards.done, headers.failed + cards.failed)
 
     async def run_digest(
@@ -255,7 +283,12 @@ class DigestService:
         if platform not in self.ports:
             raise LookupError(f"no chat adapter registered for platform {platform!r}")
         started = now = self.clock()
+        refusals = self.attention.refusals(platform, channel_id)
         await self.resume(platform, channel_id)  # an earlier digest's leftovers go out first
+        if self.attention.refusals(platform, channel_id) > refusals:
+            blocked = await self.attention.get(platform, channel_id)
+            if blocked is not None:  # still refused: queue nothing more behind it
+                raise blocked.error()
         sub = await self.subscriptions.get(platform, channel_id)
         mode = sub.mode if sub else self.settings.mode
         today = now.astimezone(ZoneInfo(sub.timezone if sub else self.settings.timezone)).date()

@@ -14,13 +14,14 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
 import aiosqlite
 
 from bot.core.outbox import jsonable, post_once
+from bot.errors import ChannelUnavailable
 from bot.messages import DigestHeader, TopicHits
 from bot.ports import ChatPort
 from bot.store.digest_headers import DigestHeaderStore, HeaderRecord
@@ -97,14 +98,18 @@ class HeaderOutbox:
             await self.deliver(rec)
 
     async def flush(
-        self, platform: str | None = None, channel_id: str | None = None
+        self, platform: str | None = None, channel_id: str | None = None,
+        hold: Collection[tuple[str, str]] = (),
     ) -> HeaderFlush:
         """Post every pending header (at start, and before a digest), oldest first; a failure
-        is logged and holds back that channel's later headers and its cards."""
+        is logged and holds back that channel's later headers and its cards. The ``hold``
+        channels, (platform, channel_id), are not tried and stay held."""
         done = failed = 0
         held: set[tuple[str, str]] = set()
         for rec in await self.store.pending(platform, channel_id):
             channel = (rec.platform, rec.channel_id)
+            if channel in hold:
+                held.add(channel)
             if channel in held:
                 continue
             if rec.platform not in self.ports:
@@ -115,6 +120,11 @@ class HeaderOutbox:
             try:
                 await self.deliver(rec)
                 done += 1
+            except ChannelUnavailable as exc:
+                failed += 1
+                held.add(channel)
+                log.warning("digest header %s in %s:%s not posted: %s", rec.marker,
+                            rec.platform, rec.channel_id, exc)
             except Exception:
                 failed += 1
                 held.add(channel)
@@ -137,7 +147,7 @@ class HeaderOutbox:
             header_id = fresh.id
             ref = await post_once(
                 port, fresh.channel_id, fresh.marker, header_from_json(fresh.header),
-                attempted=fresh.attempts > 0,
+                attempted=fresh.attempts > 0, recorded=fresh.created_at,
                 bump=lambda: self.store.bump_attempt(header_id, self.clock()),
             )
             await self.store.mark_done(header_id, ref.message_id, self.clock())

@@ -113,16 +113,19 @@ class NotesService:
 
     async def _store_new(self, event: ThreadReply, post: ThreadPost, text: str) -> bool:
         paper = await self._papers.get(post.paper_key)
-        await self._members.upsert(event.platform, event.workspace, event.actor.member_id,
-                                   event.actor.display_name, self._clock())
+        actor = event.actor
+        await self._members.upsert(event.platform, event.workspace, actor.member_id,
+                                   actor.display_name, self._clock())
+        known = await self._members.get(event.platform, event.workspace, actor.member_id)
+        # An unknown name (blank) is stored as the id; the member store fills it in later.
+        author = actor.display_name.strip() or (known.display_name if known else "")
         draft = NoteDraft(
             platform=event.platform, workspace=event.workspace,
             channel_id=event.thread.channel_id, root_message_id=event.thread.root_message_id,
             message_id=event.message_id, paper_key=post.paper_key,
             paper_title=paper.title if paper else post.paper_key,
             paper_url=paper.abs_url if paper else None, topics=tuple(post.topics),
-            author_id=event.actor.member_id,
-            author_name=event.actor.display_name or event.actor.member_id,
+            author_id=actor.member_id, author_name=author or actor.member_id,
             text=text, at=event.at,
         )
         _note, created = await self._notes.add(draft)

@@ -4,7 +4,8 @@ Every platform call is preceded by a durable record of what is about to happen a
 by a record of what happened, so a crash at any point resumes at the right step:
 
 - ``intent``: if a post was attempted before, ask the platform (``find_marker``) whether the
-  card arrived before posting it again;
+  card arrived before posting it again; it looks through everything posted in the channel
+  since the intent was recorded (less ``CLOCK_SKEW``), however much that is;
 - ``posted``: ``open_thread`` is idempotent per post on every adapter (Slack: the thread *is*
   the message; Discord: an existing thread is returned), so it is simply called again;
 - ``threaded``: if the prompt was attempted before, look into the thread
@@ -18,9 +19,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.errors import ChannelUnavailable
 from bot.messages import LabBadge, MemberMatch, Message, PaperCard, QuotedNote, ThreadPrompt
 from bot.ports import ChatPort, PostRef, ThreadRef
 from bot.store.posts import NewPost, PostRecord, PostStore
@@ -28,6 +30,9 @@ from bot.store.posts import NewPost, PostRecord, PostStore
 log = logging.getLogger(__name__)
 
 THREAD_NAME_CHARS = 90
+# How far the platform's clock may run behind ours: a post attempted right after its intent
+# was recorded may carry a platform timestamp slightly before that moment.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --- serialising the exact messages into the outbox row --------------------------------------
@@ -107,13 +112,14 @@ def thread_name(card: PaperCard) -> str:
 
 async def post_once(
     port: ChatPort, channel_id: str, marker: str, message: Message, *, attempted: bool,
-    bump: Callable[[], Awaitable[None]],
+    recorded: datetime, bump: Callable[[], Awaitable[None]],
 ) -> PostRef:
     """Post a top-level message that carries ``marker``, not twice: when an earlier try may
-    have landed (``attempted``) the platform is asked first; this try is counted (``bump``)
-    before the call, so a crash during it is known at the restart."""
+    have landed (``attempted``) the platform is asked first, about everything posted since
+    the intent was ``recorded``; this try is counted (``bump``) before the call, so a crash
+    during it is known at the restart."""
     if attempted:
-        ref = await port.find_marker(channel_id, marker)
+        ref = await port.find_marker(channel_id, marker, recorded - CLOCK_SKEW)
         if ref is not None:
             log.info("outbox: %s found on %s after a restart", marker, port.platform)
             return ref
@@ -168,16 +174,28 @@ class Outbox:
     ) -> FlushReport:
         """Deliver every pending row (optionally of one channel), oldest first.
 
-        A row that fails is logged and left pending; the others still go out. Rows of the
-        ``hold`` channels, (platform, channel_id), wait: their digest header is not out yet.
+        A row that fails is logged and left pending; the others still go out, except in a
+        channel that refused the bot (``ChannelUnavailable``): its later rows wait too. Rows
+        of the ``hold`` channels, (platform, channel_id), wait: their digest header is not out
+        yet, or the channel needs attention.
         """
         done = failed = 0
+        refused: set[tuple[str, str]] = set()
         for rec in await self.posts.pending(platform, channel_id):
-            if rec.platform not in self.ports or (rec.platform, rec.channel_id) in hold:
+            channel = (rec.platform, rec.channel_id)
+            if rec.platform not in self.ports or channel in hold:
+                continue
+            if channel in refused:
+                failed += 1
                 continue
             try:
                 await self.deliver(rec)
                 done += 1
+            except ChannelUnavailable as exc:
+                failed += 1
+                refused.add(channel)
+                log.warning("outbox: %s in %s stopped at %s: %s", rec.paper_key,
+                            rec.channel_id, rec.state, exc)
             except Exception:
                 failed += 1
                 log.exception("outbox: %s in %s stopped at %s", rec.paper_key, rec.channel_id,
@@ -192,7 +210,7 @@ class Outbox:
 
     async def _post_card(self, port: ChatPort, rec: PostRecord) -> PostRecord:
         ref = await post_once(port, rec.channel_id, rec.marker, card_from_json(rec.card),
-                              attempted=rec.attempts > 0,
+                              attempted=rec.attempts > 0, recorded=rec.created_at,
                               bump=lambda: self.posts.bump_attempt(rec.id, self.clock()))
         await self.posts.advance(rec.id, "intent", "posted", self.clock(),
                                  card_message_id=ref.message_id)

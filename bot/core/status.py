@@ -1,7 +1,7 @@
 """``/scoop status``: is the bot healthy, and when is this channel's next digest?
 
 Answers from the run log and the store only (no network), so it works while a source is down
-and says exactly which one is.
+and says exactly which one is, and whether the platform refuses this channel (and the fix).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core.schedule_spec import spec_from_stored
 from bot.messages import Text
 from bot.ports import CommandResult
+from bot.store.channel_attention import AttentionRecord
 from bot.store.db import Database
 from bot.store.runs import Run, RunStore
 from bot.store.subscriptions import Subscription
@@ -66,10 +67,16 @@ async def build_status(
     workspace: str,
     now: datetime,
     default_timezone: str,
+    attention: AttentionRecord | None = None,
 ) -> CommandResult:
     """The status reply for one channel."""
     tz = ZoneInfo(subscription.timezone if subscription else default_timezone)
     lines: list[str] = []
+    if attention is not None:
+        lines.append(
+            f"NEEDS ATTENTION: the bot cannot post here since {when(attention.since, tz)}: "
+            f"{attention.reason.description}. Fix: {attention.fix} Queued posts go out with "
+            "the next digest here once that is done (/scoop digest now).")
     fetch = await runs.latest("fetch")
     lines.append(
         "Last fetch: " + (describe_run(fetch, tz) if fetch else "none yet (it runs nightly "

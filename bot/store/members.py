@@ -33,9 +33,22 @@ class MemberStore:
     async def upsert(
         self, platform: str, workspace: str, member_id: str, display_name: str, now: datetime
     ) -> None:
-        """Insert the member or refresh their display name (no write when unchanged)."""
-        name = display_name.strip() or member_id
+        """Insert the member or refresh their display name (no write when unchanged).
+
+        A blank name means the platform could not say right now: a name already known is
+        kept (a new member is filed under their id until it is known). When a name becomes
+        known, notes stored meanwhile under the bare id take it, in the same transaction.
+        """
+        name = display_name.strip()
         async with self._db.transaction() as conn:
+            if not name:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO members"
+                    " (platform, workspace, member_id, display_name, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (platform, workspace, member_id, member_id, utc_timestamp(now)),
+                )
+                return
             await conn.execute(
                 "INSERT INTO members (platform, workspace, member_id, display_name, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)"
@@ -43,6 +56,11 @@ class MemberStore:
                 " display_name = excluded.display_name, updated_at = excluded.updated_at"
                 " WHERE members.display_name IS NOT excluded.display_name",
                 (platform, workspace, member_id, name, utc_timestamp(now)),
+            )
+            await conn.execute(
+                "UPDATE notes SET author_name = ? WHERE platform = ? AND workspace = ?"
+                " AND author_id = ? AND author_name = author_id",
+                (name, platform, workspace, member_id),
             )
 
     async def get(self, platform: str, workspace: str, member_id: str) -> MemberRecord | None:

@@ -199,8 +199,8 @@ async def test_port_marker_and_thread_probes() -> None:
     card = await port.post("console", CARD)
     thread = await port.open_thread(card, "x")
     prompt = await port.post_in_thread(thread, PROMPT)
-    assert await port.find_marker("console", "sw:2411.17700") == card
-    assert await port.find_marker("console", "sw:9999.99999") is None
+    assert await port.find_marker("console", "sw:2411.17700", datetime.now(UTC)) == card
+    assert await port.find_marker("console", "sw:9999.99999", datetime.now(UTC)) is None
     assert await port.find_bot_reply(thread) == prompt
     assert card.message_id == "s.1" and port.number("s.2") == 2
     assert port.number("other.2") is None
@@ -210,10 +210,11 @@ async def test_port_marker_and_thread_probes() -> None:
     assert "#3 [thread of an earlier session] @ana How does our work differ?" in out.getvalue()
     header = await port.post("console", DigestHeader(
         date(2024, 11, 28), date(2024, 11, 28), 935, 0, 0, marker="sw:digest:0123456789ab"))
-    assert await port.find_marker("console", "sw:digest:0123456789ab") == header
+    found = await port.find_marker("console", "sw:digest:0123456789ab", datetime.now(UTC))
+    assert found == header
     # Markers are found, yet never printed: the person at the console reads no "[sw:...]".
     assert "sw:" not in out.getvalue()
-    assert await port.find_marker("console", "sw:2411") is None  # whole markers only
+    assert await port.find_marker("console", "sw:2411", datetime.now(UTC)) is None  # whole only
 
 
 async def test_adapter_reads_stdin_to_the_end_and_exits_zero() -> None:

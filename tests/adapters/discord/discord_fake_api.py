@@ -219,7 +219,7 @@ class FakeDiscord(LoopbackServer):
         channel_id = request.match_info["channel"]
         if channel_id not in self.channels:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
-        limit = int(request.query.get("limit", "50"))
+        limit = min(int(request.query.get("limit", "50")), 100)  # Discord's page is 1-100
         ordered = sorted(self.messages[channel_id], key=lambda m: int(m["id"]))
         if "after" in request.query:
             after = int(request.query["after"])

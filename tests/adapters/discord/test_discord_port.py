@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import discord
 import pytest
+from discord.utils import time_snowflake
 from discord_fake_api import FakeDiscord
 from discord_helpers import FakeCore
-from discord_payloads import ANA, BEN, CHANNEL, message
+from discord_payloads import ANA, BEN, CHANNEL, GUILD, guild_create, message
 
 from adapters.discord.client import ScoopClient
+from bot.errors import ChannelProblem, ChannelUnavailable
 from bot.messages import (
     DigestHeader,
     File,
@@ -22,6 +25,7 @@ from bot.messages import (
 )
 from bot.ports import PostRef, ThreadRef
 
+SINCE = datetime(2024, 11, 28, 14, 0, tzinfo=UTC)  # before every message in these tests
 NO_PINGS = {"parse": [], "users": []}  # discord.py leaves replied_user out when False
 
 
@@ -120,10 +124,10 @@ async def test_find_marker_only_in_the_bots_own_messages(client: ScoopClient,
                                                          fake: FakeDiscord) -> None:
     fake.add_message(CHANNEL, message(CHANNEL, BEN, "sw:2411.17705 (a member quoting it)",
                                       at=datetime(2024, 11, 28, 15, tzinfo=UTC)))
-    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") is None
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", SINCE) is None
     ref = await client.port.post(CHANNEL, card())
     await client.port.post(CHANNEL, Text("unrelated"))
-    assert await client.port.find_marker(CHANNEL, "sw:2411.17705") == ref
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", SINCE) == ref
     assert fake.calls_of("history")[-1].query["limit"] == "100"
 
 
@@ -132,8 +136,8 @@ async def test_find_marker_finds_a_digest_header(client: ScoopClient) -> None:
                           marker="sw:digest:0123456789ab")
     ref = await client.port.post(CHANNEL, header)
     await client.port.post(CHANNEL, card())
-    assert await client.port.find_marker(CHANNEL, "sw:digest:0123456789ab") == ref
-    assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210") is None
+    assert await client.port.find_marker(CHANNEL, "sw:digest:0123456789ab", SINCE) == ref
+    assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210", SINCE) is None
 
 
 async def test_rate_limited_post_is_retried_by_discord_py(client: ScoopClient,
@@ -164,3 +168,72 @@ async def test_thread_archive_duration_is_configurable(make_client: Any, core: F
     await client.port.open_thread(await client.port.post(CHANNEL, card()), "t")
     [call] = fake.calls_of("start_thread")
     assert call.json["auto_archive_duration"] == 4320
+
+
+# --- refusals only a person can fix, and paging back for crash recovery --------------------
+
+
+def _deny_on_channel(client: ScoopClient, *denied: str) -> None:
+    """The lab's channel denies @everyone (so the bot) the given permissions."""
+    payload = guild_create()
+    deny = discord.Permissions(**dict.fromkeys(denied, True)).value
+    payload["channels"][0]["permission_overwrites"] = [
+        {"id": GUILD, "type": 0, "allow": "0", "deny": str(deny)}]
+    client._connection.parse_guild_create(payload)
+
+
+async def test_missing_permissions_name_what_the_channel_denies(client: ScoopClient,
+                                                                fake: FakeDiscord) -> None:
+    _deny_on_channel(client, "embed_links")
+    fake.fail_next("create_message", 403, {"message": "Missing Permissions", "code": 50013})
+    with pytest.raises(ChannelUnavailable) as caught:
+        await client.port.post(CHANNEL, card())
+    assert caught.value.reason is ChannelProblem.MISSING_PERMISSION
+    assert caught.value.fix.endswith("allow scoopwatch Embed Links.")
+    assert "50013" not in str(caught.value) and "Forbidden" not in str(caught.value)
+
+
+async def test_missing_access_and_unknown_channel(client: ScoopClient, fake: FakeDiscord
+                                                  ) -> None:
+    fake.fail_next("start_thread", 403, {"message": "Missing Access", "code": 50001})
+    with pytest.raises(ChannelUnavailable) as caught:
+        await client.port.open_thread(PostRef("discord", CHANNEL, "1310000000000009999"), "t")
+    assert caught.value.reason is ChannelProblem.MISSING_PERMISSION
+    assert "View Channel, Create Public Threads and Read Message History" in caught.value.fix
+    fake.fail_next("create_message", 404, {"message": "Unknown Channel", "code": 10003})
+    with pytest.raises(ChannelUnavailable) as caught:
+        await client.port.post(CHANNEL, Text("hello"))
+    assert caught.value.reason is ChannelProblem.CHANNEL_NOT_FOUND
+    fake.fail_next("history", 403, {"message": "Missing Access", "code": 50001})
+    with pytest.raises(ChannelUnavailable):
+        await client.port.find_marker(CHANNEL, "sw:2411.17705", SINCE)
+
+
+async def test_other_errors_stay_what_they_are(client: ScoopClient, fake: FakeDiscord) -> None:
+    fake.fail_next("create_message", 400, {"message": "Invalid Form Body", "code": 50035})
+    with pytest.raises(discord.HTTPException) as caught:
+        await client.port.post(CHANNEL, Text("hello"))
+    assert not isinstance(caught.value, discord.Forbidden)
+
+
+async def test_find_marker_pages_forward_from_the_intent(client: ScoopClient,
+                                                         fake: FakeDiscord) -> None:
+    """A busy channel: 250 messages after the card; the newest 100 would not hold it."""
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    ref = await client.port.post(CHANNEL, card())
+    for i in range(250):
+        fake.add_message(CHANNEL, message(CHANNEL, BEN, f"chatter {i}", at=datetime.now(UTC)))
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", since) == ref
+    [page] = fake.calls_of("history")  # found on the first page after the intent
+    assert int(page.query["after"]) >= time_snowflake(since)
+
+
+async def test_find_marker_reads_nothing_from_before_the_intent(client: ScoopClient,
+                                                                fake: FakeDiscord) -> None:
+    await client.port.post(CHANNEL, card())
+    since = datetime.now(UTC) + timedelta(seconds=1)
+    for i in range(150):
+        fake.add_message(CHANNEL, message(CHANNEL, BEN, f"chatter {i}",
+                                          at=since + timedelta(seconds=1)))
+    assert await client.port.find_marker(CHANNEL, "sw:2411.17705", since) is None
+    assert len(fake.calls_of("history")) == 2  # 100 + 50 messages after the intent

@@ -1,12 +1,15 @@
-"""Fixtures for the Slack adapter tests: the fake Web API, a fake core, fast sleeps."""
+"""Fixtures for the Slack adapter tests: the fake Web API, a fake core, fast sleeps, and the
+end-to-end lab (real core and store behind the adapter)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from slack_fake_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from slack_helpers import FakeCore, FastSleep, MakeAdapter
+from slack_lab import Lab, open_lab
 from slack_payloads import SIGNING_SECRET
 
 from adapters.slack import SlackAdapter, SlackSettings
@@ -55,3 +58,9 @@ async def make_adapter(fake: FakeSlack, sleep: FastSleep) -> AsyncIterator[MakeA
     yield build
     for adapter in made:
         await adapter.stop(timeout=2)
+
+
+@pytest.fixture
+async def lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIterator[Lab]:
+    async with open_lab(tmp_path, fake, sleep) as running:
+        yield running

@@ -1,15 +1,19 @@
 """An in-loop fake of the Slack Web API (aiohttp on 127.0.0.1, port 0) for adapter tests.
 
 It implements the methods the adapter calls with the shapes Slack returns, records every call,
-keeps channel histories (so ``conversations.history`` and threads work), enforces the Block
-Kit limits Slack enforces (answering ``invalid_blocks`` like Slack), can answer HTTP 429 with
-``Retry-After``, serves ``response_url`` posts, the upload URL of ``files_upload_v2``, and a
-Socket Mode WebSocket that pushes envelopes and collects their acknowledgements.
+keeps channel histories (so ``conversations.history`` and threads work; history pages the way
+Slack's does: newest first, bounded by ``oldest``/``latest``, ``limit`` per page, an opaque
+``next_cursor`` while ``has_more``), enforces the Block Kit limits Slack enforces (answering
+``invalid_blocks`` like Slack), can answer HTTP 429 with ``Retry-After``, a channel's error
+(``not_in_channel``, ``is_archived``...) or a raw error page, serves ``response_url`` posts,
+the upload URL of ``files_upload_v2``, and a Socket Mode WebSocket that pushes envelopes and
+collects their acknowledgements.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 from collections import defaultdict, deque
@@ -49,6 +53,8 @@ class FakeSlack(LoopbackServer):
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # channel -> the error Slack answers every call about it with (e.g. "not_in_channel")
+    channel_errors: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -56,6 +62,7 @@ class FakeSlack(LoopbackServer):
         self._limits: dict[str, deque[float]] = defaultdict(deque)
         self._every: dict[str, tuple[int, float]] = {}
         self._counts: dict[str, int] = defaultdict(int)
+        self._pages: dict[str, deque[tuple[int, str, str]]] = defaultdict(deque)
         super().__init__()
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.socket_connected = asyncio.Event()
@@ -93,6 +100,11 @@ class FakeSlack(LoopbackServer):
     def rate_limit_every(self, method: str, n: int, retry_after: float = 1) -> None:
         """Answer every ``n``-th call of ``method`` with 429."""
         self._every[method] = (n, retry_after)
+
+    def fail_next(self, method: str, status: int, body: str,
+                  content_type: str = "text/plain") -> None:
+        """Answer the next call of ``method`` with a raw page (a 5xx from Slack or a proxy)."""
+        self._pages[method].append((status, body, content_type))
 
     def calls_of(self, method: str, *, ok_only: bool = True) -> list[Call]:
         return [c for c in self.calls
@@ -162,12 +174,19 @@ class FakeSlack(LoopbackServer):
             call.status = 429
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(int(wait))})
+        if self._pages[method]:
+            status, text, content_type = self._pages[method].popleft()
+            call.status = status
+            return web.Response(status=status, text=text, content_type=content_type)
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:
             return _err("invalid_auth" if token else "not_authed")
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return _err("unknown_method")
+        channel = args.get("channel") or args.get("channel_id") or ""
+        if channel in self.channel_errors:
+            return _err(self.channel_errors[channel])
         return web.json_response(await handler(args))
 
     def _rate_limited(self, method: str) -> float | None:
@@ -207,8 +226,6 @@ class FakeSlack(LoopbackServer):
 
     async def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
-        if channel.startswith("CNOTIN"):
-            return {"ok": False, "error": "not_in_channel"}
         blocks = args.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
@@ -232,10 +249,30 @@ class FakeSlack(LoopbackServer):
         return {"ok": True}
 
     async def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages newest first within (oldest, latest), ``inclusive`` of both
+        ends when asked; ``limit`` (at most 999) per page and a cursor to the next page."""
         channel = args.get("channel", "")
-        top = [m for m in self.messages[channel] if m.get("thread_ts", m["ts"]) == m["ts"]]
-        limit = int(args.get("limit") or 100)
-        return {"ok": True, "messages": list(reversed(top))[:limit], "has_more": False}
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        if args.get("cursor"):
+            latest, inclusive_latest = float(_decode_cursor(args["cursor"])), False
+        else:
+            inclusive_latest = inclusive
+
+        def wanted(ts: float) -> bool:
+            above = ts >= oldest if inclusive else ts > oldest
+            below = ts <= latest if inclusive_latest else ts < latest
+            return above and below
+
+        top = [m for m in self.messages[channel]
+               if m.get("thread_ts", m["ts"]) == m["ts"] and wanted(float(m["ts"]))]
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        limit = min(int(args.get("limit") or 100), 999)
+        page, more = top[:limit], len(top) > limit
+        cursor = _encode_cursor(page[-1]["ts"]) if more else ""
+        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": cursor}}
 
     async def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = args.get("channel", ""), args.get("ts", "")
@@ -296,6 +333,15 @@ async def _args(request: web.Request) -> dict[str, Any]:
         form = await request.post()
         args.update({k: v for k, v in form.items() if isinstance(v, str)})
     return args
+
+
+def _encode_cursor(ts: str) -> str:
+    """Slack's cursors are opaque base64 (``next_ts:…``); clients only hand them back."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str:
+    return base64.b64decode(cursor).decode().removeprefix("next_ts:")
 
 
 def _err(error: str) -> web.Response:

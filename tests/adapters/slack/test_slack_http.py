@@ -178,5 +178,27 @@ async def test_failed_upload_is_explained(
     fake._m_files_getUploadURLExternal = refuse  # type: ignore[method-assign]
     await command(adapter, fake, "notes export")
     await until(lambda: bool(fake.responses))
-    assert "not_in_channel" in fake.responses[0]["text"]
+    text = fake.responses[0]["text"]
+    assert "/invite @scoopwatch" in text and "not a member of this channel" in text
+    assert "not_in_channel" not in text  # Slack's code is for the log, not for members
     assert fake.responses[0]["response_type"] == "ephemeral"
+
+
+@pytest.mark.parametrize(("channel", "channel_name"), [
+    ("D0ANA0001", "directmessage"),  # a DM with the bot or between two people
+    ("C0GROUP01", "mpdm-ana--ben-1"),  # a group DM
+])
+async def test_a_command_in_a_dm_says_where_scoop_works(
+        fake: FakeSlack, core: FakeCore, make_adapter: MakeAdapter, channel: str,
+        channel_name: str) -> None:
+    adapter = await make_adapter(core)
+    form = {**slash_form("topic list", fake.response_url(), channel=channel),
+            "channel_name": channel_name}
+    body = form_body(form)
+    status, _ = await post(adapter, body, FORM, sign(body))
+    assert status == 200
+    await until(lambda: bool(fake.responses))
+    [reply] = fake.responses
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("/scoop works in channels only")
+    assert core.commands == []  # the core is not asked: a DM has no digest or paper threads

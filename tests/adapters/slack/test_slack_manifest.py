@@ -1,31 +1,67 @@
-"""The app manifest declares exactly what the adapter uses."""
+"""Both app manifests (Socket Mode and HTTP mode) declare exactly what the adapter uses."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from adapters.slack.app import BOT_EVENTS, BOT_SCOPES, COMMAND
+from adapters.slack.runner import SlackSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+MANIFESTS = ("manifest.yml", "manifest-http.yml")
 
 
-def test_manifest_matches_the_adapter() -> None:
-    yaml = pytest.importorskip("yaml")
-    manifest = yaml.safe_load((REPO_ROOT / "manifest.yml").read_text(encoding="utf-8"))
+def load(name: str) -> dict[str, Any]:
+    manifest: dict[str, Any] = yaml.safe_load((REPO_ROOT / name).read_text(encoding="utf-8"))
+    return manifest
+
+
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_manifest_matches_the_adapter(name: str) -> None:
+    manifest = load(name)
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     settings = manifest["settings"]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
-    assert settings["socket_mode_enabled"] is True
+    assert settings["interactivity"]["is_enabled"] is False  # no buttons, menus or shortcuts
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND and command["should_escape"] is True
-    assert "url" not in command  # Socket Mode: no request URL
+    # Channels only: no DM history or DM events are asked for.
+    assert "im:history" not in BOT_SCOPES and "message.im" not in BOT_EVENTS
 
 
-def test_docs_name_the_env_vars() -> None:
+def test_socket_mode_manifest_has_no_request_urls() -> None:
+    manifest = load("manifest.yml")
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in manifest["settings"]["event_subscriptions"]
+    assert "url" not in manifest["features"]["slash_commands"][0]
+
+
+def test_http_manifest_points_events_and_the_command_at_the_adapter() -> None:
+    manifest = load("manifest-http.yml")
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is False
+    urls = {settings["event_subscriptions"]["request_url"],
+            manifest["features"]["slash_commands"][0]["url"]}
+    assert len(urls) == 1  # Bolt answers events and commands on one path
+    url = urlsplit(urls.pop())
+    assert url.scheme == "https" and url.path == SlackSettings(bot_token="x").http_path
+    # Apart from the URLs and the mode, the two manifests are the same app.
+    socket = load("manifest.yml")
+    del manifest["settings"]["event_subscriptions"]["request_url"]
+    del manifest["features"]["slash_commands"][0]["url"]
+    manifest["settings"]["socket_mode_enabled"] = True
+    assert manifest == socket
+
+
+def test_docs_name_the_env_vars_manifests_and_where_scoop_works() -> None:
     text = (REPO_ROOT / "docs" / "slack.md").read_text(encoding="utf-8")
     for needed in ("SCOOPWATCH_SLACK_BOT_TOKEN", "SCOOPWATCH_SLACK_APP_TOKEN",
                    "SCOOPWATCH_SLACK_SIGNING_SECRET", "/invite @scoopwatch", "manifest.yml",
-                   "connections:write"):
-        assert needed in text
+                   "manifest-http.yml", "connections:write", "channels only",
+                   "/scoop status"):
+        assert needed in text, needed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from slack_fake_api import BOT_TOKEN, FakeSlack
@@ -12,10 +13,14 @@ from slack_helpers import FastSleep, make_card
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import build_web_client
+from adapters.slack.errors import error_code
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.port import SlackPort
+from bot.errors import ChannelProblem, ChannelUnavailable
 from bot.messages import DigestHeader, File, Text, ThreadPrompt
 from bot.ports import PostRef, ThreadRef
+
+SINCE = datetime(2024, 11, 28, 13, 0, tzinfo=UTC)  # before every ts the fake hands out
 
 
 def make_port(fake: FakeSlack, sleep: FastSleep, pacer: ChannelPacer | None = None
@@ -65,8 +70,8 @@ async def test_upload_goes_through_files_upload_v2(fake: FakeSlack, port: SlackP
 async def test_find_marker_and_bot_reply(fake: FakeSlack, port: SlackPort) -> None:
     ref = await port.post("C0DIGEST1", make_card())
     fake.human_message("C0DIGEST1", "U0ANA0001", "talking about sw:2411.01234 too")
-    assert await port.find_marker("C0DIGEST1", "sw:2411.01234") == ref
-    assert await port.find_marker("C0DIGEST1", "sw:9999.99999") is None
+    assert await port.find_marker("C0DIGEST1", "sw:2411.01234", SINCE) == ref
+    assert await port.find_marker("C0DIGEST1", "sw:9999.99999", SINCE) is None
     thread = await port.open_thread(ref, "x")
     fake.human_message("C0DIGEST1", "U0ANA0001", "first!", thread_ts=ref.message_id)
     assert await port.find_bot_reply(thread) is None
@@ -79,13 +84,85 @@ async def test_find_marker_finds_a_digest_header(fake: FakeSlack, port: SlackPor
                           quiet_reason="no overlap", marker="sw:digest:0123456789ab")
     ref = await port.post("C0DIGEST1", header)
     await port.post("C0DIGEST1", make_card())
-    assert await port.find_marker("C0DIGEST1", "sw:digest:0123456789ab") == ref
-    assert await port.find_marker("C0DIGEST1", "sw:digest:ba9876543210") is None
+    assert await port.find_marker("C0DIGEST1", "sw:digest:0123456789ab", SINCE) == ref
+    assert await port.find_marker("C0DIGEST1", "sw:digest:ba9876543210", SINCE) is None
 
 
-async def test_errors_surface(fake: FakeSlack, port: SlackPort) -> None:
+async def test_transient_errors_surface(fake: FakeSlack, port: SlackPort) -> None:
+    fake.fail_next("chat.postMessage", 503, "upstream connect error")
     with pytest.raises(SlackApiError):
-        await port.post("CNOTIN001", Text("hi"))
+        await port.post("C0DIGEST1", Text("hi"))
+
+
+@pytest.mark.parametrize(("code", "reason", "fix"), [
+    ("not_in_channel", ChannelProblem.NOT_IN_CHANNEL, "/invite @scoopwatch"),
+    ("channel_not_found", ChannelProblem.CHANNEL_NOT_FOUND, "/invite @scoopwatch"),
+    ("is_archived", ChannelProblem.ARCHIVED, "Unarchive"),
+    ("restricted_action", ChannelProblem.MISSING_PERMISSION, "admin"),
+])
+async def test_refusals_only_a_person_can_fix_are_channel_unavailable(
+        fake: FakeSlack, port: SlackPort, code: str, reason: ChannelProblem, fix: str) -> None:
+    await port.identity()  # the bot's handle, for the /invite hint
+    fake.channel_errors["C0GONE001"] = code
+    calls = (port.post("C0GONE001", make_card()),
+             port.post_in_thread(ThreadRef("slack", "C0GONE001", "1.2"), Text("x")),
+             port.upload("C0GONE001", File("n.md", b"x", "text/markdown", "Notes")),
+             port.find_marker("C0GONE001", "sw:1", SINCE),
+             port.find_bot_reply(ThreadRef("slack", "C0GONE001", "1.2")))
+    for call in calls:
+        with pytest.raises(ChannelUnavailable) as caught:
+            await call
+        assert caught.value.reason is reason and fix in caught.value.fix
+        assert code not in str(caught.value)  # Slack's code is for the log only
+
+
+async def test_missing_scope_names_the_scope(fake: FakeSlack, port: SlackPort) -> None:
+    async def refuse(args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": False, "error": "missing_scope", "needed": "chat:write",
+                "provided": "commands"}
+
+    fake._m_chat_postMessage = refuse  # type: ignore[method-assign]
+    with pytest.raises(ChannelUnavailable) as caught:
+        await port.post("C0DIGEST1", Text("hi"))
+    assert caught.value.reason is ChannelProblem.MISSING_PERMISSION
+    assert "chat:write" in caught.value.fix
+
+
+@pytest.mark.parametrize(("status", "content_type", "body"), [
+    (503, "text/plain", "upstream connect error or disconnect/reset before headers"),
+    (502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    (500, "application/json", "<html>Internal Server Error</html>"),
+])
+async def test_error_pages_are_read_safely(fake: FakeSlack, port: SlackPort, status: int,
+                                           content_type: str, body: str) -> None:
+    """A 5xx page is a transient SlackApiError whose code can be read, never an
+    AttributeError raised while handling it (react reads the code to skip already_reacted)."""
+    fake.fail_next("reactions.add", status, body, content_type)
+    with pytest.raises(SlackApiError) as caught:
+        await port.react(PostRef("slack", "C0DIGEST1", "1.2"), "white_check_mark")
+    assert error_code(caught.value) == f"http {status}"
+
+
+async def test_find_marker_pages_back_to_the_intent(fake: FakeSlack, port: SlackPort) -> None:
+    """A busy channel: 450 messages after the card, three pages of history."""
+    ref = await port.post("C0DIGEST1", make_card())
+    for i in range(450):
+        fake.human_message("C0DIGEST1", "U0ANA0001", f"chatter {i}")
+    assert await port.find_marker("C0DIGEST1", "sw:2411.01234", SINCE) == ref
+    pages = fake.calls_of("conversations.history")
+    assert len(pages) == 3 and [bool(p.args.get("cursor")) for p in pages] == [
+        False, True, True]
+    assert {p.args["oldest"] for p in pages} == {f"{SINCE.timestamp():.6f}"}
+
+
+async def test_find_marker_stops_at_since(fake: FakeSlack, port: SlackPort) -> None:
+    """Nothing posted before the intent is looked at (or found)."""
+    await port.post("C0DIGEST1", make_card())
+    later = datetime.fromtimestamp(float(fake.new_ts()), UTC)
+    for i in range(250):
+        fake.human_message("C0DIGEST1", "U0ANA0001", f"chatter {i}")
+    assert await port.find_marker("C0DIGEST1", "sw:2411.01234", later) is None
+    assert len(fake.calls_of("conversations.history")) == 2
 
 
 async def test_pacing_spaces_posts_per_channel_only() -> None:

@@ -116,6 +116,14 @@ async def test_bad_tokens_fail_start_clearly(
         await adapter.start()
 
 
+async def test_an_error_page_at_start_is_not_a_bad_token(fake: FakeSlack, core: FakeCore
+                                                          ) -> None:
+    fake.fail_next("auth.test", 503, "upstream connect error or disconnect/reset")
+    settings = SlackSettings(bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.api_url)
+    with pytest.raises(SlackStartError, match=r"did not answer auth\.test \(http 503\)"):
+        await SlackAdapter(core, settings).start()
+
+
 async def test_env_fallbacks_cannot_switch_mode_or_credentials(
         fake: FakeSlack, core: FakeCore, make_adapter: MakeAdapter,
         monkeypatch: pytest.MonkeyPatch) -> None:

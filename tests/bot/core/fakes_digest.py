@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -58,15 +58,22 @@ class Posted:
     channel_id: str
     message: Message
     thread_root: str | None = None
+    at: datetime | None = None  # the platform's timestamp, when the platform has a clock
 
 
 @dataclass
 class FakePlatform:
-    """What the chat platform holds; outlives the bot's objects across a restart."""
+    """What the chat platform holds; outlives the bot's objects across a restart. With a
+    ``clock`` messages carry timestamps and ``find_marker`` only sees those since its
+    ``since``, like the real history APIs."""
 
     messages: list[Posted] = field(default_factory=list)
     threads: set[str] = field(default_factory=set)
     counter: int = 0
+    clock: Callable[[], datetime] | None = None
+
+    def stamp(self) -> datetime | None:
+        return self.clock() if self.clock else None
 
     def next_id(self) -> str:
         self.counter += 1
@@ -109,6 +116,7 @@ class FakePort:
         self.faults = list(faults)
         self.calls: dict[str, int] = {}
         self.find_marker_calls = 0
+        self.find_marker_since: list[datetime] = []
 
     def _check(self, step: str, when: str) -> None:
         n = self.calls.get(step, 0) - (1 if when == "after" else 0)
@@ -125,7 +133,7 @@ class FakePort:
         self._check(step, "before")
         self._count(step)
         mid = self.state.next_id()
-        self.state.messages.append(Posted(mid, channel_id, message))
+        self.state.messages.append(Posted(mid, channel_id, message, at=self.state.stamp()))
         self._check(step, "after")
         return PostRef(self.platform, channel_id, mid)
 
@@ -142,7 +150,7 @@ class FakePort:
         assert thread.root_message_id in self.state.threads, "thread not opened"
         mid = self.state.next_id()
         self.state.messages.append(Posted(mid, thread.channel_id, message,
-                                          thread.root_message_id))
+                                          thread.root_message_id, self.state.stamp()))
         self._check("prompt", "after")
         return PostRef(self.platform, thread.channel_id, mid)
 
@@ -153,10 +161,13 @@ class FakePort:
                      ) -> PostRef:
         return PostRef(self.platform, channel_id, self.state.next_id())
 
-    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
         self.find_marker_calls += 1
-        for p in reversed(self.state.top(channel_id)[-limit:]):
+        self.find_marker_since.append(since)
+        for p in reversed(self.state.top(channel_id)):
+            if p.at is not None and p.at < since:
+                break  # older than anything asked for: a real history stops here
             if isinstance(p.message, PaperCard | DigestHeader) and p.message.marker == marker:
                 return PostRef(self.platform, channel_id, p.message_id)
         return None

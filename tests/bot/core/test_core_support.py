@@ -141,7 +141,7 @@ class RecordingPort:
                      ) -> PostRef:
         return await self.post(channel_id, file)
 
-    async def find_marker(self, channel_id: str, marker: str, limit: int = 100
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
         return None
 

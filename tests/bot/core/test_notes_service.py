@@ -148,3 +148,23 @@ def test_shorten() -> None:
     assert shorten("a  b\nc", 10) == "a b c"
     assert shorten("alpha beta gamma delta", 12) == "alpha beta…"
     assert shorten("x" * 30, 10) == "x" * 9 + "…"
+
+
+async def test_a_reply_from_a_member_whose_name_is_unknown_is_kept(env: Env) -> None:
+    """The platform could not name the author (blank name): the note is stored under the id,
+    takes the name once a later event brings it, and a known name is never overwritten."""
+    notes, members = NoteStore(env.db), env.core.members
+    assert await env.core.handle_thread_reply(reply("No labels needed.", name=""))
+    (note,) = await notes.recent("slack", "T1")
+    assert (note.author_id, note.author_name) == ("U2", "U2")
+    found = await members.get("slack", "T1", "U2")
+    assert found is not None and found.display_name == "U2"
+
+    await env.core.handle_command(cmd("notes", member="U2", name="bo"))
+    (note,) = await notes.recent("slack", "T1")
+    assert note.author_name == "bo"
+
+    assert await env.core.handle_thread_reply(reply("Runs on a phone.", "m2", name=""))
+    assert [n.author_name for n in await notes.recent("slack", "T1")] == ["bo", "bo"]
+    found = await members.get("slack", "T1", "U2")
+    assert found is not None and found.display_name == "bo"
