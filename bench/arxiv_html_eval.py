@@ -58,7 +58,7 @@ _NOTE_WORDS = words(
     "correspondence footnote version"
 )
 # Words a parsed affiliation may start with before a labelled one: a past affiliation.
-_PAST_WORDS = words("work done while at during an internship intern as formerly")
+_PAST_WORDS = words("work done performed while at during an internship intern as formerly")
 
 
 @dataclass
@@ -81,6 +81,8 @@ class Totals:
     ceiling_fn: int = 0
     listed: int = 0
     listed_found: int = 0
+    listed_papers: int = 0
+    listed_papers_flagged: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: Totals) -> None:
@@ -151,10 +153,10 @@ def score_page(
     t.extra = sum(1 for key in parsed if key not in truth_keys)
     if t.extra:
         t.errors.append(f"{arxiv_id}: invented {sorted(set(parsed) - truth_keys)}")
-    owner: dict[str, str] = {}
+    owners: dict[str, set[str]] = {}
     for entry in truth_authors:
         for address in entry["emails"]:  # type: ignore[attr-defined]
-            owner[str(address).lower()] = _name_key(str(entry["name"]))
+            owners.setdefault(str(address).lower(), set()).add(_name_key(str(entry["name"])))
     for entry in truth_authors:
         key = _name_key(str(entry["name"]))
         wanted_affs = [str(x) for x in entry["affiliations"]]  # type: ignore[attr-defined]
@@ -173,7 +175,7 @@ def score_page(
             t.errors.append(f"{arxiv_id}: {got.name}: got {affs} want {wanted_affs}")
         mails = {m.lower() for m in got.emails}
         t.emails_right += sum(1 for m in wanted_mail if m in mails)
-        wrong = sorted(m for m in mails if m in owner and owner[m] != key)
+        wrong = sorted(m for m in mails if m in owners and key not in owners[m])
         t.emails_wrong += len(wrong)
         if wrong:
             t.errors.append(f"{arxiv_id}: {got.name}: e-mails of others {wrong}")
@@ -187,6 +189,9 @@ def score_page(
         kind = "FP" if flags else "FN"
         t.errors.append(f"{arxiv_id}: flag {kind}: {_describe(flags) or 'no flag'}")
     found = {normalize(f.company) for f in flags}
+    if any(c.get("registry_company") for c in companies):
+        t.listed_papers = 1
+        t.listed_papers_flagged = int(bool(flags))
     for company in companies:
         listed = company.get("registry_company")
         if listed:
@@ -250,6 +255,10 @@ def report(*, quiet: bool = False) -> bool:
     print(
         f"  industry flag          P={p:.3f} R={r:.3f} (tp {t.tp}, fp {t.fp}, fn {t.fn})   "
         f"listed companies found {t.listed_found}/{t.listed}"
+    )
+    print(
+        f"  recall on papers with a registry company: {t.listed_papers_flagged}/{t.listed_papers}"
+        "; the other industry papers name only companies outside the registry"
     )
     print(
         f"  same detector on the labelled authors (ceiling): P={cp:.3f} R={cr:.3f} "

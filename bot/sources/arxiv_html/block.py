@@ -41,6 +41,7 @@ from bot.sources.arxiv_html.dom import (
 )
 
 _SOURCE = AffiliationSource.HTML
+_CLEAR = 0.75  # an address clearly spells a name (see emails.similarity)
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[^\W\d_])|\s{2,}")
 _STOPWORDS = words("of and for the at in on de des du la le di da do dos der und für y e et & - –")
 
@@ -243,7 +244,7 @@ class _Reader:
         if ln.is_past(text):
             self._store(ln.clean(text))
             return
-        text = ln.strip_current(text)
+        text = ln.strip_current(_without_prose(text))
         if not text or ln.is_noise(text):
             return
         if self.last and (ln.is_address(text) or ln.is_continuation(text)):
@@ -394,6 +395,15 @@ def _sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
+def _without_prose(text: str) -> str:
+    """An affiliation line without the sentences after it that are no affiliation (disclaimers)."""
+    pieces = [p for p in _SENTENCE.split(text) if p.strip()]
+    if len(pieces) < 2:
+        return text
+    kept = pieces[:1] + [p for p in pieces[1:] if _affiliation_like(p) or ln.is_past(p)]
+    return " ".join(kept)
+
+
 def _affiliation_like(text: str) -> bool:
     words = re.findall(r"[^\W\d_][\w'’.\-]*", text)
     if not words or len(words) > 20:
@@ -475,9 +485,10 @@ def _credit_emails(block: Block) -> None:
     pending: list[tuple[str, Group]] = []
     seen: set[str] = set()
     for group in block.groups:
-        for address in group.emails:
-            if address not in seen:
-                seen.add(address)
+        for address in dict.fromkeys(group.emails):
+            shared = address in seen  # printed again for another author ({a,b}@x under each)
+            seen.add(address)
+            if not shared or len(group.persons) == 1:
                 pending.append((address, group))
     leftovers: list[tuple[str, Group]] = []
     for address, group in pending:  # one person, one group: the address is theirs unless
@@ -517,7 +528,7 @@ def _best_person(address: str, names: list[str]) -> int | None:
     """The one person whose name clearly fits the address best, if any."""
     local = address.partition("@")[0]
     scored = sorted(((mail.similarity(local, n), i) for i, n in enumerate(names)), reverse=True)
-    if not scored or scored[0][0] < 0.5:
+    if not scored or scored[0][0] < _CLEAR:
         return None
     if len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.15:
         return None

@@ -39,7 +39,8 @@ _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\u2003|\u2002|\u00a0{2,}|\s{3,}|
 _NOISE = re.compile(
     r"^(?:equal(?:ly)? contribut\w*|\w+ authors? contributed equally|these authors"
     r"|joint first|co-?first|corresponding authors?|correspondence\b|project (?:page|lead|website)"
-    r"|code\b|homepage|website|github|dataset|demo\b|work in progress|preprint"
+    r"|(?:code|homepage|website|github|data(?:set)?|demo|models?|paper|blog)\s*(?::|$)"
+    r"|work in progress|preprint"
     r"|under review|accepted\b|to appear|version\b|\(version|listing order|author contributions"
     r"|see (?:the )?(?:contributions|acknowledg)|a detailed contributor|full author list"
     r"|contact\b|e-?mail\b|https?://|www\.|\*|†|‡|§|¶)",
