@@ -106,13 +106,15 @@ def exact_affiliations(parsed: Sequence[str], truth: Sequence[str], names: set[s
     lines = [words_of(text) for text in parsed]
     flat = [w for line in lines for w in line]
     covered = [False] * len(flat)
-    for label in truth:
+    for label in truth:  # every mention counts ("Google Research", "Work done at Google Research")
         wanted = words_of(label)
         hit = _find(flat, wanted, covered) if wanted else 0
         if hit < 0:
             return False
-        for k in range(hit, hit + len(wanted)):
-            covered[k] = True
+        while hit >= 0 and wanted:
+            for k in range(hit, hit + len(wanted)):
+                covered[k] = True
+            hit = _find(flat, wanted, covered)
     start = 0
     for line in lines:
         marks = covered[start : start + len(line)]

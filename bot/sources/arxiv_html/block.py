@@ -152,7 +152,7 @@ class _Reader:
         if person is not None:
             for line in _join_email_lines(lines_of(person)):
                 for segment, starts_group in _split_groups(line):
-                    if starts_group and self.group.persons:
+                    if starts_group and self.group.persons and _names_first(segment):
                         self._new_group()
                     self._segment(segment)
                     self.first_line = False
@@ -366,6 +366,13 @@ def _split_groups(line: Line) -> list[tuple[list[Token], bool]]:
     return [(toks, brk) for toks, brk in segments if toks]
 
 
+def _names_first(segment: list[Token]) -> bool:
+    """Whether a segment opens with person names (a ``\\AND`` before an affiliation is no
+    new author group: NeurIPS' "... \\AND Google Research" ends a row of names)."""
+    parts = ln.split_names(segment)
+    return bool(parts) and ln.is_person_name(parts[0].name)
+
+
 def note_affiliations(text: str) -> list[str]:
     """The affiliations a note states: current ones, and past ones ("Work done while at X")."""
     out: list[str] = []
@@ -539,9 +546,10 @@ def _dedupe(texts: list[str]) -> list[str]:
     """Drop repeats and affiliations contained, word for word, in a longer one."""
     unique = list(dict.fromkeys(t for t in texts if t))
     keys = {t: f" {normalize(t)} " for t in unique}
+    current = [t for t in unique if not ln.is_past(t)]  # a past one never hides a current one
     return [
         t
         for t in unique
         if keys[t].strip()
-        and not any(o != t and keys[t] in keys[o] and keys[t] != keys[o] for o in unique)
+        and not any(o != t and keys[t] in keys[o] and keys[t] != keys[o] for o in current)
     ]

@@ -9,6 +9,7 @@ acmart affiliation), so the block is turned into tokens that keep exactly that.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ _BEFORE = 200_000  # bytes before it in which the title and the <article> start 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SKIP_TAGS = frozenset({"svg", "img", "script", "style", "annotation", "annotation-xml"})
 _SKIP_CLASSES = frozenset({"ltx_contact_name", "ltx_note_mark", "ltx_note_type", "ltx_tag_note"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _GROUP_BREAK = re.compile(r"^\s*\\(?:AND|And|and)\s*$")
 _MATH_LEAVES = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 _PARSER = html.HTMLParser(
@@ -60,6 +62,7 @@ def document(data: bytes) -> html.HtmlElement | None:
         begin = article if article >= 0 else raw.rfind(b"<", head, start)
         raw = raw[max(begin, 0) : start + _WINDOW]
     text = _XML_DECLARATION.sub("", raw.decode("utf-8", errors="replace"))  # arXiv serves UTF-8
+    text = _CONTROL.sub(" ", text)  # libxml2 refuses NUL and other C0 controls
     try:
         return html.document_fromstring(f"<html><body>{text}</body></html>", parser=_PARSER)
     except (etree.ParserError, ValueError):
@@ -68,10 +71,7 @@ def document(data: bytes) -> html.HtmlElement | None:
 
 def copy_of(el: html.HtmlElement) -> html.HtmlElement:
     """A detached copy to edit without touching the page."""
-    copied: html.HtmlElement = html.fragment_fromstring(
-        html.tostring(el, encoding="unicode"), parser=_PARSER
-    )
-    return copied
+    return copy.deepcopy(el)
 
 
 def classes(el: html.HtmlElement) -> set[str]:
