@@ -131,8 +131,9 @@ def is_person_name(name: str) -> bool:
         return False
     if not all(w[0].isupper() or w[0] == "(" for w in core):
         return False
-    if any(len(w) > 1 and w.isupper() and w.isalpha() for w in core):
-        return False  # "USA", "CA", "MIT", "FAIR": codes, not names
+    caps = [w for w in core if len(w) > 1 and w.isupper() and w.isalpha()]
+    if caps and (len(caps) == len(core) or len(core) < 2):
+        return False  # "USA", "CA", "MIT", "FAIR": codes, not names; "Wei ZHANG" is a name
     return not has_org_word(name) and not known_company(name)
 
 
