@@ -10,7 +10,8 @@ reading the affiliation fields, not by running the detector. This script
   developer set the registry was tuned on, ``industry-eval/`` the second set) and overall,
 * lists every error with the detector's evidence,
 * checks that no flag comes from titles or abstracts (affiliations removed -> zero flags),
-* times detection over 10,000 synthetic papers x 10 authors built from real affiliations.
+* times detection over 10,000 synthetic papers x 10 authors built from real affiliations,
+* measures the arXiv HTML author-block parser and the flag it feeds (``bench/arxiv_html_eval.py``).
 
 Run: ``python bench/industry_eval.py [--fixtures PATH] [--quiet]``. Exit status 1 when a flag
 came from a title or abstract.
@@ -231,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         f"speed: 10,000 papers x 10 authors from {distinct} distinct real affiliation strings: "
         f"{cold:.3f} s cold cache, {warm:.3f} s warm"
     )
+    from bench.arxiv_html_eval import report as arxiv_html_report
+
+    arxiv_html_report(quiet=args.quiet)
     return 1 if leaked else 0
 
 

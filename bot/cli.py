@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from bot.errors import ConfigError, ScoopwatchError
+from bot.sources.base import SourceFormat
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-FORMAT_CHOICES = ["auto", "arxiv-rss", "arxiv-atom", "arxiv-api", "oai-pmh", "openalex", "jsonl"]
+FORMAT_CHOICES = ["auto", *(f.value for f in SourceFormat)]
 
 
 class CliState:

@@ -31,7 +31,7 @@ def read_pages(files: Iterable[str], fmt: str) -> list[tuple[str, ParsedPage]]:
     for name in files:
         data = Path(name).read_bytes()
         try:
-            pages.append((name, parse_document(data, chosen)))
+            pages.append((name, parse_document(data, chosen, name=name)))
         except (ParseError, SourceError) as exc:
             raise type(exc)(f"{name}: {exc}") from exc
     return pages
@@ -49,7 +49,7 @@ async def ingest_files(db_path: str, files: Sequence[str], fmt: str, echo: Echo)
         store = PaperStore(db)
         for name in files:
             try:
-                page = parse_document(Path(name).read_bytes(), chosen)
+                page = parse_document(Path(name).read_bytes(), chosen, name=name)
             except (ParseError, SourceError, OSError) as exc:
                 failures += 1
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc

@@ -63,6 +63,14 @@ CONF_SEGMENT = 0.8
 CONF_UNVERIFIED_LINK = 0.6
 CONF_COMPANY_TYPE = 0.5
 CONF_COMPANY_TYPE_UNCHECKED = 0.4
+CONF_PAST = 0.5  # "Work done while at X": the author was there, is perhaps no longer
+
+# An affiliation string that states a past affiliation (arXiv HTML keeps such notes as printed).
+PAST_AFFILIATION = re.compile(
+    r"^\s*(?:(?:this )?work (?:was )?(?:done|performed|conducted|carried out)\b"
+    r"|(?:done|performed) (?:while|during|when)\b|formerly\b|previously\b)",
+    re.IGNORECASE,
+)
 
 _COUNTRY_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 _GENERIC_NAME_WORDS = LEGAL_SUFFIXES | {"the", "and", "of", "group", "holdings", "international"}
@@ -122,8 +130,10 @@ def _author_flags(author: Author, registry: Registry) -> list[Flag]:
         if not text:
             continue
         raw.append(text)
+        past = PAST_AFFILIATION.match(text) is not None
         for hit in registry.match_text(text):
             via, confidence = _TEXT_VIA[hit.kind]
+            confidence = min(confidence, CONF_PAST) if past else confidence
             flags.append(Flag(hit.lab.company, hit.lab.lab, text, via, confidence, who))
     for address in author.emails:
         lab = registry.lab_for_email(address)

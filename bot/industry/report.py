@@ -8,7 +8,7 @@ from typing import Any
 from bot.industry.detector import Flag
 from bot.models import Paper, split_arxiv_id
 
-_PREFIXES = ("openalex:", "jsonl:")
+_PREFIXES = ("openalex:", "jsonl:", "html:")
 
 
 def record_id(paper: Paper) -> str:
@@ -25,7 +25,11 @@ def record_id(paper: Paper) -> str:
 
 
 def detection_record(paper: Paper, flags: Sequence[Flag]) -> dict[str, Any]:
-    """``{"id", "title", "is_industry", "flags": [{company, lab, evidence, via, confidence}]}``."""
+    """``{"id", "title", "is_industry", "flags": [...], "authors": [...]}``.
+
+    Each flag names its company, lab, evidence, kind of evidence, confidence and author; the
+    authors (name, affiliations, e-mails) show what the detector read.
+    """
     return {
         "id": record_id(paper),
         "title": paper.title,
@@ -37,8 +41,17 @@ def detection_record(paper: Paper, flags: Sequence[Flag]) -> dict[str, Any]:
                 "evidence": f.evidence,
                 "via": f.via,
                 "confidence": round(f.confidence, 2),
+                "author": f.author,
             }
             for f in flags
+        ],
+        "authors": [
+            {
+                "name": a.name,
+                "affiliations": [aff.name for aff in a.affiliations],
+                "emails": list(a.emails),
+            }
+            for a in paper.authors
         ],
     }
 

@@ -18,6 +18,7 @@ class SourceFormat(StrEnum):
     OAI_PMH = "oai-pmh"  # OAI-PMH ListRecords/GetRecord, metadataPrefix=arXiv
     OPENALEX = "openalex"  # OpenAlex /works list page, single work, or JSON list of works
     JSONL = "jsonl"  # scoopwatch's generic JSON Lines paper format
+    ARXIV_HTML = "arxiv-html"  # a saved arxiv.org/html or ar5iv page (LaTeXML): one paper
 
 
 @dataclass(frozen=True, slots=True)

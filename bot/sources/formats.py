@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.errors import ParseError, SourceError
 from bot.sources.arxiv_api import parse_arxiv_api
+from bot.sources.arxiv_html.page import looks_like_arxiv_html, parse_arxiv_html
 from bot.sources.arxiv_rss import parse_arxiv_atom, parse_arxiv_rss
 from bot.sources.base import ParsedPage, SourceFormat
 from bot.sources.jsonl import parse_jsonl
@@ -33,7 +34,9 @@ PARSERS: dict[SourceFormat, Callable[[bytes], ParsedPage]] = {
     SourceFormat.OAI_PMH: parse_oai_pmh,
     SourceFormat.OPENALEX: parse_openalex,
     SourceFormat.JSONL: parse_jsonl,
+    SourceFormat.ARXIV_HTML: parse_arxiv_html,
 }
+_HTML_SNIFF = 1 << 18  # LaTeXML marks can sit after a page's scripts and navigation
 
 
 @dataclass(slots=True)
@@ -52,14 +55,21 @@ def detect_format(data: bytes, filename: str | None = None) -> SourceFormat:
     return _sniff(_as_bytes(data), filename).fmt
 
 
-def parse_document(data: bytes, fmt: SourceFormat | None = None) -> ParsedPage:
-    """Parse ``data`` as ``fmt`` (auto-detected when None), unwrapping recorded HTTP wrappers."""
+def parse_document(
+    data: bytes, fmt: SourceFormat | None = None, *, name: str | None = None
+) -> ParsedPage:
+    """Parse ``data`` as ``fmt`` (auto-detected when None), unwrapping recorded HTTP wrappers.
+
+    ``name`` is the file's name: a saved HTML page that names no arXiv id is known by it.
+    """
     data = _as_bytes(data)
     sniffed = _sniff(data, None) if fmt is None else _explicit(data, SourceFormat(fmt))
     origin = f"HTTP {sniffed.status} from {sniffed.url or 'source'}"
     try:
         if sniffed.value is not _NOTHING and sniffed.fmt is SourceFormat.OPENALEX:
             page = parse_openalex_value(sniffed.value)
+        elif sniffed.fmt is SourceFormat.ARXIV_HTML:
+            page = parse_arxiv_html(sniffed.data, name)
         else:
             page = PARSERS[sniffed.fmt](sniffed.data)
     except ParseError as exc:
@@ -100,6 +110,8 @@ def _sniff(data: bytes, filename: str | None, *, nested: bool = False) -> _Sniff
     if not head:
         raise ParseError(f"empty document{where}")
     if head[:1] == b"<":
+        if _is_feed(head) is None and looks_like_arxiv_html(data[:_HTML_SNIFF]):
+            return _Sniffed(SourceFormat.ARXIV_HTML, data)
         return _Sniffed(_xml_format(head, where), data)
     if head[:1] not in (b"{", b"["):
         raise ParseError(f"unrecognised document{where}: starts with {head[:40]!r}")
@@ -132,6 +144,13 @@ def _head(data: bytes) -> bytes:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
     return head.removeprefix(b"\xef\xbb\xbf").lstrip()
+
+
+def _is_feed(head: bytes) -> str | None:
+    """The root element's name when it is a feed or OAI-PMH document, else None."""
+    match = _ROOT.search(head)
+    root = match.group(1).decode("ascii", "replace") if match else ""
+    return root if root in ("rss", "feed", "OAI-PMH") else None
 
 
 def _xml_format(head: bytes, where: str) -> SourceFormat:

@@ -35,7 +35,9 @@ def test_detection_record_is_json_with_the_issue_fields(registry: Registry) -> N
         "evidence": "AI21 Labs, Israel. orir@ai21.com",
         "via": "email-domain",
         "confidence": 0.9,
+        "author": record["flags"][0]["author"],
     }
+    assert record["flags"][0]["author"] in {a["name"] for a in record["authors"]}
     json.dumps(record)  # serialisable as is
 
 

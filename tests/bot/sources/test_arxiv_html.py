@@ -99,7 +99,8 @@ def test_one_creator_per_author_with_contacts() -> None:
             "Chao-Ran Cai",
             [
                 "School of Physics, Northwest University, Xi’an 710127, China",
-                "Shaanxi Key Laboratory for Theoretical Physics Frontiers",
+                # a bare address continues the affiliation before it
+                "Shaanxi Key Laboratory for Theoretical Physics Frontiers, "
                 "Taibai North Road 229, Xi’an",
             ],
             [],
@@ -118,23 +119,22 @@ def test_one_block_with_superscript_markers_and_brace_emails() -> None:
     ]
 
 
-def test_unpaired_emails_go_to_every_author_of_the_block() -> None:
+def test_grouped_emails_go_to_the_author_their_local_part_spells() -> None:
     data = page(
         '<span class="ltx_creator ltx_role_author"><span class="ltx_personname">'
         'Ann Lee, Bo Chen, Cy Dee<br class="ltx_break"/>Anthropic<br class="ltx_break"/>'
-        "{ann,bo}@anthropic.com</span></span>"
+        "{bo,ann}@anthropic.com</span></span>"
     )
-    emails = ["ann@anthropic.com", "bo@anthropic.com"]
     assert names_and_affiliations(data) == [
-        ("Ann Lee", ["Anthropic"], emails),
-        ("Bo Chen", ["Anthropic"], emails),
-        ("Cy Dee", ["Anthropic"], emails),
+        ("Ann Lee", ["Anthropic"], ["ann@anthropic.com"]),
+        ("Bo Chen", ["Anthropic"], ["bo@anthropic.com"]),
+        ("Cy Dee", ["Anthropic"], []),
     ]
 
 
-def test_lines_in_the_person_name_and_dropped_footnotes() -> None:
+def test_lines_in_the_person_name_and_a_past_affiliation_from_a_footnote() -> None:
     assert names_and_affiliations(NEURIPS_STYLE) == [
-        ("Noam Shazeer", ["Google DeepMind"], ["noam@deepmind.com"]),
+        ("Noam Shazeer", ["Google DeepMind", "Work done while at OpenAI"], ["noam@deepmind.com"]),
         ("Dana Roe", ["Stanford University"], []),
     ]
 
@@ -159,8 +159,11 @@ def test_flags_come_from_the_block_not_from_title_or_abstract() -> None:
     registry = Registry.default()
     flags = detect_authors(parse_author_block(NEURIPS_STYLE), registry)
     assert {(f.company, f.lab, f.via) for f in flags} == {
-        ("Google", "Google DeepMind", "email-domain")
-    }  # not OpenAI from the footnote, nothing from "Meta-Learning", "Claude" or "Apple"
+        ("Google", "Google DeepMind", "email-domain"),
+        ("OpenAI", "OpenAI", "affiliation-alias"),
+    }  # nothing from "Meta-Learning", "Claude" or "Apple" in the title and abstract
+    confidence = {f.company: f.confidence for f in flags}
+    assert confidence["OpenAI"] < confidence["Google"]  # "Work done while at": a past affiliation
     tti = detect_authors(parse_author_block(ONE_BLOCK), registry)
     assert {f.company for f in tti} == {"Meta"}
 
