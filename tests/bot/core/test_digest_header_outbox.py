@@ -271,5 +271,5 @@ async def test_migration_005_on_an_existing_v4_database(tmp_path: Path) -> None:
     async with await Database.open(path, migrate=False) as db:
         assert await db.upgrade(discover()[:4]) == [1, 2, 3, 4]
     async with await Database.open(path, migrate=False) as db:
-        assert await db.upgrade() == [5]
+        assert await db.upgrade() == [m.number for m in discover()[4:]]  # 005 and later
         assert await _headers(db) == []
