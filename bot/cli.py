@@ -100,9 +100,11 @@ format_option = click.option(
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Store ``--config``/``--db`` on the shared state, wherever on the line it was given."""
-    ctx.ensure_object(CliState).set_option(str(param.name), value)
-    return value
+    """Store ``--config``/``--db`` on the shared state, wherever on the line it was given; a
+    command's own ``--db`` receives the one given before the command when it has none."""
+    state = ctx.ensure_object(CliState)
+    state.set_option(str(param.name), value)
+    return state.db if param.name == "db" else value
 
 
 _CONFIG_HELP = "TOML config (default: $SCOOPWATCH_CONFIG, ./scoopwatch.toml, built-in defaults)."
@@ -124,9 +126,12 @@ class ScoopwatchGroup(click.Group):
     writes it (``scoopwatch run --config PATH``), including commands added later."""
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        if not isinstance(cmd, click.Group) and not any(
-                "--config" in p.opts for p in cmd.params):
-            config_option()(cmd)
+        if not isinstance(cmd, click.Group):
+            if not any("--config" in p.opts for p in cmd.params):
+                config_option()(cmd)
+            for param in cmd.params:  # a command's own --db also honours `scoopwatch --db X`
+                if "--db" in param.opts and param.callback is None:
+                    param.callback = _remember
         super().add_command(cmd, name)
 
     group_class = type  # subgroups (notes, db, ...) are ScoopwatchGroups too

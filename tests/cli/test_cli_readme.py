@@ -145,10 +145,11 @@ def test_config_and_db_work_before_and_after_the_command(form: str, recorder: Re
     placements = [ours + name + rest, name + rest + ours, ours[:2] + name + rest + ours[2:],
                   ours[2:] + name + ours[:2] + rest]
     for args in placements:
-        state, _params = run(args, recorder)
+        state, params = run(args, recorder)
         assert state.config_path == CONFIG, args
         if takes_db(command):
             assert state.db_path() == DB, args
+            assert params.get("db", DB) == DB, args  # what the command itself receives
 
 
 def test_the_same_option_twice_must_agree(recorder: Recorder) -> None:
