@@ -323,6 +323,7 @@ def build_digest_side(
         papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
         fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
         retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
+        enrich_wait=config.digest.enrich_wait_seconds,
     )
     service = DigestService(
         db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,

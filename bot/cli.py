@@ -31,11 +31,28 @@ FORMAT_CHOICES = ["auto", *(f.value for f in SourceFormat)]
 
 
 class CliState:
-    """Options of the ``scoopwatch`` group, shared by subcommands; config loads lazily."""
+    """``--config``/``--db`` (given before or after the subcommand) and the lazily loaded config.
 
-    def __init__(self, config_path: str | None) -> None:
+    Both options are accepted in either position because the README writes
+    ``scoopwatch run --config PATH`` and click alone only reads group options before the
+    subcommand; the two places must not disagree.
+    """
+
+    def __init__(self, config_path: str | None = None, db: str | None = None) -> None:
         self.config_path = config_path
+        self.db = db
         self._config: Config | None = None
+
+    def set_option(self, name: str, value: str | None) -> None:
+        """Record ``--config``/``--db``; the same option given twice must name the same path."""
+        if value is None:
+            return
+        attr = "config_path" if name == "config" else "db"
+        current = getattr(self, attr)
+        if current is not None and current != value:
+            raise click.UsageError(
+                f"--{name} given twice with different paths ({current} and {value})")
+        setattr(self, attr, value)
 
     @property
     def config(self) -> Config:
@@ -45,8 +62,8 @@ class CliState:
             self._config = load_config(self.config_path)
         return self._config
 
-    def db_path(self, override: str | None) -> str:
-        return override if override else str(self.config.storage.db_path)
+    def db_path(self, override: str | None = None) -> str:
+        return override or self.db or str(self.config.storage.db_path)
 
 
 def fail_cleanly(func: Callable[P, R]) -> Callable[P, R]:
@@ -81,27 +98,61 @@ format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
     help="Input format (auto-detected by default).",
 )
-db_option = click.option(
-    "--db", "db", metavar="PATH", default=None, help="SQLite file (default: storage.db_path)."
-)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_path",
-    metavar="PATH",
-    default=None,
-    help="TOML config (default: $SCOOPWATCH_CONFIG, ./scoopwatch.toml, built-in defaults).",
-)
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Store ``--config``/``--db`` on the shared state, wherever on the line it was given; a
+    command's own ``--db`` receives the one given before the command when it has none."""
+    state = ctx.ensure_object(CliState)
+    state.set_option(str(param.name), value)
+    return state.db if param.name == "db" else value
+
+
+_CONFIG_HELP = "TOML config (default: $SCOOPWATCH_CONFIG, ./scoopwatch.toml, built-in defaults)."
+_DB_HELP = "SQLite file (default: storage.db_path)."
+
+
+def config_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--config PATH``, recorded on the shared state instead of passed to the command."""
+    return click.option("--config", "config", metavar="PATH", default=None, expose_value=False,
+                        callback=_remember, help=_CONFIG_HELP)
+
+
+db_option = click.option("--db", "db", metavar="PATH", default=None, callback=_remember,
+                         help=_DB_HELP)
+
+
+class ScoopwatchGroup(click.Group):
+    """A group whose every command also takes ``--config`` after its name, as the README
+    writes it (``scoopwatch run --config PATH``), including commands added later."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, click.Group):
+            if not any("--config" in p.opts for p in cmd.params):
+                config_option()(cmd)
+            for param in cmd.params:  # a command's own --db also honours `scoopwatch --db X`
+                if "--db" in param.opts and param.callback is None:
+                    param.callback = _remember
+        super().add_command(cmd, name)
+
+    group_class = type  # subgroups (notes, db, ...) are ScoopwatchGroups too
+
+
+@click.group(cls=ScoopwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@config_option()
+@click.option("--db", "db", metavar="PATH", default=None, expose_value=False,
+              callback=_remember, help=_DB_HELP + " Commands without a store ignore it.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="scoopwatch")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
-    """scoopwatch: flags industry-lab papers that overlap your lab's topics."""
+def main(ctx: click.Context, verbose: int) -> None:
+    """scoopwatch: flags industry-lab papers that overlap your lab's topics.
+
+    --config and --db may be given before or after the command.
+    """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = CliState(config_path)
+    ctx.ensure_object(CliState)
 
 
 # --- run ------------------------------------------------------------------------------------
@@ -227,6 +278,7 @@ def match(
     """Match topics against papers from files (any `ingest` format) or from the store."""
     from bot.cli_analysis import match_command
 
+    db = db or state.db
     if not papers_files and db is None:
         raise click.UsageError("give PAPERS files or --db PATH")
     run_async(match_command(papers_files, db, Path(topics_file), as_json, click.echo))

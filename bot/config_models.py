@@ -43,6 +43,7 @@ from bot.config_types import (
     non_empty_list,
     openalex_id,
     ror_id,
+    seconds_up_to_60,
     seconds_up_to_600,
     url_path,
 )
@@ -102,6 +103,7 @@ class DigestSection(Section):
     max_papers: Annotated[int, in_range(1, 50)] = 10
     mode: Literal["industry-only", "all-papers"] = "industry-only"
     misfire_grace_minutes: Annotated[int, in_range(1, 1440)] = 120
+    enrich_wait_seconds: Annotated[float, AfterValidator(seconds_up_to_60)] = 5.0
 
 
 class IndustryLab(Section):

@@ -265,6 +265,13 @@ def seconds_up_to_600(value: float) -> float:
     return float(value)
 
 
+def seconds_up_to_60(value: float) -> float:
+    """A short wait that may be zero (do not wait at all)."""
+    if not (math.isfinite(value) and 0 <= value <= 60):
+        raise expected("a number of seconds from 0 to 60", value)
+    return float(value)
+
+
 def url_path(value: str) -> str:
     if not value.startswith("/"):
         raise expected('a URL path starting with "/"', value)

@@ -7,8 +7,11 @@ same. Digest commands are delegated to the digest side (``DigestService``) when 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -58,6 +61,27 @@ class DigestActions(Protocol):
 
 Handler = Callable[[CommandEvent, ParsedCommand], Awaitable[CommandResult]]
 
+# Commands that change what a channel's digest reads (its subscription, the topics) or read it.
+# Adapters acknowledge first and run commands concurrently, so "subscribe ... all-papers" then
+# "digest now" typed a moment apart could otherwise digest with the old settings.
+CHANNEL_ORDERED: frozenset[tuple[str, ...]] = frozenset({
+    ("subscribe",), ("unsubscribe",), ("digest", "now"), ("status",),
+    ("topic", "add"), ("topic", "edit"), ("topic", "remove"), ("topic", "pause"),
+    ("topic", "resume"),
+})
+
+
+class ChannelLocks:
+    """One lock per (platform, channel). ``asyncio.Lock`` wakes waiters first come, first
+    served, and a free lock is taken without yielding, so commands run in the order they reached
+    the core; commands in other channels never wait on each other."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def lock(self, platform: str, channel_id: str) -> asyncio.Lock:
+        return self._locks.setdefault((platform, channel_id), asyncio.Lock())
+
 
 class Core:
     """Platform-neutral bot core; ``commands`` is the table adapters mirror."""
@@ -98,6 +122,7 @@ class Core:
             ("notes",): self._notes, ("notes", "export"): self._notes_export,
             ("labs",): self._labs_cmd,
         }
+        self.channel_locks = ChannelLocks()
 
     def register_port(self, port: ChatPort) -> None:
         """Make a platform reachable for acknowledgements and (via the digest side) posts."""
@@ -106,7 +131,24 @@ class Core:
             self.digest.register_port(port)
 
     async def handle_command(self, event: CommandEvent) -> CommandResult:
-        """Parse, check permissions, dispatch; bad input becomes a short reply, never a crash."""
+        """Parse, check permissions, dispatch; bad input becomes a short reply, never a crash.
+
+        Commands in ``CHANNEL_ORDERED`` run one at a time per channel, in arrival order."""
+        async with self._ordering(event):
+            return await self._handle_command(event)
+
+    def _ordering(self, event: CommandEvent) -> AbstractAsyncContextManager[object]:
+        """The channel's lock for a channel-ordered command; nothing for the others (help,
+        previews, notes) or for text that does not parse (it is answered without waiting)."""
+        try:
+            path = parse(event.text).command.path
+        except Exception:  # _handle_command answers it with the reason
+            return contextlib.nullcontext()
+        if path not in CHANNEL_ORDERED:
+            return contextlib.nullcontext()
+        return self.channel_locks.lock(event.platform, event.channel_id)
+
+    async def _handle_command(self, event: CommandEvent) -> CommandResult:
         try:
             await self.members.upsert(event.platform, event.workspace, event.actor.member_id,
                                       event.actor.display_name, self._clock())

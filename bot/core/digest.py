@@ -107,6 +107,8 @@ class Selection:
     industry_filtered: int  # matched but dropped for lacking an industry flag
     already_posted: int  # matched and eligible but posted here before
     overlaps: tuple[Overlap, ...]
+    # industry-only: matched, no flag yet, affiliations still being looked up (held back)
+    awaiting: tuple[Paper, ...] = ()
 
 
 def select_overlaps(
@@ -117,11 +119,15 @@ def select_overlaps(
     *,
     industry_only: bool,
     posted: Collection[str],
+    looking_up: Collection[str] = (),
 ) -> Selection:
     """Apply the digest rules: new/cross only, >= 1 workspace topic, industry unless all-papers,
-    never a paper already posted in this channel; best score first (then newest, then key)."""
+    never a paper already posted in this channel; best score first (then newest, then key).
+    In industry-only mode a paper without a flag whose affiliations are still being looked up
+    (``looking_up``) is held back (``awaiting``) rather than judged non-industry."""
     seen = matched = filtered = reposts = 0
     chosen: list[Overlap] = []
+    awaiting: list[Paper] = []
     for paper in papers:
         if paper.announce_type not in (*DIGEST_TYPES, None):
             continue
@@ -136,7 +142,10 @@ def select_overlaps(
         matched += 1
         paper_flags = tuple(flags.get(paper.key, ()))
         if industry_only and not paper_flags:
-            filtered += 1
+            if paper.key in looking_up and paper.key not in posted:
+                awaiting.append(paper)
+            else:
+                filtered += 1
             continue
         if paper.key in posted:
             reposts += 1
@@ -144,7 +153,7 @@ def select_overlaps(
         ordered = tuple(sorted(hits, key=lambda m: (-m.score, m.topic.member_id, m.topic.name)))
         chosen.append(Overlap(paper, ordered, paper_flags))
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
-    return Selection(seen, matched, filtered, reposts, tuple(chosen))
+    return Selection(seen, matched, filtered, reposts, tuple(chosen), tuple(awaiting))
 
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
@@ -258,6 +267,22 @@ def build_header(
     )
 
 
+def awaiting_text(count: int) -> str:
+    """Matching papers held back while their affiliations are looked up (industry-only)."""
+    if count == 1:
+        return ("1 still having its affiliations looked up (the next digest shows it if an "
+                "author is at an industry lab)")
+    return (f"{count} still having their affiliations looked up (the next digest shows those "
+            "with an author at an industry lab)")
+
+
+def looking_up_text(count: int) -> str:
+    """Shown papers whose affiliations were not all known yet (all-papers)."""
+    noun = "paper" if count == 1 else "papers"
+    return (f"Affiliations of {count} shown {noun} were still being looked up: an industry lab "
+            "may be missing from the card.")
+
+
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -314,5 +339,7 @@ def quiet_reason(
                      f"(mode {mode}; subscribe ... all-papers to see them)")
     if selection.already_posted:
         parts.append(f"{selection.already_posted} already posted in this channel")
+    if selection.awaiting:
+        parts.append(awaiting_text(len(selection.awaiting)))
     noun = "paper" if selection.matched == 1 else "papers"
     return f"{selection.matched} {noun} matched your topics: {', '.join(parts)}{suffix}"

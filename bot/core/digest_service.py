@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -61,9 +61,12 @@ class NoteReader(Protocol):
 
 
 class OverlapRefresher(Protocol):
-    """The pipeline: re-match stored papers against today's topics before a digest reads."""
+    """The pipeline: re-match stored papers against today's topics before a digest reads, and
+    say whose affiliations are still being looked up (it waits only a few seconds for them)."""
 
     async def recompute_overlaps(self, since: date, until: date | None = None) -> int: ...
+    def pending_keys(self) -> frozenset[str]: ...
+    async def stop_background(self) -> None: ...
 
 
 Detector = Callable[[Paper], Sequence[FlagLike]]
@@ -258,6 +261,11 @@ class DigestService:
             return None
         return report
 
+    async def stop_background(self) -> None:
+        """Shutdown: cancel affiliation lookups that digests left running in the background."""
+        if self.refresher is not None:
+            await self.refresher.stop_background()
+
     async def resume(self, platform: str | None = None, channel_id: str | None = None
                      ) -> FlushReport:
         """Finish every post (of one channel) a crash, restart or platform error interrupted:
@@ -300,15 +308,18 @@ class DigestService:
             date_from = today - timedelta(days=self.settings.first_digest_days - 1)
         # Feeds are dated by US-Eastern evening + 1: west of it "tomorrow's" feed exists today.
         until = max(today, date_from) + timedelta(days=1)
+        looking_up: frozenset[str] = frozenset()
         if self.refresher is not None:
             await self.refresher.recompute_overlaps(date_from, until)
+            looking_up = self.refresher.pending_keys()
         papers = await self.papers.iter_papers(date_from, until, d.DIGEST_TYPES)
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
         overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
         flags = await self._flags([p for p in papers if p.key in overlaps], now)
         posted = await self.posts.posted_keys(platform, channel_id, overlaps)
         selection = d.select_overlaps(papers, overlaps, topics, flags,
-                                      industry_only=mode != "all-papers", posted=posted)
+                                      industry_only=mode != "all-papers", posted=posted,
+                                      looking_up=looking_up)
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
         reason = d.quiet_reason(
@@ -320,12 +331,16 @@ class DigestService:
                                 max_papers=self.settings.max_papers, mode=mode,
                                 quiet_reason=reason)
         shown = selection.overlaps[: self.settings.max_papers]
+        header = _with_lookup_hint(header, selection, shown, looking_up)
         rows = []
         for overlap in shown:
             card = d.build_card(overlap)
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
         covered = max((p.announced for p in papers if p.announced), default=None)
+        held = [p.announced for p in selection.awaiting if p.announced]
+        if held and covered is not None:  # the next digest starts at the first one held back
+            covered = min(covered, min(held) - timedelta(days=1))
         async with self.db.transaction() as conn:  # the whole digest is recorded, or none of it
             header = await self.headers.record(conn, platform, workspace, channel_id, header,
                                                now)
@@ -362,3 +377,22 @@ class DigestService:
         return await self.notes.latest_for_topics(
             platform, workspace, overlap.topic_names, limit=2, exclude_paper=overlap.paper.key
         )
+
+
+def _with_lookup_hint(header: DigestHeader, selection: d.Selection,
+                      shown: Sequence[d.Overlap], looking_up: Collection[str]) -> DigestHeader:
+    """Say so when the digest went ahead without some affiliations (the lookup continues in
+    the background): papers held back for the next digest, or shown cards that may lack a lab.
+    A quiet digest already says it in its reason."""
+    hints: list[str] = []
+    if selection.awaiting and selection.overlaps:
+        n = len(selection.awaiting)
+        hints.append(f"{n} more matching {'paper is' if n == 1 else 'papers are'} still having "
+                     "affiliations looked up: the next digest shows "
+                     f"{'it' if n == 1 else 'those'} if from an industry lab.")
+    incomplete = sum(o.paper.key in looking_up for o in shown)
+    if incomplete:
+        hints.append(d.looking_up_text(incomplete))
+    if not hints:
+        return header
+    return replace(header, more_hint=" ".join([header.more_hint or "", *hints]).strip())

@@ -1,16 +1,22 @@
 """The nightly pipeline: fetch the announcement -> store -> match topics -> enrich -> overlaps.
 
 Every collaborator is injected (fetcher, OpenAlex lookup, arXiv HTML client, OAI-PMH recovery,
-topic index builder, stores, clock) so tests run it on recorded data with no network. The topic
+topic index builder, stores, clocks) so tests run it on recorded data with no network. The topic
 index is rebuilt only when the set of active topics changes (a hash of (id, query) pairs).
 Enrichment steps live in ``bot.core.enrichment``, missed-day recovery in ``bot.core.recovery``.
+
+A digest (often a chat command) waits for its new candidates' OpenAlex lookups at most
+``enrich_wait`` seconds: with the network gone, the polite client's retries take half a minute.
+Lookups still running then carry on in the background; ``pending_keys`` names their papers, so
+the digest can say it composed without them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -23,6 +29,7 @@ from bot.core.enrichment import (
     EnrichReport,
     EnrichStore,
     WorksLookup,
+    arxiv_keys,
     html_pass,
     openalex_pass,
 )
@@ -37,6 +44,9 @@ log = logging.getLogger(__name__)
 __all__ = ["ARXIV_HTML", "OPENALEX", "EnrichReport", "FetchReport", "Pipeline", "WorksLookup"]
 
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
+ENRICH_WAIT_SECONDS = 5.0
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class FeedFetcher(Protocol):
@@ -149,6 +159,8 @@ class Pipeline:
         html_client: HtmlClient | None = None,
         html_cap: int = HTML_CAP,
         recovery: Recovery | None = None,
+        enrich_wait: float = ENRICH_WAIT_SECONDS,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.papers, self.topics, self.overlaps, self.runs = papers, topics, overlaps, runs
         self.clock = clock
@@ -158,8 +170,10 @@ class Pipeline:
         self.retry_days = retry_days
         self.html_client, self.html_cap = html_client, html_cap
         self.recovery = recovery
+        self.enrich_wait, self.sleep = enrich_wait, sleep
         self._index: MatchIndex | None = None
         self._index_hash: str | None = None
+        self._lookups: dict[asyncio.Task[EnrichReport], frozenset[str]] = {}
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -192,12 +206,75 @@ class Pipeline:
         """Re-match every new/cross paper announced in [since, until] with today's topics, so
         a topic added today still finds last week's papers; enriches new candidates from
         OpenAlex only (digests run on a chat command, which must not wait on arxiv.org's 3 s
-        spacing: the HTML step runs with the fetch, recovery and the daily enrichment job)."""
+        spacing: the HTML step runs with the fetch, recovery and the daily enrichment job),
+        waiting for that at most ``enrich_wait`` seconds (``enrich_within``)."""
         papers = await self.papers.iter_papers(since, until, DIGEST_TYPES)
         matched = await self.match(papers)
         if enrich and matched:
-            await self.run_enrichment(matched, html=False)
+            await self.enrich_within(matched)
         return len(matched)
+
+    def pending_keys(self) -> frozenset[str]:
+        """Papers whose OpenAlex lookup, started for a digest, is still running."""
+        return frozenset().union(*self._lookups.values())
+
+    async def enrich_within(self, keys: Collection[str]) -> frozenset[str]:
+        """Look up the due ones of ``keys`` on OpenAlex, waiting at most ``enrich_wait``
+        seconds for them (and for lookups other digests already started for any of them).
+
+        What is not done by then keeps running in the background; returns those keys. A key
+        is never asked twice at once: two channels' digests share one lookup.
+        """
+        if self.enricher is None and self.openalex is None:
+            return frozenset()
+        wanted = set(keys)
+        running = self.pending_keys()
+        due = await self.papers.keys_needing_enrichment(OPENALEX, self.clock(),
+                                                        self.retry_days, keys=wanted - running)
+        fresh = frozenset(arxiv_keys(due))
+        if fresh:
+            task = asyncio.create_task(self.run_enrichment(fresh, html=False),
+                                       name="openalex-lookup")
+            self._lookups[task] = fresh
+            task.add_done_callback(self._lookup_done)
+        ours = {t for t, ks in self._lookups.items() if ks & wanted}
+        if ours:
+            await self._wait_at_most(ours, self.enrich_wait)
+        left = frozenset().union(*(self._lookups.get(t, frozenset()) for t in ours
+                                   if not t.done()))
+        if left:
+            log.info("affiliations of %d papers still being looked up; the digest goes ahead",
+                     len(left & wanted))
+        return left & wanted
+
+    async def _wait_at_most(self, tasks: set[asyncio.Task[EnrichReport]], seconds: float
+                            ) -> None:
+        """Until every task is done or ``seconds`` passed (on the injected ``sleep``, so tests
+        need no real waiting); the tasks themselves are never cancelled here."""
+        all_done = asyncio.ensure_future(asyncio.wait(tasks))
+        timer = asyncio.ensure_future(self.sleep(seconds))
+        try:
+            await asyncio.wait({all_done, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (all_done, timer):
+                waiter.cancel()
+
+    def _lookup_done(self, task: asyncio.Task[EnrichReport]) -> None:
+        self._lookups.pop(task, None)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:  # run_enrichment records source failures; this is a bug or the store
+            log.error("background affiliation lookup failed: %s", exc, exc_info=exc)
+
+    async def stop_background(self) -> None:
+        """Cancel lookups still running (shutdown): the attempts they did not record are
+        simply due again at the next run."""
+        tasks = list(self._lookups)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
     # --- fetching ---------------------------------------------------------------------------
 

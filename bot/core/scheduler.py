@@ -131,7 +131,8 @@ class Scheduler:
 
         APScheduler's asyncio executor cancels running jobs on shutdown, so it is paused first
         and shut down last. Fetches and enrichment (often waiting out a retry backoff) are
-        idempotent and caught up at the next start, so they are cancelled, quietly.
+        idempotent and caught up at the next start, so they are cancelled, quietly; so are
+        affiliation lookups digests left running in the background.
         """
         if self.aps.running:
             self.aps.pause()
@@ -143,6 +144,7 @@ class Scheduler:
             if pending:
                 log.warning("%d digest(s) still posting after %.0f s at shutdown; the outbox "
                             "resumes them at the next start", len(pending), timeout)
+        await self.service.stop_background()
         self.shutdown()
 
     @contextmanager

@@ -143,6 +143,18 @@ def announce_type_or_none(raw: str | None) -> AnnounceType | None:
     return _ANNOUNCE_TYPES.get(raw.strip().lower())
 
 
+def announce_type_for(stated: AnnounceType | None, version: int | None) -> AnnounceType:
+    """How an announced paper counts when its record may not say: as stated, else like a new
+    arXiv paper, unless it names a version above 1 (then it is a replacement).
+
+    Digests and topic previews read new and cross-listed papers only, so a record that leaves
+    the type out must not be left without one: it would be stored and never shown.
+    """
+    if stated is not None:
+        return stated
+    return AnnounceType.REPLACE if version is not None and version > 1 else AnnounceType.NEW
+
+
 @lru_cache(maxsize=64)
 def rfc822_date(raw: str | None) -> date | None:
     """Announcement date of an RSS timestamp, as the US Eastern calendar day.

@@ -15,6 +15,7 @@ from bot.errors import ParseError, SourceError
 from bot.models import Paper
 from bot.sources._authors import split_author_list
 from bot.sources._text import (
+    announce_type_for,
     announce_type_or_none,
     arxiv_id_or_none,
     clean_abstract,
@@ -227,8 +228,11 @@ def _to_paper(entry: _Entry, page_announced: date | None) -> Paper | Skipped:
     extra: dict[str, str] = {}
     if entry.rights.strip():
         extra["license"] = entry.rights.strip()
+    announced = entry.published or page_announced
     if entry.announce_raw.strip() and announce is None:
-        extra["announce_type_raw"] = entry.announce_raw.strip()
+        extra["announce_type_raw"] = entry.announce_raw.strip()  # a type we don't know: kept out
+    elif announce is None and announced is not None:
+        announce = announce_type_for(None, version)
     categories = dedupe(entry.categories)
     authors = tuple(a for creator in entry.creators for a in split_author_list(creator))
     return Paper(
@@ -240,7 +244,7 @@ def _to_paper(entry: _Entry, page_announced: date | None) -> Paper | Skipped:
         authors=authors,
         categories=categories,
         primary_category=categories[0] if categories else None,
-        announced=entry.published or page_announced,
+        announced=announced,
         announce_type=announce,
         doi=clean_doi(entry.doi),
         url=entry.link or None,

@@ -14,6 +14,7 @@ from typing import Any
 from bot.errors import ParseError
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.sources._text import (
+    announce_type_for,
     announce_type_or_none,
     arxiv_id_or_none,
     clean_abstract,
@@ -86,16 +87,20 @@ def _paper(record: Any) -> Paper:
     categories = dedupe(
         c for item in _str_list(record, "categories") for c in item.replace(",", " ").split()
     )
+    version = _version(record, ident, found[1] if found else None)
+    announced = _date(record, ident)
+    if announced is not None:  # an announcement: new unless the record says otherwise
+        announce = announce_type_for(announce, version)
     return Paper(
         key=found[0] if found else f"jsonl:{ident}",
         title=title,
         abstract=clean_abstract(_opt_str(record, "abstract")),
         arxiv_id=found[0] if found else None,
-        version=found[1] if found else None,
+        version=version,
         authors=tuple(_author(a, ident) for a in _list(record, "authors")),
         categories=categories,
         primary_category=categories[0] if categories else None,
-        announced=_date(record, ident),
+        announced=announced,
         announce_type=announce,
         doi=clean_doi(_opt_str(record, "doi")),
         url=clean_line(_opt_str(record, "url")) or None,
@@ -117,6 +122,18 @@ def _author(value: Any, ident: str) -> Author:
         affiliations=tuple(Affiliation(name=a, source=_SOURCE) for a in affiliations),
         emails=emails,
     )
+
+
+def _version(record: dict[str, Any], ident: str, from_id: int | None) -> int | None:
+    """``"version": 2``, else the id's ``v2`` suffix; both given, they must agree."""
+    value = record.get("version")
+    if value is None:
+        return from_id
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _BadRecord(f'record {ident!r}: "version" must be a whole number from 1')
+    if from_id is not None and from_id != value:
+        raise _BadRecord(f'record {ident!r}: "version" {value} contradicts the id\'s v{from_id}')
+    return value
 
 
 def _date(record: dict[str, Any], ident: str) -> date | None:

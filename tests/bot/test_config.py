@@ -244,6 +244,10 @@ def test_unknown_keys(tmp_path: Path, text: str, expected: str) -> None:
             "http.timeout_seconds: expected a number of seconds above 0",
         ),
         ("[http]\ntimeout_seconds = nan", "http.timeout_seconds: expected a number of seconds"),
+        (
+            "[digest]\nenrich_wait_seconds = 61",
+            "digest.enrich_wait_seconds: expected a number of seconds from 0 to 60, got 61",
+        ),
         ("[http]\ncontact = 'nobody'", 'http.contact: expected an e-mail address, got "nobody"'),
         ("[http]\nmax_retries = -1", "http.max_retries: expected an integer from 0 to 10, got -1"),
         ("[openalex]\nenabled = 'yes'", 'openalex.enabled: expected true or false, got "yes"'),

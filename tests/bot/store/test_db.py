@@ -170,3 +170,35 @@ def test_split_statements_keeps_triggers_whole() -> None:
     statements = split_statements(sql)
     assert len(statements) == 2
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+async def test_untyped_announced_papers_become_new_or_replacements(tmp_path: Path) -> None:
+    """Papers fed from JSON Lines before records defaulted their type were stored untyped and
+    so never digested; the migration gives them the type the parsers now give."""
+    from datetime import date
+
+    from bot.models import AnnounceType, Paper
+    from bot.store.papers import PaperStore
+
+    before = [m for m in discover() if m.number < 7]
+    day = date(2026, 11, 30)
+    async with await Database.open(tmp_path / "old.db", migrate=False) as db:
+        await db.upgrade(before)
+        await PaperStore(db).upsert_papers([
+            Paper(key="2411.01234", title="fed, v1", version=1, announced=day),
+            Paper(key="2411.05678", title="fed, v3", version=3, announced=day),
+            Paper(key="jsonl:x", title="fed, no id", announced=day),
+            Paper(key="2411.09999", title="unknown type", announced=day,
+                  extra={"announce_type_raw": "withdrawn"}),
+            Paper(key="2411.00001", title="metadata only"),
+        ])
+        await db.upgrade()
+        papers = PaperStore(db)
+        typed = {p.key: p.announce_type for p in await papers.iter_papers(since=None)}
+        assert typed == {"2411.01234": AnnounceType.NEW, "2411.05678": AnnounceType.REPLACE,
+                         "jsonl:x": AnnounceType.NEW, "2411.09999": None, "2411.00001": None}
+        rows = await db.conn.execute_fetchall(
+            "SELECT key, last_announce_type FROM papers ORDER BY key")
+        assert [tuple(r) for r in rows] == [
+            ("2411.00001", None), ("2411.01234", "new"), ("2411.05678", "replace"),
+            ("2411.09999", None), ("jsonl:x", "new")]
