@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.export import lab_name
+from bot.core.notes.export import lab_name
 from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt, plain_text
 
 Names = Callable[[str], str]

@@ -20,13 +20,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from bot.core.core import Core
-from bot.core.digest_service import DigestService, DigestSettings, utcnow
-from bot.core.labs_view import labs_view
-from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
-from bot.core.recovery import RecordLister, Recovery
+from bot.core.commands.labs import labs_view
+from bot.core.delivery.version_notes import VersionNotes
+from bot.core.digests.service import DigestService, DigestSettings, utcnow
+from bot.core.facade import Core
+from bot.core.ingest.pipeline import FeedFetcher, Pipeline, WorksLookup
+from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
-from bot.core.version_notes import VersionNotes
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry, registry_from_config
 from bot.ports import ChatPort

@@ -318,7 +318,7 @@ def notes_export(
     state: CliState, topic: str | None, fmt: str, output: str | None, db: str | None
 ) -> None:
     """Export notes as Markdown, CSV or JSON (the raw material of a related-work section)."""
-    from bot.core.export import export_notes
+    from bot.core.notes.export import export_notes
     from bot.store.db import Database
 
     async def go() -> bytes:

@@ -148,7 +148,7 @@ class ChatPort(Protocol):
 
 class CoreApi(Protocol):
     """What the core offers adapters: one entry point per inbound event
-    (``bot.core.core.Core`` implements it; adapter tests use fakes)."""
+    (``bot.core.facade.Core`` implements it; adapter tests use fakes)."""
 
     async def handle_command(self, event: CommandEvent) -> CommandResult:
         """Parse, validate and run a ``/scoop`` command."""

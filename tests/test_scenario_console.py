@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.app import run_bot
 from bot.config import load_config
-from bot.core.export import export_notes
+from bot.core.notes.export import export_notes
 from bot.sources.formats import parse_document
 from bot.store.db import Database
 from bot.store.notes import NoteStore

@@ -12,7 +12,7 @@ import httpx
 import respx
 
 from bot.config import load_config
-from bot.core.export import export_notes
+from bot.core.notes.export import export_notes
 from bot.demo import DEMO_START, run_demo
 from bot.store.db import Database
 from bot.store.notes import NoteStore

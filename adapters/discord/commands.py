@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.text import SPACE_WORD, fit
-from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.parser import COMMANDS, Arg, ArgKind, Command
 from bot.messages import span_text
 
 GROUP_NAME = "scoop"

@@ -20,7 +20,7 @@ import discord
 from adapters.discord.commands import command_text, not_one_word
 from adapters.discord.events import PLATFORM, actor_of
 from adapters.discord.render import DiscordMessage, pack, render
-from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.parser import COMMANDS, Arg, ArgKind, Command
 from bot.messages import Text
 from bot.ports import (
     CommandEvent,

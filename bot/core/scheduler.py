@@ -5,8 +5,8 @@ change, so the database stays the only truth. A digest whose cron fired while th
 down (last fire time > last digest) is posted once at start; so is a fetch of the latest
 announcement when no successful fetch covers it (the feed only carries the latest day). After
 every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
-(``bot.core.recovery``) and threads of papers with a new version get their note
-(``bot.core.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
+(``bot.core.ingest.recovery``) and threads of papers with a new version get their note
+(``bot.core.delivery.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
 ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests use a fake clock.
 """
 
@@ -24,11 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core.digest_service import DigestService, utcnow
-from bot.core.pipeline import Pipeline
-from bot.core.recovery import latest_mailing_day
-from bot.core.schedule_spec import digest_trigger, missed_digest
-from bot.core.version_notes import VersionNotes
+from bot.core.delivery.version_notes import VersionNotes
+from bot.core.digests.schedule_spec import digest_trigger, missed_digest
+from bot.core.digests.service import DigestService, utcnow
+from bot.core.ingest.pipeline import Pipeline
+from bot.core.ingest.recovery import latest_mailing_day
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
 from bot.store.subscriptions import Subscription
 

@@ -2,7 +2,7 @@
 
 The row is written *before* anything reaches the platform and each platform reference is
 recorded as soon as it is known, so a restart can always tell which step to resume (see
-``bot.core.outbox``). The UNIQUE (platform, channel_id, paper_key) constraint is what makes
+``bot.core.delivery.cards``). The UNIQUE (platform, channel_id, paper_key) constraint is what makes
 "one post per paper per channel, ever" hold even across versions and restarts.
 """
 
@@ -33,8 +33,8 @@ class NewPost:
     marker: str
     topics: tuple[str, ...]
     member_ids: tuple[str, ...]
-    card: str  # JSON, see bot.core.outbox.card_to_json
-    prompt: str  # JSON, see bot.core.outbox.prompt_to_json
+    card: str  # JSON, see bot.core.delivery.cards.card_to_json
+    prompt: str  # JSON, see bot.core.delivery.cards.prompt_to_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class PostStore:
         intents and move its cursor atomically); returns the ids created.
 
         ``noted_version`` starts at the paper's stored version: the card shows that one, so
-        only a later version earns a note in the thread (``bot.core.version_notes``).
+        only a later version earns a note in the thread (``bot.core.delivery.version_notes``).
         """
         created: list[int] = []
         for p in posts:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from adapters.discord.render import render as render_discord
 from adapters.plain import render as render_plain
 from adapters.slack.render import render as render_slack
-from bot.core.core import Core
+from bot.core.facade import Core
 from bot.messages import Message, Preformatted, Text, line
 from bot.models import AnnounceType, Author, Paper
 from bot.ports import Actor, CommandEvent

@@ -13,7 +13,7 @@ from discord_payloads import ANA, CHANNEL, GUILD, autocomplete, slash
 from adapters.discord.client import ScoopClient
 from adapters.discord.commands import command_text, discord_path
 from adapters.discord.interactions import SORRY
-from bot.core.commands import COMMANDS, find
+from bot.core.commands.parser import COMMANDS, find
 from bot.messages import File, Text, span_text
 from bot.ports import Actor, CommandResult
 

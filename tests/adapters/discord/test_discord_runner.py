@@ -102,7 +102,7 @@ async def test_from_config_reads_topic_names_from_the_core_store(tmp_path: Path)
     from bot.config import load_config
 
     class StoreOnlyCore:
-        """Like ``bot.core.core.Core``: no ``topic_names``, but a ``topic_store``."""
+        """Like ``bot.core.facade.Core``: no ``topic_names``, but a ``topic_store``."""
 
         def __init__(self) -> None:
             self.topic_store = object()

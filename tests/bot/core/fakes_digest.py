@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from bot.core.digest_service import DigestService, DigestSettings
-from bot.core.pipeline import Pipeline
+from bot.core.digests.service import DigestService, DigestSettings
+from bot.core.ingest.pipeline import Pipeline
 from bot.messages import DigestHeader, File, Message, PaperCard, ThreadPrompt
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.ports import PostRef, ThreadRef

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.core.commands import (
+from bot.core.commands.help import help_text
+from bot.core.commands.parser import (
     COMMANDS,
     CommandError,
     MemberRef,
@@ -14,7 +15,6 @@ from bot.core.commands import (
     parse_member_ref,
     validate_slug,
 )
-from bot.core.help import help_text
 from bot.messages import plain_text
 
 
@@ -170,7 +170,7 @@ def test_help_overview_group_and_command() -> None:
 
 
 def test_command_text_round_trips_typed_options() -> None:
-    from bot.core.commands import command_text
+    from bot.core.commands.parser import command_text
 
     q = 'diffusion "trajectory optimization"'
     text = command_text(("topic", "add"), {"name": "dp", "query": q})

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from test_core_support import FakeThreads, cmd
 
-from bot.core.core import ChannelLocks, Core
+from bot.core.facade import ChannelLocks, Core
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.db import Database

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_core_support import Env, FakeThreads, body, cmd, make_env
 
-from bot.core.core import Core
+from bot.core.facade import Core
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.members import MemberStore

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.commands import CommandError
-from bot.core.core import Core
-from bot.core.topic_service import query_error_message
+from bot.core.commands.parser import CommandError
+from bot.core.commands.topics import query_error_message
+from bot.core.facade import Core
 from bot.messages import File, Message, Text
 from bot.models import AnnounceType, Author, Paper
 from bot.ports import (

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from fakes_digest import Flag, paper, real_feed, with_affiliation
 
-from bot.core import digest as d
+from bot.core.digests import compose as d
 from bot.models import AnnounceType
 from bot.store.overlaps import OverlapRow, TermHitRow
 

@@ -1,7 +1,7 @@
 """The digest header, exactly once and first: crash around its post, restart on the same file.
 
 The header is recorded with the digest's cards and cursor in one transaction, then posted
-through its own outbox (``bot.core.header_outbox``). Whatever step a crash hits, after the
+through its own outbox (``bot.core.delivery.headers``). Whatever step a crash hits, after the
 restart and ``resume`` (what ``Scheduler.start`` does first) the channel holds one header,
 then one card per paper, each with one thread and one prompt.
 """
@@ -32,8 +32,8 @@ from fakes_digest import (
     paper,
 )
 
-from bot.core.header_outbox import header_from_json, header_to_json, new_marker
-from bot.core.outbox import FlushReport
+from bot.core.delivery.cards import FlushReport
+from bot.core.delivery.headers import header_from_json, header_to_json, new_marker
 from bot.core.scheduler import Scheduler
 from bot.messages import DigestHeader, PaperCard, TopicHits
 from bot.store.db import Database
@@ -199,7 +199,7 @@ async def test_failed_header_holds_its_cards_back(tmp_path: Path, caplog: pytest
         assert not res.ok and platform.messages == []  # no card went out before its header
         assert len(await bot.service.posts.pending()) == 2
         bot.port.faults.append(Fault("header", "before", 0, Flaky))
-        with caplog.at_level(logging.ERROR, "bot.core.header_outbox"):
+        with caplog.at_level(logging.ERROR, "bot.core.delivery.headers"):
             assert await bot.service.resume() == FlushReport(0, 1)
         assert "its cards wait" in caplog.text and platform.messages == []
         assert await bot.service.resume() == FlushReport(3, 0)
@@ -240,7 +240,7 @@ async def test_header_of_an_unregistered_platform_waits(tmp_path: Path,
             await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)
     async with await Database.open(path) as db:
         bot = build_bot(db, FakePort(platform, platform="slack"), FakeClock(NOW))
-        with caplog.at_level(logging.INFO, "bot.core.header_outbox"):
+        with caplog.at_level(logging.INFO, "bot.core.delivery.headers"):
             assert await bot.service.resume() == FlushReport(0, 0)
         assert f"no {PLATFORM} adapter registered, left for later" in caplog.text
         assert platform.messages == []

@@ -24,7 +24,7 @@ from fakes_digest import (
 )
 
 from bot.config import load_config
-from bot.core.digest_service import DigestSettings
+from bot.core.digests.service import DigestSettings
 from bot.messages import Text
 from bot.models import AnnounceType
 from bot.store.db import Database

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.export import FIELDS, ExportError, export_notes, lab_name
+from bot.core.notes.export import FIELDS, ExportError, export_notes, lab_name
 from bot.messages import File
 from bot.ports import Actor, CommandEvent, ThreadRef, ThreadReplyDeleted
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.notes_service import shorten
+from bot.core.notes.service import shorten
 from bot.ports import Actor, PostRef, Reaction, ThreadRef, ThreadReplyDeleted
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore

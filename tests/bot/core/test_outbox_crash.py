@@ -33,8 +33,8 @@ from fakes_digest import (
     paper,
 )
 
-from bot.core import digest as d
-from bot.core.outbox import card_from_json, card_to_json, prompt_from_json, prompt_to_json
+from bot.core.delivery.cards import card_from_json, card_to_json, prompt_from_json, prompt_to_json
+from bot.core.digests import compose as d
 from bot.messages import PaperCard, QuotedNote, ThreadPrompt
 from bot.store.db import Database
 from bot.store.posts import PostStore

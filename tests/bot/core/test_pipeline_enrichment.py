@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fakes_digest import Bot, FakeClock, FakePlatform, FakePort, add_topic, build_bot, paper
 
-from bot.core import enrichment
+from bot.core.ingest import enrichment
 from bot.errors import SourceError
 from bot.industry import enrich as industry_enrich
 from bot.industry.detector import detect

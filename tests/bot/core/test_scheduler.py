@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes_digest import CHANNEL, PLATFORM, WORKSPACE, FakeClock, FakePlatform, FakePort, build_bot
 
-from bot.core.recovery import RecoveryReport
-from bot.core.schedule_spec import digest_trigger, last_fire_time, missed_digest
+from bot.core.digests.schedule_spec import digest_trigger, last_fire_time, missed_digest
+from bot.core.ingest.recovery import RecoveryReport
 from bot.core.scheduler import Scheduler, announcement_day
 from bot.store.db import Database
 from bot.store.runs import RunStore

@@ -16,7 +16,7 @@ import pytest
 from fakes_digest import FakeClock, FakePlatform, FakePort, build_bot, paper
 
 from bot.app import build_digest_side
-from bot.core.recovery import DayRecovery, Recovery, RecoveryReport
+from bot.core.ingest.recovery import DayRecovery, Recovery, RecoveryReport
 from bot.core.scheduler import CATCH_UP_FETCH_JOB, Scheduler
 from bot.models import AnnounceType
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome

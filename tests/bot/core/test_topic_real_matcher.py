@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.core import Core
-from bot.core.labs_view import labs_text, labs_view
-from bot.core.notes_service import ThreadLookup
+from bot.core.commands.labs import labs_text, labs_view
+from bot.core.facade import Core
+from bot.core.notes.service import ThreadLookup
 from bot.ports import Actor, CommandEvent
 from bot.sources.formats import parse_document
 from bot.store.db import Database

@@ -27,8 +27,8 @@ from fakes_digest import (
     paper,
 )
 
+from bot.core.delivery.version_notes import NotesReport, VersionNotes, note_text
 from bot.core.scheduler import Scheduler
-from bot.core.version_notes import NotesReport, VersionNotes, note_text
 from bot.messages import Text, ThreadPrompt
 from bot.models import AnnounceType
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome
@@ -193,7 +193,7 @@ async def test_unregistered_platform_is_skipped_then_noted(bot: Bot, platform: F
     await _replace(bot, KEY, 2, date(2026, 11, 24))
     del bot.service.ports["slack"]  # e.g. Slack not enabled in this run
     notes = notes_for(bot, clock)
-    with caplog.at_level(logging.INFO, "bot.core.version_notes"):
+    with caplog.at_level(logging.INFO, "bot.core.delivery.version_notes"):
         assert await notes.run() == NotesReport(posted=1, skipped=1)
     assert "no slack adapter registered, 1 thread(s) left for later" in caplog.text
     assert _notes(platform, slack_root) == []

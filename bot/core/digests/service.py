@@ -1,9 +1,9 @@
 """The digest use cases: subscribe, unsubscribe, digest now / scheduled digests, status.
 
 Everything platform-specific goes through the registered ``ChatPort``; every post goes through
-an outbox (headers: ``bot.core.header_outbox``, cards: ``bot.core.outbox``) so it happens
+an outbox (headers: ``bot.core.delivery.headers``, cards: ``bot.core.delivery.cards``) so it happens
 exactly once even across crashes. A channel the platform refuses until someone acts is marked
-(``bot.core.channel_attention``): members are told the fix instead of a promise to retry.
+(``bot.core.delivery.channel_attention``): members are told the fix instead of a promise to retry.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core import digest as d
-from bot.core.channel_attention import ChannelAttention, WatchedPort
-from bot.core.header_outbox import HeaderOutbox
-from bot.core.outbox import FlushReport, Outbox, new_post
-from bot.core.schedule_spec import ScheduleError, parse_schedule
-from bot.core.status import build_status, when
+from bot.core.delivery.cards import FlushReport, Outbox, new_post
+from bot.core.delivery.channel_attention import ChannelAttention, WatchedPort
+from bot.core.delivery.headers import HeaderOutbox
+from bot.core.digests import compose as d
+from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
+from bot.core.digests.status import build_status, when
 from bot.errors import ChannelUnavailable
 from bot.messages import DigestHeader, Text
 from bot.models import AnnounceType, Paper

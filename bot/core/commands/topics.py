@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.core.commands import CommandError
+from bot.core.commands.parser import CommandError
 from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult

@@ -3,7 +3,8 @@
 Every collaborator is injected (fetcher, OpenAlex lookup, arXiv HTML client, OAI-PMH recovery,
 topic index builder, stores, clocks) so tests run it on recorded data with no network. The topic
 index is rebuilt only when the set of active topics changes (a hash of (id, query) pairs).
-Enrichment steps live in ``bot.core.enrichment``, missed-day recovery in ``bot.core.recovery``.
+Enrichment steps live in ``bot.core.ingest.enrichment``, missed-day recovery in
+``bot.core.ingest.recovery``.
 
 A digest (often a chat command) waits for its new candidates' OpenAlex lookups at most
 ``enrich_wait`` seconds: with the network gone, the polite client's retries take half a minute.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core.enrichment import (
+from bot.core.ingest.enrichment import (
     ARXIV_HTML,
     HTML_CAP,
     OPENALEX,
@@ -33,7 +34,7 @@ from bot.core.enrichment import (
     html_pass,
     openalex_pass,
 )
-from bot.core.recovery import Recovery, RecoveryReport
+from bot.core.ingest.recovery import Recovery, RecoveryReport
 from bot.models import AnnounceType, Paper
 from bot.sources.arxiv_html import HtmlClient
 from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
@@ -362,7 +363,7 @@ class Pipeline:
     # --- missed days ------------------------------------------------------------------------
 
     async def recover_missed_days(self, now: datetime | None = None) -> RecoveryReport:
-        """Harvest announcement days no fetch covered (``bot.core.recovery``), then match and
+        """Harvest announcement days no fetch covered (``bot.core.ingest.recovery``), then match and
         enrich what was recovered as the nightly fetch would have."""
         if self.recovery is None:
             return RecoveryReport()

@@ -30,8 +30,8 @@ Each harvested day is logged as a run of kind ``fetch`` with source ``arxiv-oai`
 ``recovered``, ``empty`` or ``error``), not a kind of its own: it *is* that day's fetch, by
 another channel. So it marks the day done, ``/scoop status`` lists "arxiv-oai (fetch)" health,
 and a quiet digest stops blaming a failed feed fetch once a later run of that day succeeded
-(``bot.core.digest.failed_fetches``). (The ``runs`` table also only admits fetch, enrich and
-digest kinds.)
+(``bot.core.digests.compose.failed_fetches``). (The ``runs`` table also only admits fetch,
+enrich and digest kinds.)
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from bot.core.commands import COMMANDS, Command, CommandError
+from bot.core.commands.parser import COMMANDS, Command, CommandError
 from bot.messages import Block, Line, line
 from bot.topics.query import HELP as QUERY_HELP
 

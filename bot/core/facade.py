@@ -15,17 +15,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from bot.core.commands import (
+from bot.core.commands.help import help_text
+from bot.core.commands.parser import (
     COMMANDS,
     CommandError,
     MemberRef,
     ParsedCommand,
     parse,
 )
-from bot.core.export import export_file
-from bot.core.help import help_text
-from bot.core.notes_service import NotesService, PaperLookup, ThreadLookup
-from bot.core.topic_service import QueryTools, RecentPapers, TopicService
+from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
+from bot.core.notes.export import export_file
+from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import ScoopwatchError
 from bot.messages import SPACE, Text, line
 from bot.ports import (
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 class DigestActions(Protocol):
-    """The digest side's command entry points (``bot.core.digest_service.DigestService``)."""
+    """The digest side's command entry points (``bot.core.digests.service.DigestService``)."""
 
     async def subscribe(self, platform: str, workspace: str, channel_id: str, actor_id: str,
                         args: str) -> CommandResult: ...

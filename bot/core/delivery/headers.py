@@ -2,7 +2,7 @@
 
 The header is recorded (``intent``, with a fresh marker) in the transaction that records the
 digest's cards and moves the subscription's cursor, and posted only afterwards, the way
-``bot.core.outbox`` posts cards: the try is counted before the platform call and, after a
+``bot.core.delivery.cards`` posts cards: the try is counted before the platform call and, after a
 restart, a header tried before is looked up by its marker (``ChatPort.find_marker``) instead
 of posted again. A channel whose header is not out yet holds its cards back, so the channel
 still reads header first, then cards.
@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.core.outbox import jsonable, post_once
+from bot.core.delivery.cards import jsonable, post_once
 from bot.errors import ChannelUnavailable
 from bot.messages import DigestHeader, TopicHits
 from bot.ports import ChatPort

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.schedule_spec import spec_from_stored
+from bot.core.digests.schedule_spec import spec_from_stored
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.channel_attention import AttentionRecord

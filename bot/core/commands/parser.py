@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from bot.core.command_table import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.table import COMMANDS, Arg, ArgKind, Command
 from bot.errors import ScoopwatchError
 from bot.messages import Block, blocks_of, plain_text
 

@@ -1,6 +1,6 @@
 """The ``/scoop`` commands, declared once: names, arguments, help.
 
-Slack passes the text after ``/scoop`` to ``bot.core.commands.parse``; Discord mirrors
+Slack passes the text after ``/scoop`` to ``bot.core.commands.parser.parse``; Discord mirrors
 :data:`COMMANDS` as an application-command group; ``/scoop help`` is generated from it.
 """
 
