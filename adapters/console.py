@@ -110,19 +110,16 @@ class ConsolePort:
     def _ref(self, entry: Entry) -> PostRef:
         return PostRef(PLATFORM, CHANNEL, self.message_id(entry.number))
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
         marker = message.marker if isinstance(message, DigestHeader | PaperCard) else None
-        entry = self._add(BOT, render(message, self.names), None, marker)
+        root = thread.root_message_id if thread else None
+        entry = self._add(BOT, render(message, self.names), root, marker)
         self.show(entry)
         return self._ref(entry)
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         return ThreadRef(PLATFORM, post.channel_id, post.message_id)
-
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        entry = self._add(BOT, render(message, self.names), thread.root_message_id)
-        self.show(entry)
-        return self._ref(entry)
 
     async def react(self, post: PostRef, emoji: str) -> None:
         label = "note stored" if emoji == "white_check_mark" else f":{emoji}:"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.messages import File, Message
+from bot.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,24 +113,17 @@ class ChatPort(Protocol):
 
     platform: str
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
-        """Post a top-level message in a channel."""
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        """Post in a channel, or in ``thread`` of it; a ``File`` is uploaded there."""
         ...
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         """Make ``post`` the root of a thread (Discord creates one; Slack needs nothing)."""
         ...
 
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        """Post in an existing thread."""
-        ...
-
     async def react(self, post: PostRef, emoji: str) -> None:
         """Add a reaction (used to acknowledge stored notes). Platforms without them may print."""
-        ...
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None) -> PostRef:
-        """Upload a file to a channel or thread."""
         ...
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime

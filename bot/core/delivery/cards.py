@@ -232,7 +232,7 @@ class Outbox:
             ref = await port.find_bot_reply(thread)
         if ref is None:
             await self.posts.bump_attempt(rec.id, self.clock())
-            ref = await port.post_in_thread(thread, prompt_from_json(rec.prompt))
+            ref = await port.post(thread.channel_id, prompt_from_json(rec.prompt), thread)
         await self.posts.advance(rec.id, rec.state, "done", self.clock(),
                                  prompt_message_id=ref.message_id)
         return await self._reload(rec)

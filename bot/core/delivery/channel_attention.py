@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.errors import ChannelUnavailable
-from bot.messages import File, Message
+from bot.messages import Message
 from bot.ports import ChatPort, PostRef, ThreadRef
 from bot.store.channel_attention import AttentionRecord, ChannelAttentionStore
 
@@ -91,24 +91,17 @@ class WatchedPort:
             await self.attention.posted(self.platform, channel_id)
         return result
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
-        return await self._watch(channel_id, self.port.post(channel_id, message), posting=True)
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        return await self._watch(channel_id, self.port.post(channel_id, message, thread),
+                                 posting=True)
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         return await self._watch(post.channel_id, self.port.open_thread(post, name),
                                  posting=False)
 
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        return await self._watch(thread.channel_id, self.port.post_in_thread(thread, message),
-                                 posting=True)
-
     async def react(self, post: PostRef, emoji: str) -> None:
         await self._watch(post.channel_id, self.port.react(post, emoji), posting=False)
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
-                     ) -> PostRef:
-        return await self._watch(channel_id, self.port.upload(channel_id, file, thread),
-                                 posting=True)
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:

@@ -2,7 +2,7 @@
 
 The scheduler runs this after every good nightly fetch (``replace*`` items only move a stored
 paper's version; DESIGN "Sources"). Once per (post, version), the outbox's way: the intent is
-recorded before ``post_in_thread`` and the note marked done, with ``posts.noted_version``
+recorded before the post in the thread and the note marked done, with ``posts.noted_version``
 moved, right after, so a normal re-run or a restart never repeats a note. The one gap is a
 crash (or a platform error whose request did land) between the post and that record: the next
 run posts the note again, so it is at least once, never lost. Unlike the outbox nothing can
@@ -83,6 +83,6 @@ class VersionNotes:
             log.warning("version note for %s v%d in %s:%s was tried before; posting it again",
                         due.paper_key, due.version, due.platform, due.channel_id)
         thread = ThreadRef(due.platform, due.channel_id, due.thread_root_id)
-        ref = await port.post_in_thread(
-            thread, Text(note_text(due.arxiv_id, due.version, due.announced)))
+        ref = await port.post(
+            thread.channel_id, Text(note_text(due.arxiv_id, due.version, due.announced)), thread)
         await self.store.finish(due.post_id, due.version, ref.message_id, self.clock())

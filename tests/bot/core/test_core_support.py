@@ -122,24 +122,18 @@ class RecordingPort:
     posts: list[Message] = field(default_factory=list)
     fail_react: bool = False
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
         self.posts.append(message)
         return PostRef(self.platform, channel_id, f"p{len(self.posts)}")
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         return ThreadRef(self.platform, post.channel_id, post.message_id)
 
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        return await self.post(thread.channel_id, message)
-
     async def react(self, post: PostRef, emoji: str) -> None:
         if self.fail_react:
             raise RuntimeError("platform down")
         self.reactions.append((post, emoji))
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
-                     ) -> PostRef:
-        return await self.post(channel_id, file)
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
