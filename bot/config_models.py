@@ -102,6 +102,7 @@ class DigestSection(Section):
     max_papers: Annotated[int, in_range(1, 50)] = 10
     mode: Literal["industry-only", "all-papers"] = "industry-only"
     misfire_grace_minutes: Annotated[int, in_range(1, 1440)] = 120
+    include_unlisted_companies: bool = True  # industry-only also posts companies off the list
 
 
 class IndustryLab(Section):
