@@ -14,8 +14,8 @@ foundation), so an affiliation string counts as a company only when it carries p
     government and ``.org`` domains never count, nor do country domains without a commercial
     second level (``.de``, ``.hk``: universities live there too).
 
-Neither fires when the name (or, for a bare name, any part of the string) is a university,
-school, hospital, institute, centre, foundation, agency or other public or non-profit body, when
+Neither fires when the name is a university, school, hospital, institute, centre, foundation,
+agency, laboratory (for a bare name) or other public or non-profit body, when
 the registry's not_industry guards name the string (Allen Institute, national-lab operators such
 as UT-Battelle, LLC), or when the registry knows the company: its own flag is stronger, and
 "Meta Platforms, Inc." must stay Meta.
@@ -183,13 +183,15 @@ def _candidates(text: str, registry: Registry) -> tuple[tuple[str, ...], tuple[s
     legal = tuple(n for n in legal_form_names(text) if not registry.match_text(n))
     if legal or registry.match_text(text):
         return legal, ()
-    segments = _segments(text)
-    if any(_blocked(part, _BARE_BLOCKERS) for part in segments):
-        return (), ()
     bare = []
-    for segment in segments:
+    for segment in _segments(text):  # "Eduba, University of Edinburgh": Eduba may be one
         name = _clean_name(segment.split())
-        if name and len(name.split()) <= MAX_BARE_NAME_WORDS and not _only_generic(name):
+        if (
+            name
+            and len(name.split()) <= MAX_BARE_NAME_WORDS
+            and not _only_generic(name)
+            and not _blocked(segment, _BARE_BLOCKERS)
+        ):
             bare.append(name)
     return (), tuple(bare)
 

@@ -250,6 +250,16 @@ def test_a_name_without_legal_form_or_agreeing_domain_is_no_evidence(registry: R
         assert detect_authors(one_author(affiliation, emails=emails), registry) == ()
 
 
+def test_a_bare_name_beside_a_university_in_one_string_still_counts(registry: Registry) -> None:
+    # arXiv 2603.16021 prints "Eduba, University of Edinburgh" under both authors
+    authors = one_author("Eduba, University of Edinburgh", emails=("theceo@eduba.io",))
+    assert [(f.company, f.via) for f in detect_authors(authors, registry)] == [
+        ("Eduba", "company-domain")
+    ]
+    assert detect_authors(one_author("Vector Institute, University of Toronto",
+                                     emails=("x@vectorinstitute.ai",)), registry) == ()
+
+
 def test_the_domain_may_come_from_another_author_of_the_paper(registry: Registry) -> None:
     authors = [*one_author("Eduba"), Author("B. Author", (), ("b@eduba.io",))]
     assert [(f.company, f.via) for f in detect_authors(authors, registry)] == [
