@@ -68,7 +68,8 @@ def render_card(card: PaperCard) -> str:
         lines.append(f"  {card.url}")
     if card.labs:
         lines.append("  Labs: " + "; ".join(
-            f"{lab_name(b.company, b.lab)} ({b.via}: {b.evidence})" for b in card.labs))
+            f"{lab_name(b.company, b.lab) if b.watched else b.label} ({b.via}: {b.evidence})"
+            for b in card.labs))
     if card.authors:
         lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
     if card.matches:

@@ -104,6 +104,7 @@ class DigestSection(Section):
     mode: Literal["industry-only", "all-papers"] = "industry-only"
     misfire_grace_minutes: Annotated[int, in_range(1, 1440)] = 120
     enrich_wait_seconds: Annotated[float, AfterValidator(seconds_up_to_60)] = 5.0
+    include_unlisted_companies: bool = True  # industry-only also posts companies off the list
 
 
 class IndustryLab(Section):

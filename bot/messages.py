@@ -143,14 +143,33 @@ class DigestHeader:
     marker: str | None = None
 
 
+UNLISTED_COMPANY = "company (not in the watched list)"
+"""How a card names a company the lab registry does not list (its flags have no lab)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LabBadge:
-    """One industry flag in short form, with the evidence that caused it."""
+    """One industry flag in short form, with the evidence that caused it.
+
+    ``lab`` is None for a company outside the watched list (found by its legal form, an e-mail
+    domain spelling its name, or OpenAlex typing it a company): the card must say so rather
+    than present it like a watched lab, hence :attr:`label`.
+    """
 
     company: str
     lab: str | None
     evidence: str
     via: str
+
+    @property
+    def watched(self) -> bool:
+        """Whether the company is one of the registry's watched labs."""
+        return self.lab is not None
+
+    @property
+    def label(self) -> str:
+        """"Google DeepMind", or "Tensormesh — company (not in the watched list)"."""
+        return self.lab if self.lab is not None else f"{self.company} — {UNLISTED_COMPANY}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,12 @@ never raise a flag. Evidence, strongest first:
 ``affiliation-alias``
     a registry alias in an affiliation string (whole words; ambiguous words only as a whole
     segment), or in the display name of a linked institution;
-``company-type``
-    an OpenAlex institution typed ``company`` that no registry lab matched (weak; "industry
-    (unlisted)"), never for known non-industry look-alikes.
+``company-type``, ``legal-form``, ``company-domain``
+    a company the registry does not list (weak; shown as "company (not in the watched list)"):
+    an OpenAlex institution typed ``company`` that no registry lab matched, an affiliation that
+    names a firm by its legal form, or a bare name spelled by a commercial e-mail domain of the
+    paper (see ``bot.industry.unlisted``). Never for known non-industry look-alikes. These flags
+    have ``lab = None``; every registry flag names its lab.
 
 OpenAlex sometimes links the wrong institution (AI21 Labs linked to "IBM Research - Haifa",
 SenseTime to "Sensimetrics Corporation"). A linked institution is therefore checked against the
@@ -39,19 +42,30 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from bot.industry.registry import Lab, Registry
 from bot.industry.text import LEGAL_SUFFIXES, NON_COMMERCIAL_WORDS, has_org_word, normalize
+from bot.industry.unlisted import may_name_company, mentions, paper_domains, same_firm
 from bot.models import Affiliation, Author, Paper
 
-Via = Literal["institution-id", "ror", "email-domain", "affiliation-alias", "company-type"]
+Via = Literal[
+    "institution-id",
+    "ror",
+    "email-domain",
+    "affiliation-alias",
+    "company-type",
+    "legal-form",
+    "company-domain",
+]
 VIA_RANK: dict[str, int] = {
     "institution-id": 5,
     "ror": 4,
     "email-domain": 3,
     "affiliation-alias": 2,
     "company-type": 1,
+    "legal-form": 1,
+    "company-domain": 1,
 }
 
 # Confidence by evidence; unverified/unsupported links are discounted, company-type is weak.
@@ -76,9 +90,22 @@ _COUNTRY_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 _GENERIC_NAME_WORDS = LEGAL_SUFFIXES | {"the", "and", "of", "group", "holdings", "international"}
 
 
+class FlagView(Protocol):
+    """What :func:`is_watched` reads: a detector flag or one read back from the store."""
+
+    @property
+    def lab(self) -> str | None: ...
+
+
+_F = TypeVar("_F", bound=FlagView)
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """One company (and lab) found for a paper, with the exact string or institution behind it."""
+    """One company (and lab) found for a paper, with the exact string or institution behind it.
+
+    ``lab`` is None exactly for companies the registry does not list (see :func:`is_watched`).
+    """
 
     company: str
     lab: str | None
@@ -99,15 +126,53 @@ def detect(paper: Paper, registry: Registry) -> tuple[Flag, ...]:
 
 
 def detect_authors(authors: Sequence[Author], registry: Registry) -> tuple[Flag, ...]:
-    """One flag per (company, lab), keeping the strongest evidence; ordered by strength."""
+    """One flag per (company, lab), keeping the strongest evidence; registry labs first, by
+    strength, then companies the registry does not list (one flag per firm)."""
     best: dict[tuple[str, str | None], Flag] = {}
+    unlisted: list[Flag] = []
+    pending: list[tuple[str, str]] = []  # (affiliation, author) that may name an unlisted firm
     for author in authors:
-        for flag in _author_flags(author, registry):
+        for flag in _author_flags(author, registry, pending):
+            if flag.lab is None:
+                unlisted.append(flag)
+                continue
             key = (flag.company, flag.lab)
             kept = best.get(key)
             if kept is None or flag.strength > kept.strength:
                 best[key] = flag
-    return tuple(sorted(best.values(), key=lambda f: (-f.strength[0], -f.strength[1], f.company)))
+    if pending:  # rare: most papers name no candidate, and skip collecting their domains
+        written = [aff.name for a in authors for aff in a.affiliations if "@" in aff.name]
+        domains = paper_domains(written, (address for a in authors for address in a.emails))
+        for text, who in pending:
+            for m in mentions(text, domains, registry):
+                unlisted.append(Flag(m.company, None, m.evidence, m.via, m.confidence, who))
+    listed = sorted(best.values(), key=_order)
+    return (*listed, *_one_per_firm(unlisted, listed))
+
+
+def _order(flag: Flag) -> tuple[int, float, str]:
+    return -flag.strength[0], -flag.strength[1], flag.company
+
+
+def _one_per_firm(unlisted: list[Flag], listed: Sequence[Flag]) -> list[Flag]:
+    """The strongest flag of each unlisted firm; spellings of one firm ("CiDi", "CIDI Intelligent
+    Driving (Chengdu) Technology") and firms a registry flag already names are merged."""
+    kept: list[Flag] = []
+    for flag in sorted(unlisted, key=_order):
+        if not any(same_firm(flag.company, other.company) for other in (*listed, *kept)):
+            kept.append(flag)
+    return kept
+
+
+def is_watched(flag: FlagView) -> bool:
+    """Whether a flag names a lab of the registry (the watched list) rather than a company it
+    does not list; works on stored flags too."""
+    return flag.lab is not None
+
+
+def watched_only(flags: Iterable[_F]) -> list[_F]:
+    """The flags of watched labs, for digests configured without unlisted companies."""
+    return [flag for flag in flags if is_watched(flag)]
 
 
 _TEXT_VIA: dict[str, tuple[Via, float]] = {
@@ -117,7 +182,11 @@ _TEXT_VIA: dict[str, tuple[Via, float]] = {
 }
 
 
-def _author_flags(author: Author, registry: Registry) -> list[Flag]:
+def _author_flags(
+    author: Author, registry: Registry, pending: list[tuple[str, str]]
+) -> list[Flag]:
+    """Registry flags of one author (and company-typed institutions); affiliation strings that
+    may name an unlisted company go to ``pending``, to be read with the paper's e-mail domains."""
     flags: list[Flag] = []
     raw: list[str] = []
     linked: list[Affiliation] = []
@@ -135,6 +204,8 @@ def _author_flags(author: Author, registry: Registry) -> list[Flag]:
             via, confidence = _TEXT_VIA[hit.kind]
             confidence = min(confidence, CONF_PAST) if past else confidence
             flags.append(Flag(hit.lab.company, hit.lab.lab, text, via, confidence, who))
+        if may_name_company(text, registry):
+            pending.append((text, who))
     for address in author.emails:
         lab = registry.lab_for_email(address)
         if lab is not None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.industry.detector import Flag
+from bot.messages import UNLISTED_COMPANY
 from bot.models import Paper, split_arxiv_id
 
 _PREFIXES = ("openalex:", "jsonl:", "html:")
@@ -59,7 +60,8 @@ def detection_record(paper: Paper, flags: Sequence[Flag]) -> dict[str, Any]:
 def format_table(records: Iterable[Mapping[str, Any]], *, width: int = 48) -> str:
     """One line per paper (id, industry or "-", title), then one line per flag with evidence.
 
-    Company-typed institutions outside the registry show as "industry (unlisted)".
+    Companies outside the registry (flags without a lab) say "company (not in the watched
+    list)", as on a digest card.
     """
     lines = []
     for record in records:
@@ -73,13 +75,16 @@ def format_table(records: Iterable[Mapping[str, Any]], *, width: int = 48) -> st
 
 def _flag_line(flag: Mapping[str, Any], width: int) -> str:
     company, lab = str(flag.get("company", "")), flag.get("lab")
-    if not lab:
-        who = f"{company} (industry, unlisted)"
+    if not lab:  # the note is never cut off: the company name is
+        who = f"{_cut(company, _WHO - len(UNLISTED_COMPANY) - 3)} — {UNLISTED_COMPANY}"
     else:
         who = company if lab == company else f"{company} / {lab}"
     confidence = float(flag.get("confidence", 0))
     evidence = _cut(str(flag.get("evidence", "")), width)
-    return f"{_cut(who, 36):<36} {flag.get('via', ''):<17} {confidence:.2f}  {evidence}"
+    return f"{_cut(who, _WHO):<{_WHO}} {flag.get('via', ''):<17} {confidence:.2f}  {evidence}"
+
+
+_WHO = 56
 
 
 def _cut(text: str, width: int) -> str:

@@ -23,6 +23,7 @@ from bot.core.digests import compose as d
 from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
 from bot.core.digests.status import build_status, when
 from bot.errors import ChannelUnavailable
+from bot.industry.detector import watched_only
 from bot.messages import DigestHeader, Text
 from bot.models import AnnounceType, Paper
 from bot.ports import ChatPort, CommandResult
@@ -87,6 +88,7 @@ class DigestSettings:
     max_papers: int = 10
     first_digest_days: int = 7
     holidays: frozenset[date] = frozenset(DEFAULT_HOLIDAYS_2026)
+    include_unlisted: bool = True  # industry-only counts companies outside the watched labs
 
     @classmethod
     def from_config(cls, config: Any) -> DigestSettings:
@@ -98,6 +100,7 @@ class DigestSettings:
             mode=config.digest.mode,
             max_papers=config.digest.max_papers,
             holidays=configured_holidays(config.arxiv),
+            include_unlisted=config.digest.include_unlisted_companies,
         )
 
 
@@ -316,6 +319,8 @@ class DigestService:
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
         overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
         flags = await self._flags([p for p in papers if p.key in overlaps], now)
+        if mode != "all-papers" and not self.settings.include_unlisted:
+            flags = {key: watched_only(found) for key, found in flags.items()}
         posted = await self.posts.posted_keys(platform, channel_id, overlaps)
         selection = d.select_overlaps(papers, overlaps, topics, flags,
                                       industry_only=mode != "all-papers", posted=posted,

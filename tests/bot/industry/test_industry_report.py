@@ -49,5 +49,5 @@ def test_table_shows_labs_evidence_and_unlisted_companies(registry: Registry) ->
     )
     lines = table.splitlines()
     assert lines[0].startswith("W1996435802") and "industry" in lines[0]
-    assert "Shell (industry, unlisted)" in lines[1] and "company-type" in lines[1]
+    assert "Shell — company (not in the watched list)" in lines[1] and "company-type" in lines[1]
     assert lines[2].startswith("W1 ") and " - " in lines[2]
