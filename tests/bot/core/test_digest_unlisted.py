@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bot.core.pipeline import default_index_builder
 from fakes_digest import (
     CHANNEL,
     PLATFORM,
@@ -34,6 +33,7 @@ from adapters.plain import render_card as plain_card
 from adapters.slack.render import render_card as slack_card
 from bot.config import load_config
 from bot.core.digests.service import DigestSettings
+from bot.core.ingest.pipeline import default_index_builder
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
 from bot.messages import UNLISTED_COMPANY, PaperCard
