@@ -33,7 +33,7 @@ from bot.ports import ChatPort
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
-from bot.store.posts import PostStore
+from bot.store.stores import Stores
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +116,10 @@ def connect_hint(config: Any, db_path: str) -> str:
 async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterator[Any]:
     """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
     db = await Database.open(str(db_path or config.storage.db_path))
-    sources = _sources(config, db)
+    stores = Stores.on(db)
+    sources = _sources(config, stores)
     try:
-        _service, pipeline, _scheduler = build_digest_side(config, db, **sources.wiring())
+        _service, pipeline, _scheduler = build_digest_side(config, stores, **sources.wiring())
         yield pipeline
     finally:
         await sources.client.aclose()
@@ -140,17 +141,15 @@ class Sources:
                 "oai": self.oai}
 
 
-def _sources(config: Any, db: Database) -> Sources:
-    """The polite client (validators kept in ``db``), arXiv feed fetcher, OpenAlex client (or
+def _sources(config: Any, stores: Stores) -> Sources:
+    """The polite client (validators kept in the store), arXiv feed fetcher, OpenAlex client (or
     None when disabled) and OAI-PMH client for missed-day recovery."""
     from bot.sources.arxiv_feed import ArxivFeedFetcher
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient
     from bot.sources.openalex_client import OpenAlexClient
-    from bot.store.source_state import SourceState
-    from bot.store.validators import ValidatorStore
 
-    client = make_http_client(config, validator_store=ValidatorStore(SourceState(db)))
+    client = make_http_client(config, validator_store=stores.validators)
     rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
     fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base,
                                configured_holidays(config.arxiv))
@@ -195,11 +194,12 @@ async def run_bot(
                tuple(script))
     path = str(db_path or config.storage.db_path)
     db = await Database.open(path)
+    stores = Stores.on(db)
     sources = None
     try:
         if network:
-            sources = _sources(config, db)
-        core, scheduler = build_core(config, db, clock=io.clock,
+            sources = _sources(config, stores)
+        core, scheduler = build_core(config, stores, clock=io.clock,
                                      **(sources.wiring() if sources else {}))
         return await _serve(config, core, scheduler, io, path, banner)
     finally:
@@ -268,7 +268,7 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
 
 
 def build_core(
-    config: Any, db: Database, *, clock: Callable[[], datetime] = utcnow, **sources: Any
+    config: Any, stores: Stores, *, clock: Callable[[], datetime] = utcnow, **sources: Any
 ) -> tuple[Core, Scheduler]:
     """The core adapters talk to, and the scheduler that drives its digests and fetches.
 
@@ -276,16 +276,16 @@ def build_core(
     stored). The lab registry is built once, for the detector and ``/scoop labs``.
     """
     registry = registry_from_config(config.industry)
-    service, _pipeline, scheduler = build_digest_side(config, db, clock=clock,
+    service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
                                                       registry=registry, **sources)
-    core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
+    core = Core(stores, digest=service, admins=config.bot.admins,
                 labs=labs_view(registry.labs), clock=clock)
     return core, scheduler
 
 
 def build_digest_side(
     config: Any,
-    db: Database,
+    stores: Stores,
     *,
     fetcher: FeedFetcher | None = None,
     openalex: WorksLookup | None = None,
@@ -304,33 +304,26 @@ def build_digest_side(
     does.
     """
     from bot.industry.detector import detect
-    from bot.store.notes import NoteStore
-    from bot.store.overlaps import OverlapStore
-    from bot.store.papers import PaperStore
-    from bot.store.runs import RunStore
-    from bot.store.source_state import SourceState
-    from bot.store.topics import TopicStore
-    from bot.store.version_notes import VersionNoteStore
 
     registry = registry or registry_from_config(config.industry)
-    papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
+    papers, topics, runs = stores.papers, stores.topics, stores.runs
     recovery = None
     if oai is not None:
         recovery = Recovery(oai=oai, papers=papers, runs=runs,
                             categories=config.arxiv.categories,
                             holidays=configured_holidays(config.arxiv), clock=clock)
     pipeline = Pipeline(
-        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
-        fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
+        papers=papers, topics=topics, overlaps=stores.overlaps, runs=runs, clock=clock,
+        fetcher=fetcher, openalex=openalex, source_state=stores.source_state,
         retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
         enrich_wait=config.digest.enrich_wait_seconds,
     )
     service = DigestService(
-        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
+        stores.db, papers=papers, topics=topics, notes=stores.notes, refresher=pipeline,
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )
-    notes = VersionNotes(VersionNoteStore(db), service.ports, clock)
+    notes = VersionNotes(stores.version_notes, service.ports, clock)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
                                       version_notes=notes)
     return service, pipeline, scheduler

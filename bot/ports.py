@@ -8,6 +8,7 @@ as anything but opaque strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -157,4 +158,9 @@ class CoreApi(Protocol):
 
     async def handle_reaction(self, event: Reaction) -> object:
         """Record feedback on a paper card."""
+        ...
+
+    async def topic_names(self, platform: str, workspace: str, member_id: str
+                          ) -> Sequence[str]:
+        """Topic names to offer while a member types (their own first, then the others')."""
         ...

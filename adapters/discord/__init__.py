@@ -5,11 +5,11 @@ with the core, and awaits ``start()`` / ``stop()`` (or ``run(stop_event)``);
 ``scoopwatch discord sync`` calls :func:`sync_commands`.
 """
 
-from adapters.discord.interactions import CoreApi, StoreTopicNames, TopicNames
+from adapters.discord.interactions import CoreApi
 from adapters.discord.port import DiscordPort
 from adapters.discord.runner import DiscordAdapter
 from adapters.discord.settings import DiscordSettings, DiscordStartError
 from adapters.discord.sync import sync_commands
 
 __all__ = ["CoreApi", "DiscordAdapter", "DiscordPort", "DiscordSettings", "DiscordStartError",
-           "StoreTopicNames", "TopicNames", "sync_commands"]
+           "sync_commands"]

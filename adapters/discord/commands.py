@@ -18,7 +18,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.text import SPACE_WORD, fit
-from bot.core.commands.parser import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.spec import Arg, ArgKind, Command
+from bot.core.commands.table import COMMANDS
 from bot.messages import span_text
 
 GROUP_NAME = "scoop"

@@ -18,7 +18,7 @@ import discord
 from discord.http import Route
 
 from adapters.discord.client import ScoopClient
-from adapters.discord.interactions import CoreApi, StoreTopicNames, TopicNames
+from adapters.discord.interactions import CoreApi
 from adapters.discord.port import DiscordPort
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError
 from adapters.discord.sync import sync_commands, sync_tree
@@ -33,24 +33,15 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
-def default_topic_names(core: object) -> TopicNames | None:
-    """Where autocomplete finds topic names: the core itself, else its topic store."""
-    if isinstance(core, TopicNames):
-        return core
-    store = getattr(core, "topic_store", None)
-    return StoreTopicNames(store) if store is not None else None
-
-
 class DiscordAdapter:
     """The Discord side of the bot: ``port`` for the core, a client for events."""
 
     name = "discord"
 
-    def __init__(self, core: CoreApi, settings: DiscordSettings, *,
-                 topic_names: TopicNames | None = None, answer_within: float = 1.5,
+    def __init__(self, core: CoreApi, settings: DiscordSettings, *, answer_within: float = 1.5,
                  connect_timeout: float = 60.0, **client_options: Any) -> None:
         self.settings = settings
-        self.client = ScoopClient(core, topic_names=topic_names, guild_ids=settings.guild_ids,
+        self.client = ScoopClient(core, guild_ids=settings.guild_ids,
                                   answer_within=answer_within,
                                   thread_archive_minutes=settings.thread_archive_minutes,
                                   **client_options)
@@ -65,10 +56,7 @@ class DiscordAdapter:
     @classmethod
     def from_config(cls, config: Any, core: CoreApi, io: Any = None,
                     **kwargs: Any) -> DiscordAdapter:
-        """The adapter entry point (``bot.app.build_adapter``; no process I/O needed); topic
-        autocomplete reads ``core.topic_store`` unless
-        ``topic_names`` is given (or the core answers ``topic_names`` itself)."""
-        kwargs.setdefault("topic_names", default_topic_names(core))
+        """The adapter entry point (``bot.app.build_adapter``; no process I/O needed)."""
         return cls(core, DiscordSettings.from_config(config), **kwargs)
 
     @staticmethod

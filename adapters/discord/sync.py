@@ -17,7 +17,7 @@ from discord import app_commands
 
 from adapters.discord.commands import build_group
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError, api_base
-from bot.core.commands.parser import Arg, Command
+from bot.core.commands.spec import Arg, Command
 
 log = logging.getLogger(__name__)
 

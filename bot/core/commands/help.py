@@ -9,28 +9,37 @@ nothing of the bot's own.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
-from bot.core.commands.parser import COMMANDS, Command, CommandError
-from bot.messages import Block, Line, line
+from bot.core.commands.context import CommandContext
+from bot.core.commands.spec import Command, CommandError, ParsedCommand
+from bot.messages import Block, Line, Text, line
+from bot.ports import CommandResult
 from bot.topics.query import HELP as QUERY_HELP
 
 BLANK = Line(())
 
 
-def help_text(topic: str | None = None) -> tuple[Block, ...]:
-    """``/scoop help [command]``: the overview, a group's commands, or one command's help."""
+async def show_help(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop help [command]``."""
+    blocks = help_text(cmd.get("command"), ctx.services.commands)
+    return CommandResult((Text(blocks, title="scoopwatch help"),))
+
+
+def help_text(topic: str | None, commands: Sequence[Command]) -> tuple[Block, ...]:
+    """The overview, a group's commands, or one command's help, from ``commands``."""
     if not topic:
         blocks: list[Block] = [line("scoopwatch commands (type /scoop help COMMAND for details):")]
-        for c in COMMANDS:
+        for c in commands:
             admin = " (admins)" if c.admin_only else ""
             blocks += [line(c.usage, indent=1), line(c.summary + admin, indent=3)]
         return tuple(blocks)
     words = tuple(topic.lower().removeprefix("/scoop").split())
-    exact = [c for c in COMMANDS if c.path == words]
-    group = [c for c in COMMANDS if c.path[: len(words)] == words]
+    exact = [c for c in commands if c.path == words]
+    group = [c for c in commands if c.path[: len(words)] == words]
     if not exact and not group:
-        close = difflib.get_close_matches(" ".join(words), [c.name for c in COMMANDS]
-                                          + sorted({c.path[0] for c in COMMANDS}), n=1)
+        close = difflib.get_close_matches(" ".join(words), [c.name for c in commands]
+                                          + sorted({c.path[0] for c in commands}), n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
         raise CommandError(f'no command "{topic}".{hint} Type /scoop help for the list.')
     if exact and (len(group) == 1 or words == ("notes",)):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from bot.core.commands.context import CommandContext
+from bot.core.commands.spec import ParsedCommand
 from bot.messages import Text
 from bot.ports import CommandResult
 
@@ -51,3 +53,10 @@ def labs_view(labs: Iterable[LabLike]) -> Callable[[], CommandResult]:
     """The ``labs`` callable ``Core`` takes (built once: the registry does not change)."""
     result = CommandResult((Text(labs_text(labs), title="Watched labs"),))
     return lambda: result
+
+
+async def labs(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop labs``."""
+    if ctx.services.labs is None:
+        return CommandResult((Text("The lab registry is not loaded in this setup."),))
+    return ctx.services.labs()

@@ -10,21 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from bot.core.commands.table import COMMANDS, Arg, ArgKind, Command
-from bot.errors import ScoopwatchError
-from bot.messages import Block, blocks_of, plain_text
-
-__all__ = [
-    "COMMANDS", "Arg", "ArgKind", "Command", "CommandError", "MemberRef", "ParsedCommand",
-    "command_text", "find", "parse", "parse_member_ref", "validate_slug",
-]
-
+from bot.core.commands.spec import Arg, ArgKind, Command, CommandError, MemberRef, ParsedCommand
+from bot.core.commands.table import COMMANDS
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -32,40 +24,6 @@ _TIME_RE = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
 _DAYS_RE = re.compile(r"[a-z]+(?:[,-][a-z]+)*")
 _MENTION_RE = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
 _BROADCAST = {"everyone", "here", "channel"}
-
-
-class CommandError(ScoopwatchError):
-    """Bad command text: ``blocks`` is the answer (a query with a caret under the error is a
-    preformatted block), ``str()`` its plain text; ``command`` is the command it concerns."""
-
-    def __init__(self, message: str | Sequence[Block], command: Command | None = None) -> None:
-        self.blocks = blocks_of(message) if isinstance(message, str) else tuple(message)
-        super().__init__(plain_text(self.blocks))
-        self.command = command
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRef:
-    """A member reference: a platform id (from a mention) or a display name (from ``@name``)."""
-
-    member_id: str | None = None
-    name: str | None = None
-
-    def __str__(self) -> str:
-        return f"@{self.name}" if self.name is not None else f"<@{self.member_id}>"
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedCommand:
-    """A validated command, its typed argument values (absent optional args are missing) and
-    the raw argument text (what delegated commands hand to their service)."""
-
-    command: Command
-    args: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    text: str = ""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.args.get(name, default)
 
 
 def parse_member_ref(token: str) -> MemberRef | None:
@@ -113,13 +71,13 @@ def _words(text: str) -> list[re.Match[str]]:
     return list(re.finditer(r"\S+", text))
 
 
-def parse(text: str) -> ParsedCommand:
-    """Parse ``/scoop`` text (with or without the ``/scoop`` prefix) into a command."""
+def parse(text: str, commands: Sequence[Command] = COMMANDS) -> ParsedCommand:
+    """Parse ``/scoop`` text (with or without the ``/scoop`` prefix) into one of ``commands``."""
     text = re.sub(r"^\s*/scoop\b", "", text).strip()
     words = _words(text)
     if not words:
-        return ParsedCommand(find(("help",)))
-    command = _match_command([w[0].lower() for w in words[:2]])
+        return ParsedCommand(find(("help",), commands))
+    command = _match_command([w[0].lower() for w in words[:2]], commands)
     rest = text[words[len(command.path) - 1].end():]
     if command.delegated:
         return ParsedCommand(command, {}, rest.strip())
@@ -140,25 +98,25 @@ def command_text(path: tuple[str, ...], values: Mapping[str, object]) -> str:
     return " ".join(words)
 
 
-def find(path: tuple[str, ...]) -> Command:
-    return next(c for c in COMMANDS if c.path == path)
+def find(path: tuple[str, ...], commands: Sequence[Command] = COMMANDS) -> Command:
+    return next(c for c in commands if c.path == path)
 
 
-def _match_command(head: list[str]) -> Command:
+def _match_command(head: list[str], commands: Sequence[Command]) -> Command:
     for size in (2, 1):
-        for command in COMMANDS:
+        for command in commands:
             if tuple(head[:size]) == command.path:
                 return command
-    groups = sorted({c.path[0] for c in COMMANDS})
+    groups = sorted({c.path[0] for c in commands})
     if head[0] in groups:  # a group that needs a subcommand (topic, digest)
-        subs = [c.path[1] for c in COMMANDS if c.path[0] == head[0] and len(c.path) > 1]
+        subs = [c.path[1] for c in commands if c.path[0] == head[0] and len(c.path) > 1]
         got = head[1] if len(head) > 1 else ""
         close = difflib.get_close_matches(got, subs, n=1) if got else []
         what = f'unknown command "{head[0]} {got}"' if got else f'"{head[0]}" needs a subcommand'
         hint = f'; did you mean "{head[0]} {close[0]}"?' if close else "."
         raise CommandError(f"{what}{hint} Expected one of: " + ", ".join(
             f"{head[0]} {s}" for s in subs))
-    names = [c.name for c in COMMANDS] + groups
+    names = [c.name for c in commands] + groups
     close = difflib.get_close_matches(" ".join(head), names, n=1, cutoff=0.5)
     close = close or difflib.get_close_matches(head[0], names, n=1, cutoff=0.5)
     hint = f' Did you mean "{close[0]}"?' if close else ""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.core.commands.parser import CommandError
+from bot.core.commands.context import CommandContext
+from bot.core.commands.spec import CommandError, MemberRef, ParsedCommand
 from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult
@@ -241,6 +242,57 @@ class TopicService:
     async def _changed(self) -> None:
         for listener in self.listeners:
             await listener()
+
+
+# --- the handlers the command table names ------------------------------------------------------
+
+
+async def add(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic add NAME QUERY``."""
+    return await ctx.services.topics.add(ctx.platform, ctx.workspace, ctx.member_id,
+                                         cmd.args["name"], cmd.args["query"])
+
+
+async def edit(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic edit NAME QUERY``."""
+    return await ctx.services.topics.edit(ctx.platform, ctx.workspace, ctx.member_id,
+                                          cmd.args["name"], cmd.args["query"])
+
+
+async def remove(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic remove NAME``."""
+    return await ctx.services.topics.remove(ctx.platform, ctx.workspace, ctx.member_id,
+                                            cmd.args["name"])
+
+
+async def pause(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic pause NAME``."""
+    return await ctx.services.topics.set_paused(ctx.platform, ctx.workspace, ctx.member_id,
+                                                cmd.args["name"], True)
+
+
+async def resume(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic resume NAME``."""
+    return await ctx.services.topics.set_paused(ctx.platform, ctx.workspace, ctx.member_id,
+                                                cmd.args["name"], False)
+
+
+async def list_topics(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop topic list [@member|all]``: yours by default."""
+    topics, who = ctx.services.topics, cmd.get("who")
+    if who == "all":
+        return await topics.list(ctx.platform, ctx.workspace, None, "All")
+    if isinstance(who, MemberRef):
+        member = await ctx.resolve_member(who)
+        if member.member_id != ctx.member_id:
+            return await topics.list(ctx.platform, ctx.workspace, member.member_id,
+                                     f"@{member.display_name}'s")
+    return await topics.list(ctx.platform, ctx.workspace, ctx.member_id, "Your")
+
+
+async def preview(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
+    """``/scoop preview QUERY``: the topic report without saving."""
+    return await ctx.services.topics.preview(cmd.args["query"])
 
 
 def _topic_line(record: TopicRecord, show_owner: bool) -> str:

@@ -25,6 +25,7 @@ from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from tests.fixture_files import LISTING, fixture_path
 
 FEED = fixture_path(LISTING)
@@ -84,7 +85,7 @@ async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIt
     page = parse_arxiv_rss(FEED.read_bytes())
     await papers.upsert_papers(list(page.papers))
     config = build_config({"digest": {"mode": "all-papers", "max_papers": 3}}, env={})
-    core, _scheduler = build_core(config, db, clock=lambda: NOW)
+    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: NOW)
     settings = SlackSettings(bot_token=BOT_TOKEN, app_token=APP_TOKEN,
                              signing_secret=SIGNING_SECRET, mode="http", api_url=fake.api_url,
                              http_host="127.0.0.1", http_port=0)

@@ -27,6 +27,7 @@ from bot.ports import (
 )
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)
 
@@ -155,7 +156,7 @@ async def make_env(tmp_path: Path, *, admins: Sequence[str] = (),
     if papers:
         await PaperStore(db).upsert_papers(list(papers))
     threads, digest, port = FakeThreads(), FakeDigest(), RecordingPort()
-    core = Core(db, threads=threads, digest=digest, admins=admins, tools=FakeTools(),
+    core = Core(Stores.on(db), threads=threads, digest=digest, admins=admins, tools=FakeTools(),
                 clock=lambda: NOW)
     core.register_port(port)
     return Env(db, core, threads, digest, port)

@@ -153,7 +153,7 @@ def test_shorten() -> None:
 async def test_a_reply_from_a_member_whose_name_is_unknown_is_kept(env: Env) -> None:
     """The platform could not name the author (blank name): the note is stored under the id,
     takes the name once a later event brings it, and a known name is never overwritten."""
-    notes, members = NoteStore(env.db), env.core.members
+    notes, members = NoteStore(env.db), env.core.stores.members
     assert await env.core.handle_thread_reply(reply("No labels needed.", name=""))
     (note,) = await notes.recent("slack", "T1")
     assert (note.author_id, note.author_name) == ("U2", "U2")

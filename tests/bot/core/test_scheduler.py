@@ -20,6 +20,7 @@ from bot.core.ingest.recovery import RecoveryReport
 from bot.core.scheduler import Scheduler, announcement_day
 from bot.store.db import Database
 from bot.store.runs import RunStore
+from bot.store.stores import Stores
 from bot.store.subscriptions import Subscription
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
@@ -280,7 +281,7 @@ async def test_build_digest_side_from_config(db: Database, tmp_path: Path) -> No
     toml.write_text('[digest]\nmax_papers = 3\nmisfire_grace_minutes = 30\n'
                     '[[industry.extra_labs]]\ncompany = "Acme"\naliases = ["Acme Research"]\n')
     config = load_config(toml, env={})
-    service, pipeline, sched = build_digest_side(config, db, fetcher=object())  # type: ignore[arg-type]
+    service, pipeline, sched = build_digest_side(config, Stores.on(db), fetcher=object())  # type: ignore[arg-type]
     assert service.settings.max_papers == 3 and sched.grace == 1800
     assert sched.pipeline is pipeline and pipeline.fetcher is not None
     acme = Paper("1", "t", authors=(Author("A", (Affiliation("Acme Research, Berlin",

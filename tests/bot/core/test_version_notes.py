@@ -36,6 +36,7 @@ from bot.sources.base import ParsedPage, SourceFormat
 from bot.store.db import LATEST_SCHEMA_VERSION, Database
 from bot.store.migrations import discover
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from bot.store.version_notes import VersionNoteStore
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # Friday 09:00 Berlin
@@ -303,7 +304,7 @@ async def test_build_digest_side_wires_version_notes(db: Database, tmp_path: Pat
     from bot.config import load_config
 
     config = load_config(env={}, cwd=tmp_path)
-    service, _pipeline, sched = build_digest_side(config, db, fetcher=object())  # type: ignore[arg-type]
+    service, _pipeline, sched = build_digest_side(config, Stores.on(db), fetcher=object())  # type: ignore[arg-type]
     assert sched.version_notes is not None
     assert sched.version_notes.ports is service.ports
 
