@@ -46,9 +46,20 @@ class ThreadRef:
     root_message_id: str
 
 
+def mention_token(member_id: str) -> str:
+    """How command text names a member by platform id: ``<@MEMBER_ID>``.
+
+    Each platform writes mentions its own way; adapters rewrite them into this one form before
+    a ``CommandEvent`` reaches the core, so the core reads a single notation. Broadcasts arrive
+    as the plain words ``@everyone``, ``@here`` or ``@channel``.
+    """
+    return f"<@{member_id}>"
+
+
 @dataclass(frozen=True, slots=True)
 class CommandEvent:
-    """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``."""
+    """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``; members named
+    by id are written as :func:`mention_token` makes them."""
 
     platform: str
     workspace: str

@@ -22,17 +22,18 @@ SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME_RE = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
 _DAYS_RE = re.compile(r"[a-z]+(?:[,-][a-z]+)*")
-_MENTION_RE = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
+_MENTION_RE = re.compile(r"<@([^\s<>@|!&]+)>")  # bot.ports.mention_token
 _BROADCAST = {"everyone", "here", "channel"}
 
 
 def parse_member_ref(token: str) -> MemberRef | None:
-    """Normalise ``@name``, ``<@U123>``, ``<@!123456>`` and ``<@U123|name>``; None if not one.
+    """``@name`` or a mention by id (``<@U123>``, see ``bot.ports.mention_token``) as a
+    reference; None if the token is neither.
 
-    Broadcasts (``@everyone``, ``<!channel>``) are never members: :class:`CommandError`.
+    Broadcasts (``@everyone``, ``@here``, ``@channel``) are never members: :class:`CommandError`.
     """
     token = token.strip()
-    if token.startswith("<!") or (token[:1] == "@" and token[1:].lower() in _BROADCAST):
+    if token[:1] == "@" and token[1:].lower() in _BROADCAST:
         raise CommandError(f"{token} is not a member: name one person, e.g. @ana")
     m = _MENTION_RE.fullmatch(token)
     if m:

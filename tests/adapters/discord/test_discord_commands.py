@@ -64,6 +64,8 @@ def test_group_mirrors_the_core_command_table(client: ScoopClient) -> None:
     (("subscribe",), {"days": "mon,thu", "timezone": "Europe/Berlin"},
      "subscribe mon,thu Europe/Berlin"),
     (("help",), {}, "help"),
+    (("topic", "list"), {"who": "<@!123456789012345678>"}, "topic list <@123456789012345678>"),
+    (("notes",), {"of": "<@123456789012345678>"}, "notes <@123456789012345678>"),
 ])
 def test_command_text_is_what_the_core_parses(path: tuple[str, ...], values: dict[str, str],
                                               text: str) -> None:
