@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -165,3 +166,30 @@ async def test_runs_latest_and_health(db: Database) -> None:
     days = await runs.for_days("fetch", date(2026, 11, 21), date(2026, 11, 22))
     assert [r.outcome for r in days] == ["stale"] and days[0].ok is False
     assert await runs.sources() == [("enrich", "openalex"), ("fetch", "arxiv")]
+
+
+async def test_naive_datetimes_are_utc_in_every_store(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule for the whole store (``db.utc_timestamp``): a naive datetime is UTC, whatever
+    the machine's zone, and reads back aware."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = NOW.replace(tzinfo=None)
+        runs = RunStore(db)
+        await runs.record("fetch", "arxiv", "announced", started=naive, finished=naive)
+        run = await runs.latest("fetch")
+        assert run is not None and run.started_at == run.finished_at == NOW
+        subs = SubscriptionStore(db)
+        await _sub(subs)
+        async with db.transaction() as conn:
+            await subs.mark_digest_in(conn, "slack", "C1", at=naive, covered_until=None)
+        sub = await subs.get("slack", "C1")
+        assert sub is not None and sub.last_digest_at == NOW
+        await OverlapStore(db).save_flags({"k": [_Flag("Meta", None, "Meta", "email", 1.0)]}, naive)
+        rows = await db.conn.execute_fetchall("SELECT computed_at FROM paper_flags")
+        assert [r[0] for r in rows] == ["2026-11-20T08:00:00+00:00"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
