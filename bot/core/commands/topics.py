@@ -22,6 +22,7 @@ from bot.store.papers import PaperStore
 from bot.store.topics import TopicExistsError, TopicRecord, TopicStore
 
 PREVIEW_DAYS = 7
+PREVIEW_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)  # what a digest would show
 EXAMPLES = 3
 
 
@@ -100,25 +101,19 @@ class RecentPapers:
     announcement (or today when nothing is stored), cached until the store changes."""
 
     def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
-        self._db = db
         self._papers = PaperStore(db)
         self._today = today
         self._cache: tuple[tuple[object, ...], RecentWindow] | None = None
 
     async def window(self, days: int = PREVIEW_DAYS) -> RecentWindow:
-        rows = await self._db.conn.execute_fetchall(
-            "SELECT max(announced), count(*), max(last_changed) FROM papers"
-            " WHERE announce_type IN ('new', 'cross')"
-        )
-        newest, count, changed = next(iter(rows))
-        end = date.fromisoformat(newest) if newest else self._today()
-        key = (end, count, changed, days)
+        state = await self._papers.listing_state(PREVIEW_TYPES)
+        end = state.newest or self._today()
+        key = (end, state.count, state.changed, days)
         if self._cache and self._cache[0] == key:
             return self._cache[1]
         start = end - timedelta(days=days - 1)
-        papers = await self._papers.iter_papers(
-            since=start, until=end, announce_types=(AnnounceType.NEW, AnnounceType.CROSS)
-        )
+        papers = await self._papers.iter_papers(since=start, until=end,
+                                                announce_types=PREVIEW_TYPES)
         window = RecentWindow(start, end, tuple(papers))
         self._cache = (key, window)
         return window
