@@ -32,6 +32,7 @@ from bot.sources.arxiv_schedule import (
     configured_holidays,
 )
 from bot.store.channel_attention import ChannelAttentionStore
+from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.overlaps import FlagLike, OverlapStore
@@ -135,6 +136,7 @@ class DigestService:
         self.posts = PostStore(db)
         self.overlaps = OverlapStore(db)
         self.runs = RunStore(db)
+        self.counts = CountStore(db)
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(ChannelAttentionStore(db), clock)
         self.outbox = Outbox(self.posts, self.ports, clock)
@@ -228,9 +230,9 @@ class DigestService:
 
     async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
         return await build_status(
-            db=self.db, runs=self.runs,
+            counts=await self.counts.for_workspace(platform, workspace), runs=self.runs,
             subscription=await self.subscriptions.get(platform, channel_id),
-            platform=platform, workspace=workspace, now=self.clock(),
+            now=self.clock(),
             default_timezone=self.settings.timezone,
             attention=await self.attention.get(platform, channel_id),
         )
