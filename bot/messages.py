@@ -143,6 +143,15 @@ class DigestHeader:
     marker: str | None = None
 
 
+def lab_label(company: str, lab: str | None) -> str:
+    """How a lab is named to members on every platform and in exports: ``Google DeepMind`` for
+    (Google, Google DeepMind), ``Meta (FAIR)`` for (Meta, FAIR), ``OpenAI`` for (OpenAI, None).
+    A bare lab name such as ``FAIR`` would not say whose lab it is."""
+    if not lab or lab == company:
+        return company
+    return lab if company.lower() in lab.lower() else f"{company} ({lab})"
+
+
 @dataclass(frozen=True, slots=True)
 class LabBadge:
     """One industry flag in short form, with the evidence that caused it."""
@@ -151,6 +160,11 @@ class LabBadge:
     lab: str | None
     evidence: str
     via: str
+
+    @property
+    def label(self) -> str:
+        """The lab as members see it (:func:`lab_label`)."""
+        return lab_label(self.company, self.lab)
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,7 @@ def render_card(card: PaperCard) -> DiscordMessage:
     if card.url and card.url.startswith(("https://", "http://")) and len(card.url) <= 2048:
         embed.url = card.url
     if card.labs:
-        labs = [escape(f"{b.lab or b.company} ({b.via}: {b.evidence})") for b in card.labs]
+        labs = [escape(f"{b.label} ({b.via}: {b.evidence})") for b in card.labs]
         embed.add_field(name="Labs", value=join_fitting(labs, "\n", FIELD_VALUE_MAX),
                         inline=False)
     matches = [f"{escape(m.topic)} ({escape(m.member_name)})"

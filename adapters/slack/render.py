@@ -203,7 +203,7 @@ def _join_limited(lines: list[str], limit: int) -> list[str]:
 def render_card(card: PaperCard) -> SlackMessage:
     title = link(card.url, card.title, SECTION_MAX - 4)
     blocks: list[Block] = [section(f"*{title}*")]
-    labs = [fit(f"{b.lab or b.company} ({b.via}: {b.evidence})", 500) for b in card.labs]
+    labs = [fit(f"{b.label} ({b.via}: {b.evidence})", 500) for b in card.labs]
     facts = []
     if card.categories:
         facts.append(fit(", ".join(card.categories), 500))
@@ -225,7 +225,7 @@ def render_card(card: PaperCard) -> SlackMessage:
         blocks.append(context(fit(names, SECTION_MAX)))
     if card.abstract_opening:
         blocks.append(section(fit(card.abstract_opening, SECTION_MAX)))
-    lab_names = ", ".join(dict.fromkeys(b.lab or b.company for b in card.labs))
+    lab_names = ", ".join(dict.fromkeys(b.label for b in card.labs))
     text = fit(card.title, 500) + (f" ({fit(lab_names, 300)})" if lab_names else "")
     marker = f"[{fit(card.marker, 200)}]"  # in the text, not the blocks: find_marker reads it
     return SlackMessage(fallback_text(text, marker), cap_blocks(blocks))

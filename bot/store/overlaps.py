@@ -154,6 +154,25 @@ class OverlapStore:
                 )
         return out
 
+    async def labs_for(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """``(company, lab)`` of each paper's cached flags, most confident first (papers never
+        flagged are absent); ``{}`` on a database whose flag table is not migrated yet, so a
+        notes export never fails for want of lab names."""
+        out: dict[str, list[tuple[str, str | None]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = await self.db.conn.execute_fetchall(
+                    f"SELECT paper_key, company, lab FROM paper_flags WHERE paper_key IN ({marks})"
+                    " ORDER BY paper_key, confidence DESC, id",
+                    chunk,
+                )
+            except sqlite3.OperationalError:
+                return {}
+            for r in rows:
+                out.setdefault(r["paper_key"], []).append((r["company"], r["lab"]))
+        return out
+
     async def paper_keys(self) -> list[str]:
         """Every paper that overlaps some topic (the enrichment candidates)."""
         rows = await self.db.conn.execute_fetchall(

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.notes.export import FIELDS, ExportError, export_notes, lab_name
-from bot.messages import File
+from bot.core.notes.export import FIELDS, ExportError, export_notes
+from bot.messages import File, lab_label
 from bot.ports import Actor, CommandEvent, ThreadRef, ThreadReplyDeleted
 
 
@@ -132,6 +132,6 @@ async def test_export_with_nothing_to_export_and_bad_format(env: Env) -> None:
 
 
 def test_lab_names() -> None:
-    assert lab_name("Google", "Google DeepMind") == "Google DeepMind"
-    assert lab_name("Meta", "FAIR") == "Meta (FAIR)"
-    assert lab_name("OpenAI", None) == "OpenAI"
+    assert lab_label("Google", "Google DeepMind") == "Google DeepMind"
+    assert lab_label("Meta", "FAIR") == "Meta (FAIR)"
+    assert lab_label("OpenAI", None) == "OpenAI"

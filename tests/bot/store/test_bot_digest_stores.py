@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -149,6 +150,17 @@ async def test_flags_cache_replaced_per_paper(db: Database) -> None:
     await store.save_flags({"p1": []}, NOW)
     assert await store.flags_for(["p1"]) == {}
 
+
+async def test_labs_for_most_confident_first(db: Database, tmp_path: Path) -> None:
+    store = OverlapStore(db)
+    await store.save_flags({"p1": [_Flag("Meta", "FAIR", "FAIR, Meta", "affiliation", 0.6),
+                                   _Flag("Google", "Google DeepMind", "@deepmind.com", "email",
+                                         0.9)],
+                            "p2": []}, NOW)
+    assert await store.labs_for(["p1", "p2", "p1"]) == {
+        "p1": [("Google", "Google DeepMind"), ("Meta", "FAIR")]}
+    async with await Database.open(tmp_path / "bare.db", migrate=False) as bare:
+        assert await OverlapStore(bare).labs_for(["p1"]) == {}
 
 async def test_runs_latest_and_health(db: Database) -> None:
     runs = RunStore(db)
