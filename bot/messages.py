@@ -143,6 +143,20 @@ class DigestHeader:
     marker: str | None = None
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters: whitespace collapsed, cut before ``limit``
+    with an ellipsis, dropping a word the cut would split (unless that word is over half the
+    room, as in a long URL). Cards, thread prompts and note lists all quote text this way."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if flat[limit - 1] != " " and space > limit // 2:  # the cut splits a word: drop it
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 def lab_label(company: str, lab: str | None) -> str:
     """How a lab is named to members on every platform and in exports: ``Google DeepMind`` for
     (Google, Google DeepMind), ``Meta (FAIR)`` for (Meta, FAIR), ``OpenAI`` for (OpenAI, None).

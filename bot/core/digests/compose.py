@@ -19,6 +19,7 @@ from bot.messages import (
     QuotedNote,
     ThreadPrompt,
     TopicHits,
+    shorten,
 )
 from bot.models import AnnounceType, Paper
 from bot.store.overlaps import FlagLike, OverlapRow
@@ -158,18 +159,6 @@ def select_overlaps(
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.term for t in row.terms))
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary before ``limit`` characters and add an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if flat[limit - 1] != " " and space > limit // 2:  # the cut splits a word: drop it
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def marker_for(paper_key: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.messages import Line, QuotedNote, Text, item, line
+from bot.messages import Line, QuotedNote, Text, item, line, shorten
 from bot.models import Paper
 from bot.ports import (
     ChatPort,
@@ -58,15 +58,6 @@ class ThreadLookup(Protocol):
 
 class PaperLookup(Protocol):
     async def get(self, key: str) -> Paper | None: ...
-
-
-def shorten(text: str, limit: int = 200) -> str:
-    """One line, at most ``limit`` characters, cut at a word boundary with an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
-    return cut.rstrip(" ,.;:") + "…"
 
 
 class NotesService:
@@ -196,7 +187,8 @@ class NotesService:
             platform, workspace, topics, limit=limit, exclude_paper=exclude_paper
         )
         return tuple(
-            QuotedNote(n.author_id, n.author_name, n.created_at, n.paper_title, shorten(n.text))
+            QuotedNote(n.author_id, n.author_name, n.created_at, n.paper_title,
+                       shorten(n.text, 200))
             for n in notes
         )
 

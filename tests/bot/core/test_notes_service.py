@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.notes.service import shorten
 from bot.ports import Actor, PostRef, Reaction, ThreadRef, ThreadReplyDeleted
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore
@@ -142,12 +141,6 @@ async def test_quoted_notes_for_thread_prompts(env: Env) -> None:
         ("bo", "Planning with diffusion", "Ours is offline RL.")]
     assert await env.core.notes.quoted_notes("slack", "T1", ["world-models"],
                                              exclude_paper="2411.17700") == ()
-
-
-def test_shorten() -> None:
-    assert shorten("a  b\nc", 10) == "a b c"
-    assert shorten("alpha beta gamma delta", 12) == "alpha beta…"
-    assert shorten("x" * 30, 10) == "x" * 9 + "…"
 
 
 async def test_a_reply_from_a_member_whose_name_is_unknown_is_kept(env: Env) -> None:
