@@ -23,6 +23,7 @@ from bot.messages import (
 )
 from bot.models import AnnounceType, Paper
 from bot.store.overlaps import FlagLike, OverlapRow
+from bot.store.topics import TopicLike
 
 QUESTION = "How does our work differ?"
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
@@ -30,19 +31,6 @@ MAX_AUTHORS = 3
 ABSTRACT_CHARS = 300
 NOTE_CHARS = 280
 EVIDENCE_CHARS = 80
-
-
-class TopicLike(Protocol):
-    """What the digest needs from a topic record (``bot.store.topics.TopicRecord``)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def member_id(self) -> str: ...
-    @property
-    def member_name(self) -> str: ...
-    @property
-    def name(self) -> str: ...
 
 
 class NoteLike(Protocol):

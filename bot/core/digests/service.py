@@ -39,6 +39,7 @@ from bot.store.overlaps import FlagLike, OverlapStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.topics import TopicLike
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class PaperReader(Protocol):
 
 
 class TopicReader(Protocol):
-    async def active_topics(self, platform: str, workspace: str) -> Sequence[d.TopicLike]: ...
+    async def active_topics(self, platform: str, workspace: str) -> Sequence[TopicLike]: ...
 
 
 class NoteReader(Protocol):
