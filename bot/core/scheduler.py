@@ -29,13 +29,17 @@ from bot.core.digests.schedule_spec import digest_trigger, missed_digest
 from bot.core.digests.service import DigestService, utcnow
 from bot.core.ingest.pipeline import Pipeline
 from bot.core.ingest.recovery import latest_mailing_day
-from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
+from bot.sources.arxiv_schedule import (
+    ANNOUNCE_AT,
+    DEFAULT_HOLIDAYS_2026,
+    EASTERN,
+    configured_holidays,
+    mailing_date,
+)
 from bot.store.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
-EASTERN = ZoneInfo("America/New_York")
-ANNOUNCE_AT = time(20, 0)
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
 CATCH_UP_FETCH_DELAY = timedelta(seconds=5)  # after start, so start itself never waits
 # A missed digest is not caught up when the next regular one is this close: it covers it.
@@ -46,7 +50,7 @@ def announcement_day(now: datetime) -> date:
     """The mailing date of the latest arXiv announcement at ``now`` (20:00 ET + 1 day)."""
     local = now.astimezone(EASTERN)
     evening = local.date() if local.time() >= ANNOUNCE_AT else local.date() - timedelta(days=1)
-    return evening + timedelta(days=1)
+    return mailing_date(evening)
 
 
 class Scheduler:
