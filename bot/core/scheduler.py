@@ -182,10 +182,6 @@ class Scheduler:
                              args=[sub.platform, sub.channel_id], name=f"digest {job_id}",
                              **self._job_options())
 
-    def next_digest(self, platform: str, channel_id: str) -> datetime | None:
-        job = self.aps.get_job(f"digest:{platform}:{channel_id}")
-        return getattr(job, "next_run_time", None) if job else None
-
     async def catch_up(self, now: datetime | None = None) -> list[Subscription]:
         """Post, once, every digest whose fire time passed while the bot was down."""
         now = now or self.clock()

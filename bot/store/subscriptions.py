@@ -118,18 +118,6 @@ class SubscriptionStore:
         )
         return [_row(r) for r in rows]
 
-    async def mark_digest(
-        self, platform: str, channel_id: str, *, at: datetime, covered_until: date | None
-    ) -> None:
-        """Record a digest: when it ran and the newest announcement date it covered.
-
-        ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
-        scheduled digest repeat a range).
-        """
-        async with self.db.transaction() as conn:
-            await self.mark_digest_in(conn, platform, channel_id, at=at,
-                                      covered_until=covered_until)
-
     async def mark_digest_in(
         self,
         conn: aiosqlite.Connection,
@@ -139,7 +127,12 @@ class SubscriptionStore:
         at: datetime,
         covered_until: date | None,
     ) -> None:
-        """``mark_digest`` inside the caller's open transaction."""
+        """Record a digest inside the caller's open transaction (the digest records its posts
+        and this in one): when it ran and the newest announcement date it covered.
+
+        ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
+        scheduled digest repeat a range).
+        """
         covered = covered_until.isoformat() if covered_until else None
         await conn.execute(
             """

@@ -8,7 +8,7 @@ written, so a bad query never leaves a half-saved topic.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -123,9 +123,6 @@ class Recent(Protocol):
     async def window(self, days: int = PREVIEW_DAYS) -> RecentWindow: ...
 
 
-TopicListener = Callable[[], Awaitable[None]]
-
-
 class TopicService:
     """Topic use cases; every method returns the reply to show the member."""
 
@@ -137,7 +134,6 @@ class TopicService:
         self._recent = recent
         self._tools: QueryTools = tools or MatcherTools()
         self._clock = clock or _utcnow
-        self.listeners: list[TopicListener] = []  # e.g. the digest side's index rebuild
 
     async def add(
         self, platform: str, workspace: str, member_id: str, name: str, query_text: str
@@ -151,7 +147,6 @@ class TopicService:
                 f'You already have a topic named "{name}": use /scoop topic edit {name} QUERY '
                 "to change it, or pick another NAME."
             ) from None
-        await self._changed()
         return await self._report(f'Topic "{name}" saved', query)
 
     async def edit(
@@ -163,7 +158,6 @@ class TopicService:
         )
         if record is None:
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         return await self._report(f'Topic "{name}" updated', query)
 
     async def preview(self, query_text: str) -> CommandResult:
@@ -174,7 +168,6 @@ class TopicService:
     ) -> CommandResult:
         if not await self._topics.remove(platform, workspace, member_id, name):
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         return _reply(f'Topic "{name}" removed.')
 
     async def set_paused(
@@ -185,7 +178,6 @@ class TopicService:
         )
         if record is None:
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         if paused:
             return _reply(f'Topic "{name}" paused: digests leave it out until '
                           f"/scoop topic resume {name}.")
@@ -232,10 +224,6 @@ class TopicService:
                                                                    member_id)]
         have = f" Your topics: {', '.join(mine)}." if mine else " You have no topics yet."
         return CommandError(f'You have no topic named "{name}".{have}')
-
-    async def _changed(self) -> None:
-        for listener in self.listeners:
-            await listener()
 
 
 def _topic_line(record: TopicRecord, show_owner: bool) -> str:

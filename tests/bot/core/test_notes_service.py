@@ -134,15 +134,6 @@ async def test_notes_command_lists_by_topic_and_member(env: Env) -> None:
     assert not unknown.ok and 'No topic named "no-such-topic"' in body(unknown)
 
 
-async def test_quoted_notes_for_thread_prompts(env: Env) -> None:
-    await env.core.handle_thread_reply(reply("Ours is offline RL."))
-    quoted = await env.core.notes.quoted_notes("slack", "T1", ["world-models"])
-    assert [(q.author_name, q.paper_title, q.text) for q in quoted] == [
-        ("bo", "Planning with diffusion", "Ours is offline RL.")]
-    assert await env.core.notes.quoted_notes("slack", "T1", ["world-models"],
-                                             exclude_paper="2411.17700") == ()
-
-
 async def test_a_reply_from_a_member_whose_name_is_unknown_is_kept(env: Env) -> None:
     """The platform could not name the author (blank name): the note is stored under the id,
     takes the name once a later event brings it, and a known name is never overwritten."""

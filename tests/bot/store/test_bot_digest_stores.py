@@ -19,6 +19,11 @@ from bot.store.topics import TopicStore
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
+async def _mark(store: SubscriptionStore, at: datetime, covered_until: date | None) -> None:
+    async with store.db.transaction() as conn:
+        await store.mark_digest_in(conn, "slack", "C1", at=at, covered_until=covered_until)
+
+
 async def _sub(store: SubscriptionStore, **kw: str) -> None:
     args = {"platform": "slack", "workspace": "T1", "channel_id": "C1", "days": "mon,thu",
             "time": "09:00", "timezone": "Europe/Berlin", "mode": "industry-only",
@@ -29,7 +34,7 @@ async def _sub(store: SubscriptionStore, **kw: str) -> None:
 async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     await _sub(store, days="daily", time="07:30", mode="all-papers", created_by="U2")
     subs = await store.all()
     assert len(subs) == 1
@@ -43,10 +48,10 @@ async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> No
 async def test_covered_until_never_moves_back(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     later = NOW + timedelta(hours=1)
-    await store.mark_digest("slack", "C1", at=later, covered_until=date(2026, 11, 2))
-    await store.mark_digest("slack", "C1", at=later, covered_until=None)
+    await _mark(store, later, date(2026, 11, 2))
+    await _mark(store, later, None)
     sub = await store.get("slack", "C1")
     assert sub is not None
     assert sub.last_covered_until == date(2026, 11, 20)
@@ -195,8 +200,7 @@ async def test_naive_datetimes_are_utc_in_every_store(
         assert run is not None and run.started_at == run.finished_at == NOW
         subs = SubscriptionStore(db)
         await _sub(subs)
-        async with db.transaction() as conn:
-            await subs.mark_digest_in(conn, "slack", "C1", at=naive, covered_until=None)
+        await _mark(subs, naive, None)
         sub = await subs.get("slack", "C1")
         assert sub is not None and sub.last_digest_at == NOW
         await OverlapStore(db).save_flags({"k": [_Flag("Meta", None, "Meta", "email", 1.0)]}, naive)
