@@ -304,6 +304,7 @@ def build_digest_side(
     does.
     """
     from bot.industry.detector import detect
+    from bot.store.events import EventLog
     from bot.store.notes import NoteStore
     from bot.store.overlaps import OverlapStore
     from bot.store.papers import PaperStore
@@ -332,5 +333,5 @@ def build_digest_side(
     )
     notes = VersionNotes(VersionNoteStore(db), service.ports, clock)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
-                                      version_notes=notes)
+                                      version_notes=notes, events=EventLog(db))
     return service, pipeline, scheduler
