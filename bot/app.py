@@ -325,5 +325,5 @@ def build_digest_side(
     )
     notes = VersionNotes(stores.version_notes, service.ports, clock)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
-                                      version_notes=notes)
+                                      version_notes=notes, events=stores.events)
     return service, pipeline, scheduler

@@ -8,7 +8,7 @@ written, so a bad query never leaves a half-saved topic.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from bot.store.papers import PaperStore
 from bot.store.topics import TopicExistsError, TopicRecord, TopicStore
 
 PREVIEW_DAYS = 7
+PREVIEW_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)  # what a digest would show
 EXAMPLES = 3
 
 
@@ -101,25 +102,19 @@ class RecentPapers:
     announcement (or today when nothing is stored), cached until the store changes."""
 
     def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
-        self._db = db
         self._papers = PaperStore(db)
         self._today = today
         self._cache: tuple[tuple[object, ...], RecentWindow] | None = None
 
     async def window(self, days: int = PREVIEW_DAYS) -> RecentWindow:
-        rows = await self._db.conn.execute_fetchall(
-            "SELECT max(announced), count(*), max(last_changed) FROM papers"
-            " WHERE announce_type IN ('new', 'cross')"
-        )
-        newest, count, changed = next(iter(rows))
-        end = date.fromisoformat(newest) if newest else self._today()
-        key = (end, count, changed, days)
+        state = await self._papers.listing_state(PREVIEW_TYPES)
+        end = state.newest or self._today()
+        key = (end, state.count, state.changed, days)
         if self._cache and self._cache[0] == key:
             return self._cache[1]
         start = end - timedelta(days=days - 1)
-        papers = await self._papers.iter_papers(
-            since=start, until=end, announce_types=(AnnounceType.NEW, AnnounceType.CROSS)
-        )
+        papers = await self._papers.iter_papers(since=start, until=end,
+                                                announce_types=PREVIEW_TYPES)
         window = RecentWindow(start, end, tuple(papers))
         self._cache = (key, window)
         return window
@@ -127,9 +122,6 @@ class RecentPapers:
 
 class Recent(Protocol):
     async def window(self, days: int = PREVIEW_DAYS) -> RecentWindow: ...
-
-
-TopicListener = Callable[[], Awaitable[None]]
 
 
 class TopicService:
@@ -143,7 +135,6 @@ class TopicService:
         self._recent = recent
         self._tools: QueryTools = tools or MatcherTools()
         self._clock = clock or _utcnow
-        self.listeners: list[TopicListener] = []  # e.g. the digest side's index rebuild
 
     async def add(
         self, platform: str, workspace: str, member_id: str, name: str, query_text: str
@@ -157,7 +148,6 @@ class TopicService:
                 f'You already have a topic named "{name}": use /scoop topic edit {name} QUERY '
                 "to change it, or pick another NAME."
             ) from None
-        await self._changed()
         return await self._report(f'Topic "{name}" saved', query)
 
     async def edit(
@@ -169,7 +159,6 @@ class TopicService:
         )
         if record is None:
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         return await self._report(f'Topic "{name}" updated', query)
 
     async def preview(self, query_text: str) -> CommandResult:
@@ -180,7 +169,6 @@ class TopicService:
     ) -> CommandResult:
         if not await self._topics.remove(platform, workspace, member_id, name):
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         return _reply(f'Topic "{name}" removed.')
 
     async def set_paused(
@@ -191,7 +179,6 @@ class TopicService:
         )
         if record is None:
             raise await self._unknown(platform, workspace, member_id, name)
-        await self._changed()
         if paused:
             return _reply(f'Topic "{name}" paused: digests leave it out until '
                           f"/scoop topic resume {name}.")
@@ -238,10 +225,6 @@ class TopicService:
                                                                    member_id)]
         have = f" Your topics: {', '.join(mine)}." if mine else " You have no topics yet."
         return CommandError(f'You have no topic named "{name}".{have}')
-
-    async def _changed(self) -> None:
-        for listener in self.listeners:
-            await listener()
 
 
 # --- the handlers the command table names ------------------------------------------------------

@@ -19,9 +19,11 @@ from bot.messages import (
     QuotedNote,
     ThreadPrompt,
     TopicHits,
+    shorten,
 )
 from bot.models import AnnounceType, Paper
 from bot.store.overlaps import FlagLike, OverlapRow
+from bot.store.topics import TopicLike
 
 QUESTION = "How does our work differ?"
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
@@ -29,19 +31,6 @@ MAX_AUTHORS = 3
 ABSTRACT_CHARS = 300
 NOTE_CHARS = 280
 EVIDENCE_CHARS = 80
-
-
-class TopicLike(Protocol):
-    """What the digest needs from a topic record (``bot.store.topics.TopicRecord``)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def member_id(self) -> str: ...
-    @property
-    def member_name(self) -> str: ...
-    @property
-    def name(self) -> str: ...
 
 
 class NoteLike(Protocol):
@@ -158,18 +147,6 @@ def select_overlaps(
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.term for t in row.terms))
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary before ``limit`` characters and add an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if flat[limit - 1] != " " and space > limit // 2:  # the cut splits a word: drop it
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def marker_for(paper_key: str) -> str:

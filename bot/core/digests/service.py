@@ -33,12 +33,14 @@ from bot.sources.arxiv_schedule import (
     configured_holidays,
 )
 from bot.store.channel_attention import ChannelAttentionStore
+from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.overlaps import FlagLike, OverlapStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.topics import TopicLike
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class PaperReader(Protocol):
 
 
 class TopicReader(Protocol):
-    async def active_topics(self, platform: str, workspace: str) -> Sequence[d.TopicLike]: ...
+    async def active_topics(self, platform: str, workspace: str) -> Sequence[TopicLike]: ...
 
 
 class NoteReader(Protocol):
@@ -138,6 +140,7 @@ class DigestService:
         self.posts = PostStore(db)
         self.overlaps = OverlapStore(db)
         self.runs = RunStore(db)
+        self.counts = CountStore(db)
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(ChannelAttentionStore(db), clock)
         self.outbox = Outbox(self.posts, self.ports, clock)
@@ -231,9 +234,9 @@ class DigestService:
 
     async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
         return await build_status(
-            db=self.db, runs=self.runs,
+            counts=await self.counts.for_workspace(platform, workspace), runs=self.runs,
             subscription=await self.subscriptions.get(platform, channel_id),
-            platform=platform, workspace=workspace, now=self.clock(),
+            now=self.clock(),
             default_timezone=self.settings.timezone,
             attention=await self.attention.get(platform, channel_id),
         )

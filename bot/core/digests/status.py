@@ -6,8 +6,6 @@ and says exactly which one is, and whether the platform refuses this channel (an
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,7 +13,7 @@ from bot.core.digests.schedule_spec import spec_from_stored
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.channel_attention import AttentionRecord
-from bot.store.db import Database
+from bot.store.counts import WorkspaceCounts
 from bot.store.runs import Run, RunStore
 from bot.store.subscriptions import Subscription
 
@@ -50,21 +48,11 @@ def describe_run(run: Run, tz: ZoneInfo) -> str:
     return "; ".join(parts)
 
 
-async def _count(db: Database, sql: str, args: Sequence[object] = ()) -> int:
-    try:
-        rows = await db.conn.execute_fetchall(sql, args)
-    except sqlite3.OperationalError:  # a table another migration owns is missing
-        return 0
-    return int(next(iter(rows))[0])
-
-
 async def build_status(
     *,
-    db: Database,
+    counts: WorkspaceCounts,
     runs: RunStore,
     subscription: Subscription | None,
-    platform: str,
-    workspace: str,
     now: datetime,
     default_timezone: str,
     attention: AttentionRecord | None = None,
@@ -89,21 +77,9 @@ async def build_status(
                                 subscription.mode)
         lines.append(f"Next digest here: {when(spec.next_run(now), tz)} ({spec.describe()})")
         lines.append(f"Last digest here: {when(subscription.last_digest_at, tz)}")
-    papers = await _count(db, "SELECT count(*) FROM papers")
-    topics = await _count(
-        db, "SELECT count(*) FROM topics WHERE platform = ? AND workspace = ? AND paused = 0",
-        (platform, workspace),
-    )
-    notes = await _count(
-        db, "SELECT count(*) FROM notes WHERE platform = ? AND workspace = ? "
-        "AND deleted_at IS NULL", (platform, workspace),
-    )
-    posts = await _count(
-        db, "SELECT count(*) FROM posts WHERE platform = ? AND workspace = ?",
-        (platform, workspace),
-    )
-    lines.append(f"Counts: {_n(papers, 'paper')}, {_n(topics, 'active topic')}, "
-                 f"{_n(notes, 'note')}, {_n(posts, 'paper')} posted")
+    lines.append(f"Counts: {_n(counts.papers, 'paper')}, "
+                 f"{_n(counts.active_topics, 'active topic')}, {_n(counts.notes, 'note')}, "
+                 f"{_n(counts.posted, 'paper')} posted")
     health = await source_health(runs, tz)
     lines.append("Source health: " + ("; ".join(health) if health else "no runs yet"))
     return CommandResult(messages=(Text("\n".join(lines), title="scoopwatch status"),))

@@ -39,6 +39,7 @@ from bot.models import AnnounceType, Paper
 from bot.sources.arxiv_html import HtmlClient
 from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
 from bot.store.runs import RunStore
+from bot.store.topics import TopicLike
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,6 @@ class StateRepo(Protocol):
     async def get(self, source: str, key: str, default: Any = None) -> Any: ...
     async def set(self, source: str, key: str, value: Any, *, now: datetime | None = None) -> None:
         ...
-
-
-class TopicLike(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def query(self) -> str: ...
 
 
 class TopicSource(Protocol):

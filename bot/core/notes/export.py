@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from bot.errors import ScoopwatchError
-from bot.messages import File
+from bot.messages import File, lab_label
 from bot.store.db import Database
 from bot.store.notes import NoteRecord, NoteStore
+from bot.store.overlaps import OverlapStore
 
 FORMATS = {"md": "text/markdown", "csv": "text/csv", "json": "application/json"}
 NO_TOPIC = "(no topic)"
@@ -151,33 +151,10 @@ def _row(note: NoteRecord, topic: str, labs: tuple[str, ...]) -> ExportRow:
 
 
 async def _labs(db: Database, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Lab names per paper from the digest side's cached detector output (``paper_flags``)."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, list[str]] = {}
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        try:
-            rows = await db.conn.execute_fetchall(
-                f"SELECT paper_key, company, lab FROM paper_flags WHERE paper_key IN ({marks})"
-                " ORDER BY paper_key, confidence DESC, id",
-                chunk,
-            )
-        except sqlite3.OperationalError:  # digest tables not migrated (older database)
-            return {}
-        for r in rows:
-            name = lab_name(r["company"], r["lab"])
-            names = found.setdefault(r["paper_key"], [])
-            if name not in names:
-                names.append(name)
-    return {k: tuple(v) for k, v in found.items()}
-
-
-def lab_name(company: str, lab: str | None) -> str:
-    """``Google DeepMind`` for (Google, Google DeepMind); ``Meta (FAIR)`` for (Meta, FAIR)."""
-    if not lab or lab == company:
-        return company
-    return lab if company.lower() in lab.lower() else f"{company} ({lab})"
+    """Lab names per paper from the digest side's cached detector output, strongest first."""
+    found = await OverlapStore(db).labs_for(keys)
+    return {key: tuple(dict.fromkeys(lab_label(company, lab) for company, lab in labs))
+            for key, labs in found.items()}
 
 
 def _md_escape(text: str) -> str:

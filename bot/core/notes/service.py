@@ -8,11 +8,11 @@ once per delivery id); an edit keeps the earlier text, a deletion only marks the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.messages import Line, QuotedNote, Text, item, line
+from bot.messages import Line, Text, item, line, shorten
 from bot.models import Paper
 from bot.ports import (
     ChatPort,
@@ -32,7 +32,7 @@ ACK_EMOJI = "white_check_mark"
 
 
 class ThreadPost(Protocol):
-    """What the notes side needs of a posted paper card (B's ``PostRecord`` has it)."""
+    """What the notes side needs of a posted paper card (``bot.store.posts.PostRecord``)."""
 
     @property
     def paper_key(self) -> str: ...
@@ -47,7 +47,7 @@ class ThreadPost(Protocol):
 
 
 class ThreadLookup(Protocol):
-    """Finds the paper post behind a thread or message (B's ``PostStore`` in production)."""
+    """Finds the paper post behind a thread or message (``bot.store.posts.PostStore``)."""
 
     async def find_by_thread(
         self, platform: str, channel_id: str, root_message_id: str
@@ -58,15 +58,6 @@ class ThreadLookup(Protocol):
 
 class PaperLookup(Protocol):
     async def get(self, key: str) -> Paper | None: ...
-
-
-def shorten(text: str, limit: int = 200) -> str:
-    """One line, at most ``limit`` characters, cut at a word boundary with an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
-    return cut.rstrip(" ,.;:") + "…"
 
 
 class NotesService:
@@ -186,19 +177,6 @@ class NotesService:
         lines = [line(f"Latest differentiation notes{about} ({len(notes)}):")]
         lines += [_note_line(n) for n in notes]
         return CommandResult((Text(lines),))
-
-    async def quoted_notes(
-        self, platform: str, workspace: str, topics: Sequence[str],
-        exclude_paper: str | None = None, limit: int = 2,
-    ) -> tuple[QuotedNote, ...]:
-        """The latest notes on ``topics``, ready for a thread prompt."""
-        notes = await self._notes.latest_for_topics(
-            platform, workspace, topics, limit=limit, exclude_paper=exclude_paper
-        )
-        return tuple(
-            QuotedNote(n.author_id, n.author_name, n.created_at, n.paper_title, shorten(n.text))
-            for n in notes
-        )
 
 
 def _bot_messages(post: ThreadPost) -> set[str]:

@@ -98,14 +98,6 @@ def test_card_from_a_real_listing_item() -> None:
     assert not card.abstract_opening[:-1].endswith(" ")
 
 
-def test_shorten_cuts_at_a_word_boundary() -> None:
-    assert d.shorten("short text", 300) == "short text"
-    text = "word " * 100
-    cut = d.shorten(text, 30)
-    assert cut == "word word word word word word…"
-    assert d.shorten("x" * 50, 10) == "x" * 9 + "…"
-
-
 def test_header_with_more_hint() -> None:
     papers = [paper(str(i), f"P{i}") for i in range(5)]
     overlaps = {p.key: [_row(p.key, 1, float(i))] for i, p in enumerate(papers)}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.notes.export import FIELDS, ExportError, export_notes, lab_name
+from bot.core.notes.export import FIELDS, ExportError, export_notes
 from bot.messages import File
 from bot.ports import Actor, CommandEvent, ThreadRef, ThreadReplyDeleted
 
@@ -129,9 +129,3 @@ async def test_export_with_nothing_to_export_and_bad_format(env: Env) -> None:
     assert body(other) == "No differentiation notes to export yet."
     with pytest.raises(ExportError, match="expected md, csv or json"):
         await export_notes(env.db, fmt="pdf")
-
-
-def test_lab_names() -> None:
-    assert lab_name("Google", "Google DeepMind") == "Google DeepMind"
-    assert lab_name("Meta", "FAIR") == "Meta (FAIR)"
-    assert lab_name("OpenAI", None) == "OpenAI"

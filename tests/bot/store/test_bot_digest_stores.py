@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,11 @@ from bot.store.topics import TopicStore
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
+async def _mark(store: SubscriptionStore, at: datetime, covered_until: date | None) -> None:
+    async with store.db.transaction() as conn:
+        await store.mark_digest_in(conn, "slack", "C1", at=at, covered_until=covered_until)
+
+
 async def _sub(store: SubscriptionStore, **kw: str) -> None:
     args = {"platform": "slack", "workspace": "T1", "channel_id": "C1", "days": "mon,thu",
             "time": "09:00", "timezone": "Europe/Berlin", "mode": "industry-only",
@@ -27,7 +34,7 @@ async def _sub(store: SubscriptionStore, **kw: str) -> None:
 async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     await _sub(store, days="daily", time="07:30", mode="all-papers", created_by="U2")
     subs = await store.all()
     assert len(subs) == 1
@@ -41,10 +48,10 @@ async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> No
 async def test_covered_until_never_moves_back(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     later = NOW + timedelta(hours=1)
-    await store.mark_digest("slack", "C1", at=later, covered_until=date(2026, 11, 2))
-    await store.mark_digest("slack", "C1", at=later, covered_until=None)
+    await _mark(store, later, date(2026, 11, 2))
+    await _mark(store, later, None)
     sub = await store.get("slack", "C1")
     assert sub is not None
     assert sub.last_covered_until == date(2026, 11, 20)
@@ -149,6 +156,17 @@ async def test_flags_cache_replaced_per_paper(db: Database) -> None:
     assert await store.flags_for(["p1"]) == {}
 
 
+async def test_labs_for_most_confident_first(db: Database, tmp_path: Path) -> None:
+    store = OverlapStore(db)
+    await store.save_flags({"p1": [_Flag("Meta", "FAIR", "FAIR, Meta", "affiliation", 0.6),
+                                   _Flag("Google", "Google DeepMind", "@deepmind.com", "email",
+                                         0.9)],
+                            "p2": []}, NOW)
+    assert await store.labs_for(["p1", "p2", "p1"]) == {
+        "p1": [("Google", "Google DeepMind"), ("Meta", "FAIR")]}
+    async with await Database.open(tmp_path / "bare.db", migrate=False) as bare:
+        assert await OverlapStore(bare).labs_for(["p1"]) == {}
+
 async def test_runs_latest_and_health(db: Database) -> None:
     runs = RunStore(db)
     await runs.record("fetch", "arxiv", "announced", started=NOW, finished=NOW,
@@ -165,3 +183,29 @@ async def test_runs_latest_and_health(db: Database) -> None:
     days = await runs.for_days("fetch", date(2026, 11, 21), date(2026, 11, 22))
     assert [r.outcome for r in days] == ["stale"] and days[0].ok is False
     assert await runs.sources() == [("enrich", "openalex"), ("fetch", "arxiv")]
+
+
+async def test_naive_datetimes_are_utc_in_every_store(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule for the whole store (``db.utc_timestamp``): a naive datetime is UTC, whatever
+    the machine's zone, and reads back aware."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = NOW.replace(tzinfo=None)
+        runs = RunStore(db)
+        await runs.record("fetch", "arxiv", "announced", started=naive, finished=naive)
+        run = await runs.latest("fetch")
+        assert run is not None and run.started_at == run.finished_at == NOW
+        subs = SubscriptionStore(db)
+        await _sub(subs)
+        await _mark(subs, naive, None)
+        sub = await subs.get("slack", "C1")
+        assert sub is not None and sub.last_digest_at == NOW
+        await OverlapStore(db).save_flags({"k": [_Flag("Meta", None, "Meta", "email", 1.0)]}, naive)
+        rows = await db.conn.execute_fetchall("SELECT computed_at FROM paper_flags")
+        assert [r[0] for r in rows] == ["2026-11-20T08:00:00+00:00"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
