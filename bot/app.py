@@ -330,7 +330,7 @@ def build_digest_side(
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )
-    notes = VersionNotes(VersionNoteStore(db), service.ports, clock)
+    notes = VersionNotes(VersionNoteStore(db), service.delivery)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
                                       version_notes=notes)
     return service, pipeline, scheduler

@@ -278,8 +278,8 @@ class Scheduler:
         except Exception:
             log.exception("posting new-version notes failed")
             return
-        if report.posted or report.failed:
-            log.info("new-version notes: %d posted, %d failed", report.posted, report.failed)
+        if report.done or report.failed:
+            log.info("new-version notes: %d posted, %d failed", report.done, report.failed)
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None
