@@ -323,7 +323,7 @@ def build_digest_side(
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )
-    notes = VersionNotes(stores.version_notes, service.ports, clock)
+    notes = VersionNotes(stores.version_notes, service.delivery)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
                                       version_notes=notes, events=stores.events)
     return service, pipeline, scheduler

@@ -295,8 +295,8 @@ class Scheduler:
         except Exception:
             log.exception("posting new-version notes failed")
             return
-        if report.posted or report.failed:
-            log.info("new-version notes: %d posted, %d failed", report.posted, report.failed)
+        if report.done or report.failed:
+            log.info("new-version notes: %d posted, %d failed", report.done, report.failed)
 
     async def prune_events(self, now: datetime | None = None) -> int:
         """Forget processed-event ids older than the retention (they only guard against

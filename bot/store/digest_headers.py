@@ -18,7 +18,8 @@ from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 @dataclass(frozen=True, slots=True)
 class HeaderRecord:
-    """One header row as stored; ``header`` is the message as JSON (``header_to_json``)."""
+    """One header row as stored; ``header`` is the message as JSON
+    (``bot.core.delivery.message_json``)."""
 
     id: int
     platform: str

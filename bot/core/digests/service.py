@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.delivery.cards import FlushReport, Outbox, new_post
+from bot.core.delivery.cards import Outbox, new_post
 from bot.core.delivery.channel_attention import ChannelAttention, WatchedPort
+from bot.core.delivery.engine import Delivery, DeliveryReport
 from bot.core.delivery.headers import HeaderOutbox
 from bot.core.digests import compose as d
 from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
@@ -143,8 +144,9 @@ class DigestService:
         self.counts = CountStore(db)
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(ChannelAttentionStore(db), clock)
-        self.outbox = Outbox(self.posts, self.ports, clock)
-        self.headers = HeaderOutbox(DigestHeaderStore(db), self.ports, clock)
+        self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
+        self.outbox = Outbox(self.posts, self.delivery)
+        self.headers = HeaderOutbox(DigestHeaderStore(db), self.delivery)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -273,15 +275,15 @@ class DigestService:
             await self.refresher.stop_background()
 
     async def resume(self, platform: str | None = None, channel_id: str | None = None
-                     ) -> FlushReport:
+                     ) -> DeliveryReport:
         """Finish every post (of one channel) a crash, restart or platform error interrupted:
         headers first, then the cards of each channel whose headers are out. The scheduler
         calls it once adapters are up; each digest first does it for its channel. Channels that
         need attention are left alone unless named: only a digest there tries them again."""
         hold = await self.attention.channels() if channel_id is None else frozenset()
         headers = await self.headers.flush(platform, channel_id, hold=hold)
-        cards = await self.outbox.flush(platform, channel_id, hold=headers.held | hold)
-        return FlushReport(headers.done + cards.done, headers.failed + cards.failed)
+        waiting = await self.headers.waiting(platform, channel_id)
+        return headers + await self.outbox.flush(platform, channel_id, hold=waiting | hold)
 
     async def run_digest(
         self, platform: str, workspace: str, channel_id: str, *, since: date | None = None

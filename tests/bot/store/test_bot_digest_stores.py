@@ -11,7 +11,7 @@ import pytest
 
 from bot.store.db import Database
 from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
-from bot.store.posts import NewPost, PostStore
+from bot.store.posts import NewPost, PostRecord, PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.topics import TopicStore
@@ -70,11 +70,21 @@ def _new(key: str) -> NewPost:
     return NewPost(key, f"sw:{key}", ("t1",), ("U1", "U2"), "{}", "{}")
 
 
+async def _intents(db: Database, platform: str, workspace: str, channel_id: str,
+                   keys: list[str], now: datetime = NOW) -> list[PostRecord]:
+    """Record intents the way a digest does (in its transaction); the rows created now."""
+    posts = PostStore(db)
+    async with db.transaction() as conn:
+        ids = await posts.insert_intents(conn, platform, workspace, channel_id,
+                                         [_new(k) for k in keys], now)
+    return [rec for i in ids if (rec := await posts.get(i)) is not None]
+
+
 async def test_outbox_one_row_per_paper_per_channel_ever(db: Database) -> None:
     posts = PostStore(db)
-    first = await posts.create_intents("slack", "T1", "C1", [_new("a"), _new("b")], NOW)
-    again = await posts.create_intents("slack", "T1", "C1", [_new("b"), _new("c")], NOW)
-    other = await posts.create_intents("slack", "T1", "C2", [_new("a")], NOW)
+    first = await _intents(db, "slack", "T1", "C1", ["a", "b"])
+    again = await _intents(db, "slack", "T1", "C1", ["b", "c"])
+    other = await _intents(db, "slack", "T1", "C2", ["a"])
     assert [r.paper_key for r in first] == ["a", "b"]
     assert [r.paper_key for r in again] == ["c"]
     assert [r.paper_key for r in other] == ["a"]
@@ -84,11 +94,13 @@ async def test_outbox_one_row_per_paper_per_channel_ever(db: Database) -> None:
 
 async def test_outbox_transitions_are_compare_and_set(db: Database) -> None:
     posts = PostStore(db)
-    (rec,) = await posts.create_intents("slack", "T1", "C1", [_new("a")], NOW)
+    (rec,) = await _intents(db, "slack", "T1", "C1", ["a"])
     await posts.bump_attempt(rec.id, NOW)
     assert (await posts.get(rec.id)).attempts == 1  # type: ignore[union-attr]
-    assert await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="111.1")
-    assert not await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="x")
+    moved = await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="111.1")
+    assert moved is not None  # the row as it is now: the outbox goes on without re-reading
+    assert (moved.state, moved.attempts, moved.card_message_id) == ("posted", 0, "111.1")
+    assert await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="x") is None
     assert await posts.advance(rec.id, "posted", "threaded", NOW, thread_root_id="111.1")
     assert await posts.advance(rec.id, "threaded", "done", NOW, prompt_message_id="111.2")
     done = await posts.get(rec.id)
@@ -99,9 +111,26 @@ async def test_outbox_transitions_are_compare_and_set(db: Database) -> None:
         await posts.advance(rec.id, "done", "bogus", NOW)
 
 
+async def test_naive_times_are_taken_as_utc(db: Database) -> None:
+    """The stores' one rule (``db.utc_timestamp``): a naive datetime is UTC, whatever the
+    machine's time zone."""
+    naive = NOW.replace(tzinfo=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "America/New_York")
+        time.tzset()
+        try:
+            (rec,) = await _intents(db, "slack", "T1", "C1", ["a"], naive)
+            moved = await PostStore(db).advance(rec.id, "intent", "posted", naive,
+                                                card_message_id="1")
+        finally:
+            mp.undo()
+            time.tzset()
+    assert rec.created_at == NOW and moved is not None and moved.updated_at == NOW
+
+
 async def test_find_by_thread_and_message(db: Database) -> None:
     posts = PostStore(db)
-    (rec,) = await posts.create_intents("discord", "G1", "C1", [_new("a")], NOW)
+    (rec,) = await _intents(db, "discord", "G1", "C1", ["a"])
     await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="100")
     # A reply can arrive before the thread is recorded: found through the card message.
     assert (await posts.find_by_thread("discord", "C1", "100")).paper_key == "a"  # type: ignore[union-attr]
