@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from bot.errors import ConfigError, ScoopwatchError
+from bot.platforms import platforms
 from bot.sources.base import SourceFormat
 
 if TYPE_CHECKING:
@@ -393,22 +394,6 @@ def db_check(state: CliState, db: str | None) -> None:
     click.echo(f"ok: {path} (schema version {version})")
 
 
-@main.group()
-def discord() -> None:
-    """Discord application commands."""
-
-
-@discord.command("sync")
-@click.pass_obj
-@fail_cleanly
-def discord_sync(state: CliState) -> None:
-    """Register /scoop with Discord now (the guilds in config, else globally); print changes."""
-    from bot.app import load_adapter
-
-    for line in run_async(load_adapter("discord").sync(state.config)):
-        click.echo(line)
-
-
 @main.group("config")
 def config_group() -> None:
     """Configuration."""
@@ -424,6 +409,10 @@ def config_check(state: CliState) -> None:
     config = state.config
     click.echo(f"# configuration from {config.source or 'built-in defaults'}")
     click.echo(render_masked_config(config.masked()))
+
+
+for _platform in platforms():  # each chat platform may add its own commands
+    _platform.add_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

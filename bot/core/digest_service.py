@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core import digest as d
@@ -38,6 +38,9 @@ from bot.store.overlaps import FlagLike, OverlapStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,8 @@ class DigestSettings:
     holidays: frozenset[date] = frozenset(DEFAULT_HOLIDAYS_2026)
 
     @classmethod
-    def from_config(cls, config: Any) -> DigestSettings:
-        """Build from ``bot.config.Config`` (duck-typed so this module does not import it)."""
+    def from_config(cls, config: Config) -> DigestSettings:
+        """Build from the configuration's ``[bot]``, ``[digest]`` and ``[arxiv]`` tables."""
         return cls(
             timezone=config.bot.timezone,
             default_days=",".join(config.digest.default_days),

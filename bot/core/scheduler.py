@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -31,6 +31,9 @@ from bot.core.schedule_spec import digest_trigger, missed_digest
 from bot.core.version_notes import VersionNotes
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
 from bot.store.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,9 @@ class Scheduler:
 
     @classmethod
     def from_config(
-        cls, config: Any, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
+        cls, config: Config, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
     ) -> Scheduler:
-        """Build with ``bot.config.Config`` values (duck-typed)."""
+        """Build with the configuration's ``[digest]`` and ``[arxiv]`` values."""
         return cls(
             service, pipeline,
             misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,

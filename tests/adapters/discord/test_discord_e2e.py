@@ -35,8 +35,8 @@ from discord_payloads import (
     slash,
 )
 
-from adapters.discord import StoreTopicNames
 from adapters.discord.client import ScoopClient
+from adapters.discord.interactions import StoreTopicNames
 from bot.app import build_core
 from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss

@@ -15,8 +15,8 @@ from discord_fake_api import FakeDiscord
 from discord_payloads import CHANNEL, TOKEN, guild_create
 from test_discord_e2e import FEED, INDUSTRY, NOW, Lab, text_of
 
-from adapters.discord import StoreTopicNames
 from adapters.discord.client import ScoopClient
+from adapters.discord.interactions import StoreTopicNames
 from bot.app import build_core
 from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss
