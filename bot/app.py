@@ -63,8 +63,9 @@ def build_adapter(name: str, config: Config, core: Core, io: AppIO) -> Adapter:
 
 
 def enabled_adapters(config: Config) -> list[str]:
-    """Adapter names to start, from config (the fallback alone when no token is configured)."""
-    return config.enabled_platforms()
+    """Adapter names to start, in start order (the fallback alone when no token is
+    configured)."""
+    return [name for name in ADAPTER_NAMES if config.enabled(name)]
 
 
 def connect_hint(config: Config | None, db_path: str) -> str:

@@ -65,7 +65,7 @@ class _Owned:
 
     @property
     def field(self) -> str:
-        return f"{self.section}_{self.spec.key}"
+        return self.spec.field(self.section)
 
 
 def _owned() -> list[_Owned]:

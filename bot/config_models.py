@@ -224,7 +224,7 @@ class Secrets(BaseModel):
     def _every_platform_secret(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        names = {f"{table}_{spec.key}" for table, spec in secret_specs()}
+        names = {spec.field(table) for table, spec in secret_specs()}
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown secrets: {', '.join(unknown)}")
@@ -305,10 +305,6 @@ class Config(ConfigFile):
                  if (secret := plugin.secret(self, spec)) is not None}
         return plugin.wanted(settings, found)
 
-    def enabled_platforms(self) -> list[str]:
-        """The platforms that run, in platform order."""
-        return [plugin.name for plugin in platforms() if self.enabled(plugin.name)]
-
     def with_db_path(self, db_path: str | Path) -> Config:
         """Copy with another database path (the CLI's ``--db``)."""
         storage = self.storage.model_copy(update={"db_path": Path(db_path)})
@@ -318,7 +314,7 @@ class Config(ConfigFile):
         """Everything, JSON-ready, for ``scoopwatch config check``; secrets only as masked hints."""
         data = self.model_dump(mode="json", exclude={"secrets", "source"})
         for table, spec in secret_specs():
-            secret = self.secrets.named(f"{table}_{spec.key}")
+            secret = self.secrets.named(spec.field(table))
             data[table][spec.key] = secret.masked() if secret else "not set"
         data["source"] = str(self.source) if self.source else None
         data["adapters"] = {plugin.name: self.enabled(plugin.name) for plugin in platforms()}

@@ -61,6 +61,10 @@ class SecretSpec:
     def file_key(self) -> str:
         return f"{self.key}_file"
 
+    def field(self, table: str) -> str:
+        """Its name in ``Config.secrets`` when it belongs to ``table``: ``<table>_<key>``."""
+        return f"{table}_{self.key}"
+
 
 @dataclass(frozen=True, slots=True)
 class Need:
@@ -173,11 +177,7 @@ class Platform(ABC, Generic[S]):
 
     def secret(self, config: Config, spec: SecretSpec) -> Secret | None:
         """One of its secrets from ``config``, None when not set."""
-        return config.secrets.named(self.secret_field(spec))
-
-    def secret_field(self, spec: SecretSpec) -> str:
-        """The secret's name in ``Config.secrets``."""
-        return f"{self.name}_{spec.key}"
+        return config.secrets.named(spec.field(self.name))
 
 
 @cache
