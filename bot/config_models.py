@@ -152,7 +152,7 @@ def file_model() -> type[ConfigFile]:
         if plugin.name in ConfigFile.model_fields:
             raise ScoopwatchError(f"the {plugin.name} platform's table would replace the "
                                   f"core's [{plugin.name}]")
-        model = plugin.section()
+        model = plugin.settings_model()
         tables[plugin.name] = (model, Field(default_factory=model))
     return create_model("ConfigFile", __base__=ConfigFile, **tables)
 
@@ -268,7 +268,7 @@ class Config(ConfigFile):
             raise ValueError(f"unknown tables: {', '.join(unknown)}")
         tables = dict(data)
         for plugin in platforms():
-            model = plugin.section()
+            model = plugin.settings_model()
             given = tables.get(plugin.name)
             if not isinstance(given, model):
                 tables[plugin.name] = model.model_validate({} if given is None else given)

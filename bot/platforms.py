@@ -145,7 +145,7 @@ class Platform(ABC, Generic[S]):
     """What to set to connect it, shown when only a fallback runs, e.g. "SCOOPWATCH_X_TOKEN"."""
 
     @abstractmethod
-    def section(self) -> type[S]:
+    def settings_model(self) -> type[S]:
         """The model of the ``[name]`` table (imported on first use: it needs pydantic)."""
 
     @abstractmethod
@@ -169,7 +169,7 @@ class Platform(ABC, Generic[S]):
     def settings(self, config: Config) -> S:
         """Its validated ``[name]`` table from ``config``."""
         section = config.section(self.name)
-        model = self.section()
+        model = self.settings_model()
         if not isinstance(section, model):  # only a hand-built Config can get here
             raise TypeError(f"config.{self.name} is a {type(section).__name__}, "
                             f"not a {model.__name__}")

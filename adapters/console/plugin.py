@@ -21,7 +21,7 @@ class Console(Platform["ConsoleSection"]):
     order = 90
     fallback = True  # runs when neither a token nor [console] enabled says otherwise
 
-    def section(self) -> type[ConsoleSection]:
+    def settings_model(self) -> type[ConsoleSection]:
         from adapters.console.config import ConsoleSection
 
         return ConsoleSection

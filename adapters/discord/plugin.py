@@ -31,7 +31,7 @@ class Discord(Platform["DiscordSection"]):
     secrets = (TOKEN,)
     connect_hint = TOKEN.scoopwatch_env
 
-    def section(self) -> type[DiscordSection]:
+    def settings_model(self) -> type[DiscordSection]:
         from adapters.discord.config import DiscordSection
 
         return DiscordSection

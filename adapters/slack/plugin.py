@@ -37,7 +37,7 @@ class Slack(Platform["SlackSection"]):
     })
     connect_hint = f"{BOT_TOKEN.scoopwatch_env} and {APP_TOKEN.scoopwatch_env}"
 
-    def section(self) -> type[SlackSection]:
+    def settings_model(self) -> type[SlackSection]:
         from adapters.slack.config import SlackSection
 
         return SlackSection

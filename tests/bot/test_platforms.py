@@ -68,7 +68,7 @@ class Matrix(Platform[MatrixSection]):
     tokens = TokenShape(re.compile(r"^mxt_"), {"mxt_": "an access token"})
     connect_hint = TOKEN.scoopwatch_env
 
-    def section(self) -> type[MatrixSection]:
+    def settings_model(self) -> type[MatrixSection]:
         return MatrixSection
 
     def adapter(self) -> Any:
