@@ -16,9 +16,8 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.commands.labs import labs_view
 from bot.core.delivery.version_notes import VersionNotes
@@ -29,91 +28,62 @@ from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry, registry_from_config
-from bot.ports import ChatPort
+from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
 from bot.store.stores import Stores
 
+if TYPE_CHECKING:
+    from bot.config import Config
+
 log = logging.getLogger(__name__)
 
 
-class Adapter(Protocol):
-    """A running chat platform: its outbound port and its inbound loop."""
-
-    name: str
-
-    @property
-    def port(self) -> ChatPort:
-        """The outbound side, registered with the core."""
-        ...
-
-    async def run(self, stop: asyncio.Event) -> int:
-        """Serve until ``stop`` is set (or the platform ends the session); exit status."""
-        ...
+ADAPTER_NAMES = tuple(plugin.name for plugin in platforms())
+"""The installed platforms, in start order; ``enabled_adapters`` decides which run."""
 
 
-@dataclass(frozen=True, slots=True)
-class AppIO:
-    """What adapters may need from the process besides config and the core."""
-
-    stdin: TextIO
-    stdout: TextIO
-    clock: Callable[[], datetime]
-    script: tuple[str, ...] = ()
-    """Console lines handled, and shown as typed, before ``stdin`` is read (``scoopwatch demo``
-    opens with them, so a new user sees the commands that produced the first posts)."""
-
-
-ADAPTER_GROUP = "scoopwatch.adapters"
-ADAPTER_NAMES = ("console", "slack", "discord")
-"""Adapters scoopwatch knows, in start order; ``enabled_adapters`` decides which run."""
-
-
-def load_adapter(name: str) -> Any:
-    """The adapter class registered as ``name`` in the ``scoopwatch.adapters`` entry points
-    (pyproject.toml). Adapters build themselves with ``from_config(config, core, io)``."""
-    found = entry_points(group=ADAPTER_GROUP, name=name)
-    try:
-        return next(iter(found)).load()
-    except StopIteration:
+def load_adapter(name: str) -> type[Adapter]:
+    """The adapter class of platform ``name`` (``bot/platforms.py``); this imports its SDK."""
+    plugin = platform(name)
+    if plugin is None:
         raise ScoopwatchError(f"the {name} adapter is not available in this build (no entry "
-                              f"point {name!r} in {ADAPTER_GROUP}; reinstall scoopwatch)") from None
+                              f"point {name!r} in {ENTRY_POINTS}; reinstall scoopwatch)")
+    try:
+        return plugin.adapter()
     except (ImportError, AttributeError) as exc:
         raise ScoopwatchError(f"the {name} adapter is not available in this build "
                               f"({exc})") from exc
 
 
-def build_adapter(name: str, config: Any, core: Core, io: AppIO) -> Adapter:
+def build_adapter(name: str, config: Config, core: Core, io: AppIO) -> Adapter:
     """Load and construct one adapter (imported only when enabled)."""
-    adapter: Adapter = load_adapter(name).from_config(config, core, io)
-    return adapter
+    return load_adapter(name).from_config(config, core, io)
 
 
-def enabled_adapters(config: Any) -> list[str]:
-    """Adapter names to start, from config (console alone when no token is configured)."""
-    flags = {"slack": config.slack_enabled, "discord": config.discord_enabled,
-             "console": config.console_enabled}
-    return [name for name in ADAPTER_NAMES if flags.get(name)]
+def enabled_adapters(config: Config) -> list[str]:
+    """Adapter names to start, in start order (the fallback alone when no token is
+    configured)."""
+    return [name for name in ADAPTER_NAMES if config.enabled(name)]
 
 
-def connect_hint(config: Any, db_path: str) -> str:
-    """The one line shown when only the console runs: how to connect a real chat."""
-    try:
-        from bot.config import SECRET_SPECS
-
-        env = {spec.field: spec.env for spec in SECRET_SPECS}
-    except ImportError:  # pragma: no cover - config module always ships with the app
-        env = {}
-    slack = (f"{env.get('slack_bot_token', 'SCOOPWATCH_SLACK_BOT_TOKEN')} and "
-             f"{env.get('slack_app_token', 'SCOOPWATCH_SLACK_APP_TOKEN')}")
-    discord = env.get("discord_token", "SCOOPWATCH_DISCORD_TOKEN")
-    return (f"scoopwatch: no Slack or Discord token configured; console chat on {db_path} "
-            f"(type help). To connect Slack set {slack}; for Discord set {discord}.")
+def connect_hint(config: Config | None, db_path: str) -> str:
+    """The one line shown when only the fallback chat runs: how to connect a real chat. Every
+    platform says what it needs, so ``config`` changes nothing here."""
+    local = next((p.title for p in platforms() if p.fallback), "local")
+    opening = f"{local} chat on {db_path} (type help)"
+    remote = [p for p in platforms() if p.connect_hint]
+    if not remote:
+        return f"scoopwatch: {opening}."
+    titles = [p.title for p in remote]
+    either = " or ".join([", ".join(titles[:-1]), titles[-1]]) if len(titles) > 1 else titles[0]
+    how = "; for ".join(f"{p.title} set {p.connect_hint}" for p in remote)
+    return f"scoopwatch: no {either} token configured; {opening}. To connect {how}."
 
 
 @contextlib.asynccontextmanager
-async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterator[Any]:
+async def open_pipeline(config: Config, db_path: str | None = None) -> AsyncIterator[Any]:
     """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
     db = await Database.open(str(db_path or config.storage.db_path))
     stores = Stores.on(db)
@@ -141,7 +111,7 @@ class Sources:
                 "oai": self.oai}
 
 
-def _sources(config: Any, stores: Stores) -> Sources:
+def _sources(config: Config, stores: Stores) -> Sources:
     """The polite client (validators kept in the store), arXiv feed fetcher, OpenAlex client (or
     None when disabled) and OAI-PMH client for missed-day recovery."""
     from bot.sources.arxiv_feed import ArxivFeedFetcher
@@ -180,7 +150,7 @@ def _signals(stop: asyncio.Event) -> Iterator[None]:
 
 
 async def run_bot(
-    config: Any, *, db_path: str | None = None, stdin: TextIO | None = None,
+    config: Config, *, db_path: str | None = None, stdin: TextIO | None = None,
     stdout: TextIO | None = None, clock: Callable[[], datetime] | None = None,
     network: bool = True, script: Sequence[str] = (), banner: str | None = None,
 ) -> int:
@@ -209,15 +179,12 @@ async def run_bot(
 
 
 async def _connect(adapters: list[Adapter]) -> int:
-    """Connect the platform adapters (those with ``start``) before any job may post; on a
-    failure (bad token, missing intent) stop the ones already connected. Exit status."""
-    connected: list[Any] = []
+    """Connect every adapter before any job may post; on a failure (bad token, missing
+    intent) stop the ones already connected. Exit status."""
+    connected: list[Adapter] = []
     for adapter in adapters:
-        start = getattr(adapter, "start", None)
-        if start is None:
-            continue
         try:
-            await start()
+            await adapter.start()
         except ScoopwatchError as exc:
             log.error("%s adapter could not start: %s", adapter.name, exc)
             for done in connected:
@@ -227,12 +194,12 @@ async def _connect(adapters: list[Adapter]) -> int:
     return 0
 
 
-async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
+async def _serve(config: Config, core: Core, scheduler: Any, io: AppIO, path: str,
                  banner: str | None = None) -> int:
     names = enabled_adapters(config)
     adapters = [build_adapter(name, config, core, io) for name in names]
-    if banner is None and names == ["console"] and not (config.slack_enabled
-                                                        or config.discord_enabled):
+    fallbacks = [plugin.name for plugin in platforms() if plugin.fallback]
+    if banner is None and names and set(names) <= set(fallbacks):
         banner = connect_hint(config, str(Path(path)))
     if banner is not None:
         io.stdout.write(banner + "\n")
@@ -268,7 +235,7 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
 
 
 def build_core(
-    config: Any, stores: Stores, *, clock: Callable[[], datetime] = utcnow, **sources: Any
+    config: Config, stores: Stores, *, clock: Callable[[], datetime] = utcnow, **sources: Any
 ) -> tuple[Core, Scheduler]:
     """The core adapters talk to, and the scheduler that drives its digests and fetches.
 
@@ -284,7 +251,7 @@ def build_core(
 
 
 def build_digest_side(
-    config: Any,
+    config: Config,
     stores: Stores,
     *,
     fetcher: FeedFetcher | None = None,

@@ -106,16 +106,15 @@ async def load_recorded_day(db_path: str | Path) -> RecordedDay:
 
 
 def demo_config(config: Config, db_path: str | Path) -> Config:
-    """``config`` for the demo: the console alone on ``db_path``, with no secrets, so neither a
-    chat platform nor OpenAlex can be reached even when tokens are configured."""
+    """``config`` for the demo: the fallback chat (the console) alone on ``db_path``, with no
+    secrets, so neither a chat platform nor OpenAlex can be reached even when tokens are
+    configured."""
     from bot.config_models import Secrets
+    from bot.platforms import platforms
 
-    return config.with_db_path(db_path).model_copy(update={
-        "slack": config.slack.model_copy(update={"enabled": False}),
-        "discord": config.discord.model_copy(update={"enabled": False}),
-        "console": config.console.model_copy(update={"enabled": True}),
-        "secrets": Secrets(),
-    })
+    tables = {p.name: config.section(p.name).model_copy(update={"enabled": p.fallback})
+              for p in platforms()}
+    return config.with_db_path(db_path).model_copy(update={**tables, "secrets": Secrets()})
 
 
 def demo_clock(start: datetime = DEMO_START) -> Callable[[], datetime]:

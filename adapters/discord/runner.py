@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.http import Route
@@ -21,7 +21,11 @@ from adapters.discord.client import ScoopClient
 from adapters.discord.interactions import CoreApi
 from adapters.discord.port import DiscordPort
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError
-from adapters.discord.sync import sync_commands, sync_tree
+from adapters.discord.sync import sync_tree
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.platforms import AppIO
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +58,10 @@ class DiscordAdapter:
         return self.client.port
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreApi, io: Any = None,
+    def from_config(cls, config: Config, core: CoreApi, io: AppIO | None = None,
                     **kwargs: Any) -> DiscordAdapter:
         """The adapter entry point (``bot.app.build_adapter``; no process I/O needed)."""
         return cls(core, DiscordSettings.from_config(config), **kwargs)
-
-    @staticmethod
-    async def sync(config: Any) -> list[str]:
-        """``scoopwatch discord sync``: register /scoop now; lines saying what changed."""
-        return await sync_commands(config)
 
     async def start(self) -> None:
         """Log in, sync commands if they changed, connect; returns when the gateway is ready."""

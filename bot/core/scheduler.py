@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,6 +39,9 @@ from bot.sources.arxiv_schedule import (
 )
 from bot.store.events import EventLog
 from bot.store.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +103,9 @@ class Scheduler:
 
     @classmethod
     def from_config(
-        cls, config: Any, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
+        cls, config: Config, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
     ) -> Scheduler:
-        """Build with ``bot.config.Config`` values (duck-typed)."""
+        """Build with the configuration's ``[digest]`` and ``[arxiv]`` values."""
         return cls(
             service, pipeline,
             misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,

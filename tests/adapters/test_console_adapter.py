@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from adapters.console import ConsoleAdapter, ConsolePort, ConsoleSession
+from adapters.console.chat import ConsoleAdapter, ConsolePort, ConsoleSession
 from adapters.plain import render
 from bot.messages import (
     DigestHeader,

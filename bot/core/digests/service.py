@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.delivery.cards import Outbox, new_post
@@ -42,6 +42,9 @@ from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.topics import TopicLike
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +97,8 @@ class DigestSettings:
     include_unlisted: bool = True  # industry-only counts companies outside the watched labs
 
     @classmethod
-    def from_config(cls, config: Any) -> DigestSettings:
-        """Build from ``bot.config.Config`` (duck-typed so this module does not import it)."""
+    def from_config(cls, config: Config) -> DigestSettings:
+        """Build from the configuration's ``[bot]``, ``[digest]`` and ``[arxiv]`` tables."""
         return cls(
             timezone=config.bot.timezone,
             default_days=",".join(config.digest.default_days),

@@ -13,13 +13,10 @@ from discord_fake_api import FakeDiscord
 from discord_helpers import FakeCore
 from discord_payloads import APP, GUILD, TOKEN
 
-from adapters.discord import (
-    DiscordAdapter,
-    DiscordSettings,
-    DiscordStartError,
-)
 from adapters.discord.client import scoop_intents
 from adapters.discord.invite import invite_url, needed_permissions
+from adapters.discord.runner import DiscordAdapter
+from adapters.discord.settings import DiscordSettings, DiscordStartError
 from bot.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -19,7 +19,7 @@ from slack_fake_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from slack_helpers import FastSleep
 from slack_payloads import CHANNEL, SIGNING_SECRET, event_callback, form_body, sign, slash_form
 
-from adapters.slack import SlackAdapter, SlackSettings
+from adapters.slack.runner import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss

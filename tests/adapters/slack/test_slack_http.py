@@ -22,7 +22,7 @@ from slack_payloads import (
 )
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import SlackAdapter
+from adapters.slack.runner import SlackAdapter
 from bot.messages import File, Text
 from bot.ports import CommandResult
 

@@ -23,7 +23,7 @@ from slack_payloads import (
     thread_reply,
 )
 
-from adapters.slack import SlackAdapter, SlackSettings, SlackStartError
+from adapters.slack.runner import SlackAdapter, SlackSettings, SlackStartError
 from bot.config import load_config
 from bot.messages import Text
 from bot.ports import CommandResult, ThreadRef

@@ -1,20 +1,57 @@
-"""CLI use cases that analyse papers without changing the store: match, detect, config check."""
+"""``scoopwatch match`` and ``detect``: analyse papers from files or the store, changing
+nothing."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import click
+
+from bot.cli import CliState, db_option, fail_cleanly, format_option, main, run_async
+from bot.cli.papers import read_pages
 from bot.errors import ScoopwatchError
-from bot.models import Paper
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.models import Paper
     from bot.topics.query import Query
 
 Echo = Callable[..., None]
+
+
+@main.command()
+@click.argument("papers_files", metavar="PAPERS...", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--topics", "topics_file", required=True, type=click.Path(dir_okay=False),
+              help="One topic per line: 'name: query' ('#' starts a comment).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per match.")
+@db_option
+@click.pass_obj
+@fail_cleanly
+def match(
+    state: CliState, papers_files: tuple[str, ...], topics_file: str, as_json: bool, db: str | None
+) -> None:
+    """Match topics against papers from files (any `ingest` format) or from the store."""
+    db = db or state.db
+    if not papers_files and db is None:
+        raise click.UsageError("give PAPERS files or --db PATH")
+    run_async(match_command(papers_files, db, Path(topics_file), as_json, click.echo))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@format_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
+@click.pass_obj
+@fail_cleanly
+def detect(state: CliState, files: tuple[str, ...], fmt: str, as_json: bool) -> None:
+    """Run the industry-lab detector on recorded data (no store involved)."""
+    detect_command(state.config, files, fmt, as_json, click.echo)
+
+
+# --- the use cases --------------------------------------------------------------------------
 
 
 class TopicsFileError(ScoopwatchError):
@@ -67,8 +104,6 @@ def record_id(paper: Paper) -> str:
 
 async def load_papers(files: Sequence[str], db_path: str | None) -> list[Paper]:
     """Papers from recorded files (any ingest format) and/or a store."""
-    from bot.cli_papers import read_pages
-
     papers = [p for _, page in read_pages(files, "auto") for p in page.papers]
     if db_path is not None:
         from bot.store.db import Database
@@ -112,7 +147,6 @@ def detect_command(
     config: Config, files: Sequence[str], fmt: str, as_json: bool, echo: Echo
 ) -> None:
     """Run the industry detector over recorded files; nothing is stored."""
-    from bot.cli_papers import read_pages
     from bot.industry.detector import detect
     from bot.industry.registry import registry_from_config
     from bot.industry.report import detection_record, format_table
@@ -128,34 +162,3 @@ def detect_command(
             echo(json.dumps(record, ensure_ascii=False))
     else:
         echo(format_table(records))
-
-
-def render_masked_config(data: Mapping[str, Any]) -> str:
-    """TOML-looking text of the effective config; secrets arrive already masked."""
-    lines: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, Mapping)}
-    for key, value in scalars.items():
-        lines.append(_toml_line(key, value))
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            lines.append(f"\n[{key}]")
-            lines.extend(_toml_line(k, v) for k, v in value.items())
-    return "\n".join(lines).lstrip("\n")
-
-
-def _toml_line(key: str, value: Any) -> str:
-    """``key = value``; unset optional keys are shown commented out, as TOML has no null."""
-    return f"# {key} = (not set)" if value is None else f"{key} = {_toml_value(value)}"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + inner + " }"
-    if isinstance(value, Iterable) and not isinstance(value, str):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)

@@ -1,25 +1,95 @@
-"""CLI use cases that move papers between files, live sources and the store.
+"""``scoopwatch ingest``, ``fetch``, ``backfill`` and ``papers``: papers between files, live
+sources and the store.
 
-Kept out of ``bot.cli`` so the click layer only parses options and these functions stay
-testable with plain arguments.
+The click commands only parse options; the functions below them take plain arguments, so
+they stay testable without click.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
+
+from bot.cli import CliState, db_option, fail_cleanly, format_option, main, run_async
 from bot.errors import ParseError, SourceError
-from bot.models import Paper
 from bot.sources.base import ParsedPage, SourceFormat
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.models import Paper
 
 Echo = Callable[..., None]
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@format_option
+@db_option
+@click.pass_obj
+@fail_cleanly
+def ingest(state: CliState, files: tuple[str, ...], fmt: str, db: str | None) -> None:
+    """Parse recorded arXiv/OpenAlex/OAI-PMH/JSON Lines files into the store.
+
+    Each file is parsed completely before anything is written, so a broken file leaves the
+    store untouched. Prints new, updated, unchanged and skipped counts per file.
+    """
+    failures = run_async(ingest_files(state.db_path(db), files, fmt, click.echo))
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Announcement date to expect (default: the latest).")
+@db_option
+@click.pass_obj
+@fail_cleanly
+def fetch(state: CliState, day: Any, db: str | None) -> None:
+    """Fetch the day's arXiv announcement live, then affiliations for the papers that need them."""
+    when: date | None = day.date() if day else None
+    ok = run_async(fetch_live(state.config, state.db_path(db), when, click.echo))
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--category", default=None, help="One arXiv category, e.g. cs.LG (default: config).")
+@db_option
+@click.pass_obj
+@fail_cleanly
+def backfill(
+    state: CliState, date_from: Any, date_to: Any, category: str | None, db: str | None
+) -> None:
+    """Harvest past papers through arXiv's OAI-PMH interface."""
+    if date_to < date_from:
+        raise click.BadParameter("--to is before --from")
+    run_async(
+        backfill_oai(
+            state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo
+        )
+    )
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@db_option
+@click.pass_obj
+@fail_cleanly
+def papers(state: CliState, since: Any, as_json: bool, db: str | None) -> None:
+    """List stored papers."""
+    run_async(list_papers(state.db_path(db), since.date() if since else None, as_json, click.echo))
+
+
+# --- the use cases --------------------------------------------------------------------------
 
 
 def read_pages(files: Iterable[str], fmt: str) -> list[tuple[str, ParsedPage]]:
@@ -149,10 +219,6 @@ async def backfill_oai(
     echo: Echo,
 ) -> None:
     """Harvest a date range over OAI-PMH into the store, with a progress bar on a terminal."""
-    import sys
-
-    import click
-
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient, oai_set_for_category
     from bot.store.db import Database

@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
+from adapters.console.plugin import CONSOLE
 from adapters.plain import render
 from bot.messages import DigestHeader, File, Message, PaperCard
 from bot.ports import (
@@ -29,6 +30,10 @@ from bot.ports import (
     ThreadReply,
     ThreadReplyDeleted,
 )
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.platforms import AppIO
 
 log = logging.getLogger(__name__)
 
@@ -331,11 +336,17 @@ class ConsoleAdapter:
                                       echo=not self.interactive)
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreLike, io: Any) -> ConsoleAdapter:
+    def from_config(cls, config: Config, core: CoreLike, io: AppIO) -> ConsoleAdapter:
         """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout, the
         clock and the opening script; ``console.member`` is who types."""
-        return cls(core, stdin=io.stdin, stdout=io.stdout, member=config.console.member,
+        return cls(core, stdin=io.stdin, stdout=io.stdout, member=CONSOLE.settings(config).member,
                    clock=io.clock, script=io.script)
+
+    async def start(self) -> None:
+        """Nothing to connect: the console is ready as soon as it is built."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect: ``run`` ends with its input or the stop event."""
 
     async def run(self, stop: asyncio.Event) -> int:
         """Run the opening script, then serve until end of input (exit status 0), ``quit``, or
