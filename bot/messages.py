@@ -26,8 +26,8 @@ class Code:
 
 @dataclass(frozen=True, slots=True)
 class SpaceWord:
-    """The platform's own word for the group the bot serves (a Slack *workspace*, a Discord
-    *server*): each adapter writes its word, so help never speaks another platform's language."""
+    """The platform's own word for the group the bot serves (a *workspace*, a *server*): each
+    adapter writes its word, so help never speaks another platform's language."""
 
 
 SPACE = SpaceWord()

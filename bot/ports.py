@@ -131,7 +131,8 @@ class ChatPort(Protocol):
         ...
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
-        """Make ``post`` the root of a thread (Discord creates one; Slack needs nothing)."""
+        """Make ``post`` the root of a thread (some platforms create one; on others a reply to
+        the post is the thread, and nothing needs creating)."""
         ...
 
     async def react(self, post: PostRef, emoji: str) -> None:

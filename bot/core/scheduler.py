@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
 PRUNE_EVENTS_JOB = "prune-events"
-# Platforms redeliver an event within minutes (Slack retries, Discord gateway resumes); a week
+# Platforms redeliver an event within minutes (webhook retries, gateway resumes); a week
 # of delivery ids covers any redelivery many times over and keeps the table small.
 EVENT_RETENTION = timedelta(days=7)
 PRUNE_EVENTS_AT = time(4, 0)  # UTC, away from the fetch, enrichment and morning digests

@@ -1,8 +1,9 @@
 """The parser from ``/scoop`` command text to a validated command of the declared table.
 
-Slack passes the text after ``/scoop`` to :func:`parse`; Discord mirrors :data:`COMMANDS` as an
-application-command group; the console reads lines. Shapes (slugs, dates, member mentions) are
-validated here so every platform gives the same short error saying what was expected.
+Adapters with a text command pass the text after ``/scoop`` to :func:`parse`; adapters with
+typed commands mirror :data:`COMMANDS` and rebuild the text (:func:`command_text`). Shapes
+(slugs, dates, member mentions) are validated here so every platform gives the same short error
+saying what was expected.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def parse(text: str, commands: Sequence[Command] = COMMANDS) -> ParsedCommand:
 
 def command_text(path: tuple[str, ...], values: Mapping[str, object]) -> str:
     """Text :func:`parse` reads back, from option values (for adapters with typed options,
-    e.g. Discord's app commands); ``None`` and empty values are left out."""
+    e.g. application commands); ``None`` and empty values are left out."""
     command = find(path)
     words = list(command.path)
     for arg in command.args:

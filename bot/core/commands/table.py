@@ -1,9 +1,8 @@
 """The ``/scoop`` commands, declared once: words, arguments, help, and the handler that runs
 each one. To find where a command lives, read its ``handler`` here.
 
-Slack and the console pass the text after ``/scoop`` to ``bot.core.commands.parser.parse``;
-Discord mirrors :data:`COMMANDS` as an application-command group; ``/scoop help`` is generated
-from it.
+Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or mirror
+:data:`COMMANDS` as typed commands; ``/scoop help`` is generated from it.
 """
 
 from __future__ import annotations

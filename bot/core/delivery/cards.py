@@ -4,8 +4,9 @@ An outbox row walks intent -> posted -> threaded -> done through ``bot.core.deli
 at each state a restart resumes the right step:
 
 - ``intent``: the card is posted, or found by its marker if it was tried before;
-- ``posted``: ``open_thread`` is idempotent per post on every adapter (Slack: the thread *is*
-  the message; Discord: an existing thread is returned), so it is simply called again;
+- ``posted``: ``open_thread`` is idempotent per post on every adapter (where the thread *is*
+  the message nothing is created; elsewhere an existing thread is returned), so it is simply
+  called again;
 - ``threaded``: the prompt is posted, or, if it was tried before, the one found in the thread
   (``find_bot_reply``) is kept instead of posting a second one.
 """
