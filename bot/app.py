@@ -286,7 +286,7 @@ def build_digest_side(
         enrich_wait=config.digest.enrich_wait_seconds,
     )
     service = DigestService(
-        stores.db, papers=papers, topics=topics, notes=stores.notes, refresher=pipeline,
+        stores, refresher=pipeline,
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )

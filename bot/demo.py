@@ -97,11 +97,11 @@ def _title_key(title: str) -> str:
 async def load_recorded_day(db_path: str | Path) -> RecordedDay:
     """Store the bundled day in the database at ``db_path`` (created and migrated)."""
     from bot.store.db import Database
-    from bot.store.papers import PaperStore
+    from bot.store.stores import Stores
 
     day = recorded_day()
     async with await Database.open(db_path) as db:
-        await PaperStore(db).upsert_papers(day.papers)
+        await Stores.on(db).papers.upsert_papers(day.papers)
     return day
 
 

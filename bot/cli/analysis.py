@@ -107,12 +107,12 @@ async def load_papers(files: Sequence[str], db_path: str | None) -> list[Paper]:
     papers = [p for _, page in read_pages(files, "auto") for p in page.papers]
     if db_path is not None:
         from bot.store.db import Database
-        from bot.store.papers import PaperStore
+        from bot.store.stores import Stores
 
         if not Path(db_path).exists():
             raise ScoopwatchError(f"no database at {db_path}")
         async with await Database.open(db_path) as db:
-            papers.extend(await PaperStore(db).iter_papers())
+            papers.extend(await Stores.on(db).papers.iter_papers())
     return papers
 
 

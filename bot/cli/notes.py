@@ -30,10 +30,11 @@ def notes_export(
     """Export notes as Markdown, CSV or JSON (the raw material of a related-work section)."""
     from bot.core.notes.export import export_notes
     from bot.store.db import Database
+    from bot.store.stores import Stores
 
     async def go() -> bytes:
         async with await Database.open(state.db_path(db)) as database:
-            return await export_notes(database, topic=topic, fmt=fmt)
+            return await export_notes(Stores.on(database), topic=topic, fmt=fmt)
 
     data = run_async(go())
     if output:

@@ -111,12 +111,12 @@ async def ingest_files(db_path: str, files: Sequence[str], fmt: str, echo: Echo)
     """Ingest each file in its own transaction; returns how many files failed."""
     from bot.sources.formats import parse_document
     from bot.store.db import Database
-    from bot.store.papers import PaperStore
+    from bot.store.stores import Stores
 
     chosen = None if fmt == "auto" else SourceFormat(fmt)
     failures = 0
     async with await Database.open(db_path) as db:
-        store = PaperStore(db)
+        store = Stores.on(db).papers
         for name in files:
             try:
                 page = parse_document(Path(name).read_bytes(), chosen, name=name)
@@ -172,10 +172,10 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 async def list_papers(db_path: str, since: date | None, as_json: bool, echo: Echo) -> None:
     """Print stored papers, one per line (JSON Lines with ``as_json``)."""
     from bot.store.db import Database
-    from bot.store.papers import PaperStore
+    from bot.store.stores import Stores
 
     async with await Database.open(db_path) as db:
-        papers = await PaperStore(db).iter_papers(since=since)
+        papers = await Stores.on(db).papers.iter_papers(since=since)
     for paper in papers:
         if as_json:
             echo(json.dumps(paper_json(paper), ensure_ascii=False))
@@ -222,13 +222,13 @@ async def backfill_oai(
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient, oai_set_for_category
     from bot.store.db import Database
-    from bot.store.papers import PaperStore
+    from bot.store.stores import Stores
 
     progress = sys.stderr.isatty()  # a progress line on a terminal only, never in logs
     categories = [category] if category else list(config.arxiv.categories)
     total_new = total_updated = 0
     async with await Database.open(db_path) as db, make_http_client(config) as client:
-        store = PaperStore(db)
+        store = Stores.on(db).papers
         oai = OaiPmhClient(client, base_url=config.arxiv.oai_url)
         for cat in categories:
             seen = 0

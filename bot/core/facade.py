@@ -65,7 +65,7 @@ class Core:
         self.ports: dict[str, ChatPort] = {}
         self._clock = clock or (lambda: datetime.now(UTC))
         self.topics = TopicService(
-            stores.topics, RecentPapers(stores.db, today or (lambda: self._clock().date())),
+            stores.topics, RecentPapers(stores.papers, today or (lambda: self._clock().date())),
             tools, self._clock,
         )
         self.notes = NotesService(

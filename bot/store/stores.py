@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.store.channel_attention import ChannelAttentionStore
+from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.events import EventLog, FeedbackStore
@@ -46,6 +47,7 @@ class Stores:
     source_state: SourceState
     validators: ValidatorStore
     channel_attention: ChannelAttentionStore
+    counts: CountStore
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -57,5 +59,5 @@ class Stores:
             subscriptions=SubscriptionStore(db), overlaps=OverlapStore(db), posts=PostStore(db),
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
-            channel_attention=ChannelAttentionStore(db),
+            channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
         )

@@ -32,7 +32,7 @@ async def export(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
     topic, fmt = cmd.get("topic"), cmd.get("format", "md")
     if topic is not None:
         await ctx.require_topic(topic)
-    file = await export_file(ctx.services.stores.db, ctx.platform, ctx.workspace, topic, fmt)
+    file = await export_file(ctx.services.stores, ctx.platform, ctx.workspace, topic, fmt)
     if file is None:
         about = f" on {topic}" if topic else ""
         return CommandResult((Text(f"No differentiation notes{about} to export yet."),))

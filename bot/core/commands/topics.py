@@ -18,7 +18,6 @@ from bot.core.commands.spec import CommandError, MemberRef, ParsedCommand
 from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult
-from bot.store.db import Database
 from bot.store.papers import PaperStore
 from bot.store.topics import TopicExistsError, TopicRecord, TopicStore
 
@@ -101,8 +100,8 @@ class RecentPapers:
     """The last 7 announcement days of new/cross papers, counted back from the newest stored
     announcement (or today when nothing is stored), cached until the store changes."""
 
-    def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
-        self._papers = PaperStore(db)
+    def __init__(self, papers: PaperStore, today: Callable[[], date] = date.today) -> None:
+        self._papers = papers
         self._today = today
         self._cache: tuple[tuple[object, ...], RecentWindow] | None = None
 

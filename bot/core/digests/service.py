@@ -26,45 +26,20 @@ from bot.core.digests.status import build_status, when
 from bot.errors import ChannelUnavailable
 from bot.industry.detector import watched_only
 from bot.messages import DigestHeader, Text
-from bot.models import AnnounceType, Paper
+from bot.models import Paper
 from bot.ports import ChatPort, CommandResult
 from bot.sources.arxiv_schedule import (
     DEFAULT_HOLIDAYS_2026,
     announcement_expected,
     configured_holidays,
 )
-from bot.store.channel_attention import ChannelAttentionStore
-from bot.store.counts import CountStore
-from bot.store.db import Database
-from bot.store.digest_headers import DigestHeaderStore
-from bot.store.overlaps import FlagLike, OverlapStore
-from bot.store.posts import PostStore
-from bot.store.runs import RunStore
-from bot.store.subscriptions import SubscriptionStore
-from bot.store.topics import TopicLike
+from bot.store.overlaps import FlagLike
+from bot.store.stores import Stores
 
 if TYPE_CHECKING:
     from bot.config import Config
 
 log = logging.getLogger(__name__)
-
-
-class PaperReader(Protocol):
-    async def iter_papers(
-        self, since: date | None, until: date | None,
-        announce_types: Collection[AnnounceType] | None,
-    ) -> list[Paper]: ...
-
-
-class TopicReader(Protocol):
-    async def active_topics(self, platform: str, workspace: str) -> Sequence[TopicLike]: ...
-
-
-class NoteReader(Protocol):
-    async def latest_for_topics(
-        self, platform: str, workspace: str, topic_names: Sequence[str], limit: int = 2,
-        exclude_paper: str | None = None,
-    ) -> Sequence[d.NoteLike]: ...
 
 
 class OverlapRefresher(Protocol):
@@ -125,31 +100,28 @@ class DigestService:
 
     def __init__(
         self,
-        db: Database,
+        stores: Stores,
         *,
-        papers: PaperReader,
-        topics: TopicReader,
-        notes: NoteReader | None = None,
         refresher: OverlapRefresher | None = None,
         detect: Detector | None = None,
         settings: DigestSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.db = db
-        self.papers, self.topics, self.notes = papers, topics, notes
+        self.db = stores.db
+        self.papers, self.topics, self.notes = stores.papers, stores.topics, stores.notes
         self.refresher, self.detect = refresher, detect
         self.settings = settings or DigestSettings()
         self.clock = clock
-        self.subscriptions = SubscriptionStore(db)
-        self.posts = PostStore(db)
-        self.overlaps = OverlapStore(db)
-        self.runs = RunStore(db)
-        self.counts = CountStore(db)
+        self.subscriptions = stores.subscriptions
+        self.posts = stores.posts
+        self.overlaps = stores.overlaps
+        self.runs = stores.runs
+        self.counts = stores.counts
         self.ports: dict[str, ChatPort] = {}
-        self.attention = ChannelAttention(ChannelAttentionStore(db), clock)
+        self.attention = ChannelAttention(stores.channel_attention, clock)
         self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
         self.outbox = Outbox(self.posts, self.delivery)
-        self.headers = HeaderOutbox(DigestHeaderStore(db), self.delivery)
+        self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 

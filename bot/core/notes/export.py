@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 
 from bot.errors import ScoopwatchError
 from bot.messages import File, lab_label
-from bot.store.db import Database
-from bot.store.notes import NoteRecord, NoteStore
+from bot.store.notes import NoteRecord
 from bot.store.overlaps import OverlapStore
+from bot.store.stores import Stores
 
 FORMATS = {"md": "text/markdown", "csv": "text/csv", "json": "application/json"}
 NO_TOPIC = "(no topic)"
@@ -47,12 +47,12 @@ class ExportRow:
 
 
 async def export_rows(
-    db: Database, *, platform: str | None = None, workspace: str | None = None,
+    stores: Stores, *, platform: str | None = None, workspace: str | None = None,
     topic: str | None = None,
 ) -> list[ExportRow]:
     """Rows sorted by topic, then paper (first note's order), then note time."""
-    notes = await NoteStore(db).for_export(platform=platform, workspace=workspace, topic=topic)
-    labs = await _labs(db, [n.paper_key for n in notes])
+    notes = await stores.notes.for_export(platform=platform, workspace=workspace, topic=topic)
+    labs = await _labs(stores.overlaps, [n.paper_key for n in notes])
     rows = [
         _row(note, name, labs.get(note.paper_key, ()))
         for note in notes
@@ -67,11 +67,11 @@ async def export_rows(
 
 
 async def export_notes(
-    db: Database, platform: str | None = None, workspace: str | None = None,
+    stores: Stores, platform: str | None = None, workspace: str | None = None,
     topic: str | None = None, fmt: str = "md",
 ) -> bytes:
     """The notes as a file's bytes (UTF-8); what ``scoopwatch notes export`` writes."""
-    rows = await export_rows(db, platform=platform, workspace=workspace, topic=topic)
+    rows = await export_rows(stores, platform=platform, workspace=workspace, topic=topic)
     return render(rows, fmt, topic)
 
 
@@ -83,10 +83,10 @@ def render(rows: Sequence[ExportRow], fmt: str, topic: str | None = None) -> byt
 
 
 async def export_file(
-    db: Database, platform: str, workspace: str, topic: str | None, fmt: str
+    stores: Stores, platform: str, workspace: str, topic: str | None, fmt: str
 ) -> File | None:
     """The ``/scoop notes export`` upload for one workspace; None when there are no notes."""
-    rows = await export_rows(db, platform=platform, workspace=workspace, topic=topic)
+    rows = await export_rows(stores, platform=platform, workspace=workspace, topic=topic)
     if not rows:
         return None
     stem = f"scoopwatch-notes-{topic}" if topic else "scoopwatch-notes"
@@ -150,9 +150,9 @@ def _row(note: NoteRecord, topic: str, labs: tuple[str, ...]) -> ExportRow:
     )
 
 
-async def _labs(db: Database, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+async def _labs(overlaps: OverlapStore, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Lab names per paper from the digest side's cached detector output, strongest first."""
-    found = await OverlapStore(db).labs_for(keys)
+    found = await overlaps.labs_for(keys)
     return {key: tuple(dict.fromkeys(lab_label(company, lab) for company, lab in labs))
             for key, labs in found.items()}
 

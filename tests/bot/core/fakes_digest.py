@@ -24,6 +24,7 @@ from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
 from bot.store.runs import RunStore
 from bot.store.source_state import SourceState
+from bot.store.stores import Stores
 from bot.store.topics import TopicStore
 from tests.fixture_files import LISTING, fixture_path
 
@@ -320,7 +321,7 @@ def build_bot(
         source_state=SourceState(db), index_builder=keyword_index,
     )
     service = DigestService(
-        db, papers=papers, topics=topics, notes=notes, refresher=pipeline,
+        Stores.on(db), refresher=pipeline,
         detect=detect_labs, settings=settings or DigestSettings(timezone="Europe/Berlin"),
         clock=clock,
     )
