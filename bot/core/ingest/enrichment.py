@@ -1,12 +1,15 @@
 """The pipeline's enrichment steps: OpenAlex for every candidate, then arXiv's HTML author block
 for candidates that no source has given an affiliation yet.
 
-OpenAlex goes through ``bot.industry.enrich.enrich`` (the one implementation of batching and
-found/not_found/failed bookkeeping); this module only wires it to the store: works are re-keyed
-to the arXiv key they were asked for, and enrich's ``failed`` is the store's ``error`` outcome.
-The HTML step exists because OpenAlex lags arXiv by about four days, while the digest goes out
-the morning after the announcement; it is capped per run (arxiv.org asks for one request every
-3 s, and a back-fill must not turn into thousands of page loads).
+OpenAlex is asked in batches; every key gets exactly one attempt record per run
+(``found``/``not_found``/``error``, with what OpenAlex said), and a work OpenAlex does not know
+yet is offered again the next days (config's ``openalex.retry_days``, see
+``PaperStore.keys_needing_enrichment``), because OpenAlex can lag a new arXiv paper by about four
+days. Works are stored under the arXiv key they were asked for.
+
+The HTML step exists because that lag is longer than the night between an announcement and the
+morning digest; it is capped per run (arxiv.org asks for one request every 3 s, and a back-fill
+must not turn into thousands of page loads).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.errors import ScoopwatchError, SourceError
-from bot.industry import enrich as industry_enrich
 from bot.models import Author, Paper, split_arxiv_id
 from bot.sources.arxiv_html import HtmlClient, fetch_author_block
 from bot.store.merge import match_authors
@@ -26,11 +28,11 @@ from bot.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
-OPENALEX = industry_enrich.SOURCE
+OPENALEX = "openalex"
 ARXIV_HTML = "arxiv-html"
 HTML_CAP = 50  # pages per run: 50 x 3 s spacing = 2.5 min of arxiv.org at most
 HTML_MAX_CONSECUTIVE_ERRORS = 3  # arxiv.org is down: stop, the next run tries again
-_STORE_OUTCOME = {industry_enrich.FAILED: "error"}  # enrich.py's vocabulary -> AttemptOutcome
+NOT_YET_KNOWN = "OpenAlex does not know this work yet"
 _TRANSIENT = (ScoopwatchError, OSError, TimeoutError)
 
 Clock = Callable[[], datetime]
@@ -72,6 +74,10 @@ class EnrichReport:
     failed: int = 0
     html: EnrichReport | None = None
 
+    @property
+    def attempted(self) -> int:
+        return self.found + self.not_found + self.failed
+
     def counts(self) -> dict[str, int]:
         return {"asked": self.asked, "found": self.found, "not_found": self.not_found,
                 "failed": self.failed}
@@ -94,35 +100,56 @@ async def enrich_openalex(
     keys: Sequence[str], *, openalex: WorksLookup, store: EnrichStore, clock: Clock,
     batch_size: int = 50,
 ) -> EnrichReport:
-    """Run ``bot.industry.enrich.enrich`` against the store: found works merged, one attempt
-    record per key (``found``/``not_found``/``error``)."""
-    errors: list[str] = []
+    """Look ``keys`` up in batches, store what was found, record one attempt per key.
 
-    async def lookup(batch: Sequence[str]) -> dict[str, Paper]:
+    A failing batch (source or parse error after the client's retries) is recorded as
+    ``error`` for each of its keys and the pass goes on with the next batch; store errors
+    propagate, since nothing could be recorded anyway.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    unique = list(dict.fromkeys(keys))
+    found = not_found = failed = 0
+    first_error: str | None = None
+    for start in range(0, len(unique), batch_size):
+        batch = unique[start : start + batch_size]
         try:
-            found = await openalex.works_by_arxiv_ids(list(batch))
-        except _TRANSIENT:
-            raise
-        except Exception as exc:  # a parser bug on one odd work must not stop the nightly run
-            log.exception("OpenAlex lookup of %d papers failed unexpectedly", len(batch))
-            raise SourceError(f"OpenAlex lookup failed: {type(exc).__name__}: {exc}") from exc
-        # OpenAlex works carry their own key ("openalex:W..."): store them under the arXiv key.
-        return {k: replace(w, key=k, arxiv_id=w.arxiv_id or k) for k, w in found.items()}
+            works = await _lookup(openalex, batch)
+        except _TRANSIENT as exc:
+            log.warning("OpenAlex lookup of %d papers failed: %s", len(batch), exc)
+            detail = str(exc) or type(exc).__name__
+            first_error = first_error or detail
+            for key in batch:
+                await store.record_attempt(key, OPENALEX, "error", detail, clock())
+            failed += len(batch)
+            continue
+        known = [works[key] for key in batch if key in works]
+        if known:
+            await store.upsert_papers(known, now=clock())
+        for key in batch:
+            work = works.get(key)
+            if work is not None:
+                await store.record_attempt(key, OPENALEX, "found", work.openalex_id or None,
+                                           clock())
+                found += 1
+            else:
+                await store.record_attempt(key, OPENALEX, "not_found", NOT_YET_KNOWN, clock())
+                not_found += 1
+    return EnrichReport(asked=len(unique), found=found, error=first_error,
+                        not_found=not_found, failed=failed)
 
-    async def save(papers: Sequence[Paper]) -> object:
-        return await store.upsert_papers(papers, now=clock())
 
-    async def record(key: str, source: str, outcome: str, detail: str) -> None:
-        if outcome == industry_enrich.FAILED:
-            errors.append(detail)
-        await store.record_attempt(key, source, _STORE_OUTCOME.get(outcome, outcome),
-                                   detail or None, clock())
-
-    report = await industry_enrich.enrich(keys, lookup_openalex=lookup, save=save,
-                                          record_attempt=record, batch_size=batch_size)
-    return EnrichReport(asked=report.attempted, found=report.found,
-                        error=errors[0] if errors else None, not_found=report.not_found,
-                        failed=report.failed)
+async def _lookup(openalex: WorksLookup, batch: Sequence[str]) -> dict[str, Paper]:
+    """One batch's works, keyed by the arXiv key they were asked for."""
+    try:
+        found = await openalex.works_by_arxiv_ids(list(batch))
+    except _TRANSIENT:
+        raise
+    except Exception as exc:  # a parser bug on one odd work must not stop the nightly run
+        log.exception("OpenAlex lookup of %d papers failed unexpectedly", len(batch))
+        raise SourceError(f"OpenAlex lookup failed: {type(exc).__name__}: {exc}") from exc
+    # OpenAlex works carry their own key ("openalex:W..."): store them under the arXiv key.
+    return {k: replace(w, key=k, arxiv_id=w.arxiv_id or k) for k, w in found.items()}
 
 
 def has_affiliation(paper: Paper) -> bool:

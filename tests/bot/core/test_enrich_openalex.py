@@ -1,26 +1,36 @@
-"""The enrichment pass with fake OpenAlex lookups and a fake store."""
+"""OpenAlex enrichment in batches, with a fake OpenAlex and a fake store."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.ingest.enrichment import EnrichReport, enrich_openalex
 from bot.errors import ParseError, SourceError, StoreError
-from bot.industry.enrich import EnrichReport, enrich
 from bot.models import Paper
+
+NOW = datetime(2024, 11, 28, tzinfo=UTC)
 
 
 class FakeStore:
-    def __init__(self) -> None:
-        self.saved: list[Paper] = []
-        self.attempts: list[tuple[str, str, str, str]] = []
+    """The two writes enrichment makes (``upsert_papers``, ``record_attempt``)."""
 
-    async def save(self, papers: Sequence[Paper]) -> int:
+    def __init__(self, fail_save: bool = False) -> None:
+        self.saved: list[Paper] = []
+        self.attempts: list[tuple[str, str, str, str | None]] = []
+        self.fail_save = fail_save
+
+    async def upsert_papers(self, papers: Sequence[Paper], *, now: datetime | None = None
+                            ) -> int:
+        if self.fail_save:
+            raise StoreError("database is locked")
         self.saved.extend(papers)
         return len(papers)
 
-    async def record_attempt(self, key: str, source: str, outcome: str, detail: str) -> None:
+    async def record_attempt(self, key: str, source: str, outcome: str,
+                             detail: str | None = None, now: datetime | None = None) -> None:
         self.attempts.append((key, source, outcome, detail))
 
 
@@ -32,7 +42,7 @@ class FakeOpenAlex:
         self.poisoned = poisoned
         self.batches: list[list[str]] = []
 
-    async def __call__(self, keys: Sequence[str]) -> dict[str, Paper]:
+    async def works_by_arxiv_ids(self, keys: Sequence[str]) -> dict[str, Paper]:
         self.batches.append(list(keys))
         if self.poisoned & set(keys):
             raise SourceError("api.openalex.org: HTTP 503 after 4 attempt(s)")
@@ -47,11 +57,10 @@ async def test_found_not_found_and_failed_are_counted_and_recorded() -> None:
     store = FakeStore()
     openalex = FakeOpenAlex({"2411.00001", "2411.00003"}, poisoned=frozenset({"2411.00005"}))
     keys = [f"2411.0000{i}" for i in range(1, 7)]
-    report = await enrich(
-        keys, lookup_openalex=openalex, save=store.save, record_attempt=store.record_attempt,
-        batch_size=4,
-    )  # fmt: skip
-    assert report == EnrichReport(found=2, not_found=2, failed=2)
+    report = await enrich_openalex(keys, openalex=openalex, store=store, clock=lambda: NOW,
+                                   batch_size=4)
+    assert report == EnrichReport(asked=6, found=2, not_found=2, failed=2,
+                                  error="api.openalex.org: HTTP 503 after 4 attempt(s)")
     assert report.attempted == 6
     assert openalex.batches == [keys[:4], keys[4:]]
     assert [p.key for p in store.saved] == ["2411.00001", "2411.00003"]
@@ -61,32 +70,27 @@ async def test_found_not_found_and_failed_are_counted_and_recorded() -> None:
         "2411.00002": ("openalex", "not_found"),
         "2411.00003": ("openalex", "found"),
         "2411.00004": ("openalex", "not_found"),
-        "2411.00005": ("openalex", "failed"),
-        "2411.00006": ("openalex", "failed"),
+        "2411.00005": ("openalex", "error"),
+        "2411.00006": ("openalex", "error"),
     }
-    failed_detail = next(d for k, _, o, d in store.attempts if o == "failed")
-    assert "HTTP 503" in failed_detail
+    failed_detail = next(d for k, _, o, d in store.attempts if o == "error")
+    assert failed_detail is not None and "HTTP 503" in failed_detail
 
 
 async def test_duplicate_keys_are_looked_up_once_and_empty_input_does_nothing() -> None:
     store = FakeStore()
     openalex = FakeOpenAlex({"a"})
-    report = await enrich(
-        ["a", "a", "b"], lookup_openalex=openalex, save=store.save,
-        record_attempt=store.record_attempt,
-    )  # fmt: skip
+    report = await enrich_openalex(["a", "a", "b"], openalex=openalex, store=store,
+                                   clock=lambda: NOW)
     assert (report.found, report.not_found) == (1, 1)
     assert openalex.batches == [["a", "b"]]
-    nothing = await enrich(
-        [], lookup_openalex=openalex, save=store.save, record_attempt=store.record_attempt
-    )
-    assert nothing == EnrichReport()
+    nothing = await enrich_openalex([], openalex=openalex, store=store, clock=lambda: NOW)
+    assert nothing == EnrichReport(asked=0, found=0)
 
 
 async def test_a_batch_with_nothing_found_saves_nothing() -> None:
     store = FakeStore()
-    await enrich(["x"], lookup_openalex=FakeOpenAlex(set()), save=store.save,
-                 record_attempt=store.record_attempt)  # fmt: skip
+    await enrich_openalex(["x"], openalex=FakeOpenAlex(set()), store=store, clock=lambda: NOW)
     assert store.saved == []
     assert store.attempts == [
         ("x", "openalex", "not_found", "OpenAlex does not know this work yet")
@@ -96,23 +100,20 @@ async def test_a_batch_with_nothing_found_saves_nothing() -> None:
 async def test_parse_errors_fail_the_batch_but_store_errors_propagate() -> None:
     store = FakeStore()
 
-    async def broken(keys: Sequence[str]) -> dict[str, Paper]:
-        raise ParseError("OpenAlex response: not JSON")
+    class Broken:
+        async def works_by_arxiv_ids(self, keys: Sequence[str]) -> dict[str, Paper]:
+            raise ParseError("OpenAlex response: not JSON")
 
-    report = await enrich(["x"], lookup_openalex=broken, save=store.save,
-                          record_attempt=store.record_attempt)  # fmt: skip
+    report = await enrich_openalex(["x"], openalex=Broken(), store=store, clock=lambda: NOW)
     assert report.failed == 1
 
-    async def failing_save(papers: Sequence[Paper]) -> None:
-        raise StoreError("database is locked")
-
     with pytest.raises(StoreError):
-        await enrich(["a"], lookup_openalex=FakeOpenAlex({"a"}), save=failing_save,
-                     record_attempt=store.record_attempt)  # fmt: skip
+        await enrich_openalex(["a"], openalex=FakeOpenAlex({"a"}),
+                              store=FakeStore(fail_save=True), clock=lambda: NOW)
 
 
 async def test_batch_size_must_be_positive() -> None:
     store = FakeStore()
     with pytest.raises(ValueError, match="batch_size"):
-        await enrich(["a"], lookup_openalex=FakeOpenAlex(set()), save=store.save,
-                     record_attempt=store.record_attempt, batch_size=0)  # fmt: skip
+        await enrich_openalex(["a"], openalex=FakeOpenAlex(set()), store=store,
+                              clock=lambda: NOW, batch_size=0)
