@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import time
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -274,14 +274,6 @@ class Config(ConfigFile):
             if not isinstance(given, model):
                 tables[plugin.name] = model.model_validate({} if given is None else given)
         return tables
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            table, _, suffix = name.rpartition("_")
-            if suffix == "enabled" and platform(table) is not None:
-                return self.enabled(table)
-            return super().__getattr__(name)
 
     def section(self, name: str) -> PlatformSection:
         """Platform ``name``'s validated table."""
