@@ -13,6 +13,7 @@ import click
 from bot.cli import CliState, db_option, fail_cleanly, format_option, main, run_async
 from bot.cli.papers import read_pages
 from bot.errors import ScoopwatchError
+from bot.models import record_id
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -93,13 +94,6 @@ def read_topics_file(path: Path) -> list[tuple[str, Query]]:
     if not topics:
         raise TopicsFileError(f"{path}: no topics (expected lines like 'name: query')")
     return topics
-
-
-def record_id(paper: Paper) -> str:
-    """The id users know a paper by: arXiv id, OpenAlex W-id, or their own JSON Lines id."""
-    if paper.arxiv_id:
-        return paper.arxiv_id
-    return paper.key.split(":", 1)[1] if ":" in paper.key else paper.key
 
 
 async def load_papers(files: Sequence[str], db_path: str | None) -> list[Paper]:
