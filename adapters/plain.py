@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.export import lab_name
 from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt, plain_text
 
 Names = Callable[[str], str]
@@ -68,8 +67,7 @@ def render_card(card: PaperCard) -> str:
         lines.append(f"  {card.url}")
     if card.labs:
         lines.append("  Labs: " + "; ".join(
-            f"{lab_name(b.company, b.lab) if b.watched else b.label} ({b.via}: {b.evidence})"
-            for b in card.labs))
+            f"{b.label} ({b.via}: {b.evidence})" for b in card.labs))
     if card.authors:
         lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
     if card.matches:

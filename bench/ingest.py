@@ -1,7 +1,7 @@
 """Benchmark: parse + store the real 1,504-item arXiv listing vs feedparser's parse alone.
 
 Both are measured side by side in one run, interleaved, best of N, so machine noise hits both.
-Targets (issue 2): ours at least 3x faster than feedparser's parse alone; peak RSS <= 150 MB.
+Targets: ours at least 3x faster than feedparser's parse alone; peak RSS <= 150 MB.
 
     python bench/ingest.py [--rounds 5]
 """

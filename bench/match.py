@@ -1,4 +1,4 @@
-"""Benchmark: one-pass topic matching vs one compiled regex per topic (issue 4).
+"""Benchmark: one-pass topic matching vs one compiled regex per topic.
 
 Papers come from the real 1,504-item arXiv listing, repeated and shuffled to 50,000; 1,000
 topics of 3 to 8 terms are drawn from real title phrases (phrases, prefixes, acronyms, AND, OR,

@@ -16,109 +16,80 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.core.core import Core
-from bot.core.digest_service import DigestService, DigestSettings, utcnow
-from bot.core.labs_view import labs_view
-from bot.core.pipeline import FeedFetcher, Pipeline, WorksLookup
-from bot.core.recovery import RecordLister, Recovery
+from bot.core.commands.labs import labs_view
+from bot.core.delivery.version_notes import VersionNotes
+from bot.core.digests.service import DigestService, DigestSettings, utcnow
+from bot.core.facade import Core
+from bot.core.ingest.pipeline import FeedFetcher, Pipeline, WorksLookup
+from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
-from bot.core.version_notes import VersionNotes
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry, registry_from_config
-from bot.ports import ChatPort
+from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
-from bot.store.posts import PostStore
+from bot.store.stores import Stores
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
 
-class Adapter(Protocol):
-    """A running chat platform: its outbound port and its inbound loop."""
-
-    name: str
-
-    @property
-    def port(self) -> ChatPort:
-        """The outbound side, registered with the core."""
-        ...
-
-    async def run(self, stop: asyncio.Event) -> int:
-        """Serve until ``stop`` is set (or the platform ends the session); exit status."""
-        ...
+ADAPTER_NAMES = tuple(plugin.name for plugin in platforms())
+"""The installed platforms, in start order; ``enabled_adapters`` decides which run."""
 
 
-@dataclass(frozen=True, slots=True)
-class AppIO:
-    """What adapters may need from the process besides config and the core."""
-
-    stdin: TextIO
-    stdout: TextIO
-    clock: Callable[[], datetime]
-    script: tuple[str, ...] = ()
-    """Console lines handled, and shown as typed, before ``stdin`` is read (``scoopwatch demo``
-    opens with them, so a new user sees the commands that produced the first posts)."""
-
-
-ADAPTER_GROUP = "scoopwatch.adapters"
-ADAPTER_NAMES = ("console", "slack", "discord")
-"""Adapters scoopwatch knows, in start order; ``enabled_adapters`` decides which run."""
-
-
-def load_adapter(name: str) -> Any:
-    """The adapter class registered as ``name`` in the ``scoopwatch.adapters`` entry points
-    (pyproject.toml). Adapters build themselves with ``from_config(config, core, io)``."""
-    found = entry_points(group=ADAPTER_GROUP, name=name)
-    try:
-        return next(iter(found)).load()
-    except StopIteration:
+def load_adapter(name: str) -> type[Adapter]:
+    """The adapter class of platform ``name`` (``bot/platforms.py``); this imports its SDK."""
+    plugin = platform(name)
+    if plugin is None:
         raise ScoopwatchError(f"the {name} adapter is not available in this build (no entry "
-                              f"point {name!r} in {ADAPTER_GROUP}; reinstall scoopwatch)") from None
+                              f"point {name!r} in {ENTRY_POINTS}; reinstall scoopwatch)")
+    try:
+        return plugin.adapter()
     except (ImportError, AttributeError) as exc:
         raise ScoopwatchError(f"the {name} adapter is not available in this build "
                               f"({exc})") from exc
 
 
-def build_adapter(name: str, config: Any, core: Core, io: AppIO) -> Adapter:
+def build_adapter(name: str, config: Config, core: Core, io: AppIO) -> Adapter:
     """Load and construct one adapter (imported only when enabled)."""
-    adapter: Adapter = load_adapter(name).from_config(config, core, io)
-    return adapter
+    return load_adapter(name).from_config(config, core, io)
 
 
-def enabled_adapters(config: Any) -> list[str]:
-    """Adapter names to start, from config (console alone when no token is configured)."""
-    flags = {"slack": config.slack_enabled, "discord": config.discord_enabled,
-             "console": config.console_enabled}
-    return [name for name in ADAPTER_NAMES if flags.get(name)]
+def enabled_adapters(config: Config) -> list[str]:
+    """Adapter names to start, in start order (the fallback alone when no token is
+    configured)."""
+    return [name for name in ADAPTER_NAMES if config.enabled(name)]
 
 
-def connect_hint(config: Any, db_path: str) -> str:
-    """The one line shown when only the console runs: how to connect a real chat."""
-    try:
-        from bot.config import SECRET_SPECS
-
-        env = {spec.field: spec.env for spec in SECRET_SPECS}
-    except ImportError:  # pragma: no cover - config module always ships with the app
-        env = {}
-    slack = (f"{env.get('slack_bot_token', 'SCOOPWATCH_SLACK_BOT_TOKEN')} and "
-             f"{env.get('slack_app_token', 'SCOOPWATCH_SLACK_APP_TOKEN')}")
-    discord = env.get("discord_token", "SCOOPWATCH_DISCORD_TOKEN")
-    return (f"scoopwatch: no Slack or Discord token configured; console chat on {db_path} "
-            f"(type help). To connect Slack set {slack}; for Discord set {discord}.")
+def connect_hint(config: Config | None, db_path: str) -> str:
+    """The one line shown when only the fallback chat runs: how to connect a real chat. Every
+    platform says what it needs, so ``config`` changes nothing here."""
+    local = next((p.title for p in platforms() if p.fallback), "local")
+    opening = f"{local} chat on {db_path} (type help)"
+    remote = [p for p in platforms() if p.connect_hint]
+    if not remote:
+        return f"scoopwatch: {opening}."
+    titles = [p.title for p in remote]
+    either = " or ".join([", ".join(titles[:-1]), titles[-1]]) if len(titles) > 1 else titles[0]
+    how = "; for ".join(f"{p.title} set {p.connect_hint}" for p in remote)
+    return f"scoopwatch: no {either} token configured; {opening}. To connect {how}."
 
 
 @contextlib.asynccontextmanager
-async def open_pipeline(config: Any, db_path: str | None = None) -> AsyncIterator[Any]:
+async def open_pipeline(config: Config, db_path: str | None = None) -> AsyncIterator[Any]:
     """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
     db = await Database.open(str(db_path or config.storage.db_path))
-    sources = _sources(config, db)
+    stores = Stores.on(db)
+    sources = _sources(config, stores)
     try:
-        _service, pipeline, _scheduler = build_digest_side(config, db, **sources.wiring())
+        _service, pipeline, _scheduler = build_digest_side(config, stores, **sources.wiring())
         yield pipeline
     finally:
         await sources.client.aclose()
@@ -140,17 +111,15 @@ class Sources:
                 "oai": self.oai}
 
 
-def _sources(config: Any, db: Database) -> Sources:
-    """The polite client (validators kept in ``db``), arXiv feed fetcher, OpenAlex client (or
+def _sources(config: Config, stores: Stores) -> Sources:
+    """The polite client (validators kept in the store), arXiv feed fetcher, OpenAlex client (or
     None when disabled) and OAI-PMH client for missed-day recovery."""
     from bot.sources.arxiv_feed import ArxivFeedFetcher
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient
     from bot.sources.openalex_client import OpenAlexClient
-    from bot.store.source_state import SourceState
-    from bot.store.validators import ValidatorStore
 
-    client = make_http_client(config, validator_store=ValidatorStore(SourceState(db)))
+    client = make_http_client(config, validator_store=stores.validators)
     rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
     fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base,
                                configured_holidays(config.arxiv))
@@ -181,7 +150,7 @@ def _signals(stop: asyncio.Event) -> Iterator[None]:
 
 
 async def run_bot(
-    config: Any, *, db_path: str | None = None, stdin: TextIO | None = None,
+    config: Config, *, db_path: str | None = None, stdin: TextIO | None = None,
     stdout: TextIO | None = None, clock: Callable[[], datetime] | None = None,
     network: bool = True, script: Sequence[str] = (), banner: str | None = None,
 ) -> int:
@@ -195,11 +164,12 @@ async def run_bot(
                tuple(script))
     path = str(db_path or config.storage.db_path)
     db = await Database.open(path)
+    stores = Stores.on(db)
     sources = None
     try:
         if network:
-            sources = _sources(config, db)
-        core, scheduler = build_core(config, db, clock=io.clock,
+            sources = _sources(config, stores)
+        core, scheduler = build_core(config, stores, clock=io.clock,
                                      **(sources.wiring() if sources else {}))
         return await _serve(config, core, scheduler, io, path, banner)
     finally:
@@ -209,15 +179,12 @@ async def run_bot(
 
 
 async def _connect(adapters: list[Adapter]) -> int:
-    """Connect the platform adapters (those with ``start``) before any job may post; on a
-    failure (bad token, missing intent) stop the ones already connected. Exit status."""
-    connected: list[Any] = []
+    """Connect every adapter before any job may post; on a failure (bad token, missing
+    intent) stop the ones already connected. Exit status."""
+    connected: list[Adapter] = []
     for adapter in adapters:
-        start = getattr(adapter, "start", None)
-        if start is None:
-            continue
         try:
-            await start()
+            await adapter.start()
         except ScoopwatchError as exc:
             log.error("%s adapter could not start: %s", adapter.name, exc)
             for done in connected:
@@ -227,12 +194,12 @@ async def _connect(adapters: list[Adapter]) -> int:
     return 0
 
 
-async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
+async def _serve(config: Config, core: Core, scheduler: Any, io: AppIO, path: str,
                  banner: str | None = None) -> int:
     names = enabled_adapters(config)
     adapters = [build_adapter(name, config, core, io) for name in names]
-    if banner is None and names == ["console"] and not (config.slack_enabled
-                                                        or config.discord_enabled):
+    fallbacks = [plugin.name for plugin in platforms() if plugin.fallback]
+    if banner is None and names and set(names) <= set(fallbacks):
         banner = connect_hint(config, str(Path(path)))
     if banner is not None:
         io.stdout.write(banner + "\n")
@@ -268,7 +235,7 @@ async def _serve(config: Any, core: Core, scheduler: Any, io: AppIO, path: str,
 
 
 def build_core(
-    config: Any, db: Database, *, clock: Callable[[], datetime] = utcnow, **sources: Any
+    config: Config, stores: Stores, *, clock: Callable[[], datetime] = utcnow, **sources: Any
 ) -> tuple[Core, Scheduler]:
     """The core adapters talk to, and the scheduler that drives its digests and fetches.
 
@@ -276,16 +243,16 @@ def build_core(
     stored). The lab registry is built once, for the detector and ``/scoop labs``.
     """
     registry = registry_from_config(config.industry)
-    service, _pipeline, scheduler = build_digest_side(config, db, clock=clock,
+    service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
                                                       registry=registry, **sources)
-    core = Core(db, threads=PostStore(db), digest=service, admins=config.bot.admins,
+    core = Core(stores, digest=service, admins=config.bot.admins,
                 labs=labs_view(registry.labs), clock=clock)
     return core, scheduler
 
 
 def build_digest_side(
-    config: Any,
-    db: Database,
+    config: Config,
+    stores: Stores,
     *,
     fetcher: FeedFetcher | None = None,
     openalex: WorksLookup | None = None,
@@ -304,33 +271,26 @@ def build_digest_side(
     does.
     """
     from bot.industry.detector import detect
-    from bot.store.notes import NoteStore
-    from bot.store.overlaps import OverlapStore
-    from bot.store.papers import PaperStore
-    from bot.store.runs import RunStore
-    from bot.store.source_state import SourceState
-    from bot.store.topics import TopicStore
-    from bot.store.version_notes import VersionNoteStore
 
     registry = registry or registry_from_config(config.industry)
-    papers, topics, runs = PaperStore(db), TopicStore(db), RunStore(db)
+    papers, topics, runs = stores.papers, stores.topics, stores.runs
     recovery = None
     if oai is not None:
         recovery = Recovery(oai=oai, papers=papers, runs=runs,
                             categories=config.arxiv.categories,
                             holidays=configured_holidays(config.arxiv), clock=clock)
     pipeline = Pipeline(
-        papers=papers, topics=topics, overlaps=OverlapStore(db), runs=runs, clock=clock,
-        fetcher=fetcher, openalex=openalex, source_state=SourceState(db),
+        papers=papers, topics=topics, overlaps=stores.overlaps, runs=runs, clock=clock,
+        fetcher=fetcher, openalex=openalex, source_state=stores.source_state,
         retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
         enrich_wait=config.digest.enrich_wait_seconds,
     )
     service = DigestService(
-        db, papers=papers, topics=topics, notes=NoteStore(db), refresher=pipeline,
+        stores, refresher=pipeline,
         detect=lambda paper: detect(paper, registry),
         settings=DigestSettings.from_config(config), clock=clock,
     )
-    notes = VersionNotes(VersionNoteStore(db), service.ports, clock)
+    notes = VersionNotes(stores.version_notes, service.delivery)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
-                                      version_notes=notes)
+                                      version_notes=notes, events=stores.events)
     return service, pipeline, scheduler

@@ -6,10 +6,13 @@ Where the file comes from, first match wins: the explicit path (``--config``),
 ``$SCOOPWATCH_CONFIG``, ``./scoopwatch.toml`` if it exists, else built-in defaults (console
 adapter, ``scoopwatch.db``), which are enough to run.
 
+Each installed chat platform (``bot/platforms.py``) adds its own table, secrets and start
+requirements; this module names none of them.
+
 Secrets never come from the TOML. For each one, first match wins:
 ``$SCOOPWATCH_<NAME>``, ``$SCOOPWATCH_<NAME>_FILE``, the ``<key>_file`` in the TOML (relative
 paths are relative to the TOML file), then the conventional ``$<NAME>`` and ``$<NAME>_FILE``
-(e.g. ``SLACK_BOT_TOKEN``) as fallbacks. Empty variables count as unset.
+(e.g. ``OPENALEX_API_KEY``) as fallbacks. Empty variables count as unset.
 
 Every problem raises ``ConfigError`` with one line per problem:
 ``<file>: <dotted.key>: <what was expected>, got <value>``.
@@ -32,14 +35,16 @@ from pydantic import SecretStr, ValidationError
 
 from bot.config_models import (
     KNOWN_KEYS,
-    SECRET_KEYS,
     Config,
     ConfigFile,
     Secret,
     Secrets,
+    file_model,
+    secret_specs,
 )
-from bot.config_types import looks_like_token, show
+from bot.config_types import show
 from bot.errors import ConfigError
+from bot.platforms import SecretSpec, platform, platforms, token_owner
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_NAME", "Config", "build_config", "load_config"]
 
@@ -52,46 +57,19 @@ _MAX_SECRET_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class _SecretSpec:
-    """Where one secret may come from and what it must look like."""
+class _Owned:
+    """A secret and the table it belongs to (its ``<key>_file`` lives there)."""
 
-    field: str  # attribute of Secrets
-    fallback_env: str  # the conventional variable other tools use, e.g. SLACK_BOT_TOKEN
-    what: str  # for messages
-    prefix: str | None = None  # required token prefix
+    section: str
+    spec: SecretSpec
 
     @property
-    def env(self) -> str:
-        return f"SCOOPWATCH_{self.fallback_env}"
-
-    @property
-    def section(self) -> str:
-        return SECRET_KEYS[self.field][0]
-
-    @property
-    def key(self) -> str:
-        return SECRET_KEYS[self.field][1]
-
-    @property
-    def file_key(self) -> str:
-        return f"{self.key}_file"
+    def field(self) -> str:
+        return self.spec.field(self.section)
 
 
-SECRET_SPECS = (
-    _SecretSpec("slack_bot_token", "SLACK_BOT_TOKEN", "a Slack bot token", "xoxb-"),
-    _SecretSpec("slack_app_token", "SLACK_APP_TOKEN", "a Slack app-level token", "xapp-"),
-    _SecretSpec("slack_signing_secret", "SLACK_SIGNING_SECRET", "a Slack signing secret"),
-    _SecretSpec("discord_token", "DISCORD_TOKEN", "a Discord bot token"),
-    _SecretSpec("openalex_api_key", "OPENALEX_API_KEY", "an OpenAlex API key"),
-)
-_SPEC = {spec.field: spec for spec in SECRET_SPECS}
-
-_SLACK_KINDS = {
-    "xoxb-": "a bot token",
-    "xapp-": "an app-level token",
-    "xoxp-": "a user token",
-    "xoxe-": "a refresh token",
-}
+def _owned() -> list[_Owned]:
+    return [_Owned(section, spec) for section, spec in secret_specs()]
 
 
 def load_config(
@@ -126,14 +104,15 @@ def build_config(
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table of settings, got {show(data)}")
     _refuse_secrets(data, where)
+    model = file_model()
     try:
-        parsed = ConfigFile.model_validate(dict(data))
+        parsed = model.model_validate(dict(data))
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, where)) from None
     secrets = _resolve_secrets(parsed, source, where, env, cwd)
-    sections = {name: getattr(parsed, name) for name in ConfigFile.model_fields}
+    sections = {name: getattr(parsed, name) for name in model.model_fields}
     config = Config(**sections, secrets=secrets, source=source)
-    _check_adapters(config, where)
+    _check_needs(config, where)
     return config
 
 
@@ -259,18 +238,21 @@ def _suggestion(loc: tuple[int | str, ...]) -> str:
 
 def _refuse_secrets(data: Mapping[str, Any], where: str) -> None:
     """Secrets in a config file end up in backups and git: refuse them before anything else."""
-    for spec in SECRET_SPECS:
-        section = data.get(spec.section)
-        if isinstance(section, Mapping) and spec.key in section:
+    for owned in _owned():
+        section, spec = owned.section, owned.spec
+        table = data.get(section)
+        if isinstance(table, Mapping) and spec.key in table:
             raise ConfigError(
-                f"{where}: {spec.section}.{spec.key}: secrets are not read from the config file;"
-                f" set {spec.env} or {spec.section}.{spec.file_key} instead"
+                f"{where}: {section}.{spec.key}: secrets are not read from the config file;"
+                f" set {spec.scoopwatch_env} or {section}.{spec.file_key} instead"
             )
     for key, value in _walk(data):
-        if looks_like_token(value):
+        owner = token_owner(value)
+        if owner is not None:
             raise ConfigError(
-                f"{where}: {key}: looks like a Slack token; secrets are not read from the config"
-                " file: use the SCOOPWATCH_SLACK_* environment variables or slack.*_file keys"
+                f"{where}: {key}: looks like a {owner.title} token; secrets are not read from"
+                f" the config file: use the SCOOPWATCH_{owner.name.upper()}_* environment"
+                f" variables or {owner.name}.*_file keys"
             )
 
 
@@ -293,15 +275,15 @@ def _resolve_secrets(
     cwd: Path | None,
 ) -> Secrets:
     found: dict[str, Secret] = {}
-    for spec in SECRET_SPECS:
-        secret = _find_secret(spec, parsed, source, where, env, cwd)
+    for owned in _owned():
+        secret = _find_secret(owned, parsed, source, where, env, cwd)
         if secret is not None:
-            found[spec.field] = secret
+            found[owned.field] = secret
     return Secrets(**found)
 
 
 def _find_secret(
-    spec: _SecretSpec,
+    owned: _Owned,
     parsed: ConfigFile,
     source: Path | None,
     where: str,
@@ -309,24 +291,21 @@ def _find_secret(
     cwd: Path | None,
 ) -> Secret | None:
     """First of: $SCOOPWATCH_X, $SCOOPWATCH_X_FILE, <key>_file in TOML, $X, $X_FILE."""
-    configured: Path | None = getattr(getattr(parsed, spec.section), spec.file_key)
-    file_key = f"{spec.section}.{spec.file_key}"
+    spec, ours, theirs = owned.spec, owned.spec.scoopwatch_env, owned.spec.env
+    configured: Path | None = getattr(getattr(parsed, owned.section), spec.file_key)
+    file_key = f"{owned.section}.{spec.file_key}"
     config_base = source.parent if source is not None else cwd
     # (name for messages, short name for masked(), value or file path)
     candidates: list[tuple[str, str, str | Path | None]] = [
-        (spec.env, spec.env, env.get(spec.env, "").strip() or None),
-        (f"{spec.env}_FILE", f"{spec.env}_FILE", _env_path(env, f"{spec.env}_FILE", cwd)),
+        (ours, ours, env.get(ours, "").strip() or None),
+        (f"{ours}_FILE", f"{ours}_FILE", _env_path(env, f"{ours}_FILE", cwd)),
         (
             f"{where}: {file_key}",
             file_key,
             _resolve(configured, config_base) if configured else None,
         ),
-        (spec.fallback_env, spec.fallback_env, env.get(spec.fallback_env, "").strip() or None),
-        (
-            f"{spec.fallback_env}_FILE",
-            f"{spec.fallback_env}_FILE",
-            _env_path(env, f"{spec.fallback_env}_FILE", cwd),
-        ),
+        (theirs, theirs, env.get(theirs, "").strip() or None),
+        (f"{theirs}_FILE", f"{theirs}_FILE", _env_path(env, f"{theirs}_FILE", cwd)),
     ]
     for label, name, found in candidates:
         if found is None:
@@ -335,7 +314,7 @@ def _find_secret(
             value, origin = _read_secret_file(found, label), f"{name} {found}"
         else:
             value, origin = found, name
-        _check_secret(spec, value, label)
+        _check_secret(owned, value, label)
         return Secret(value=SecretStr(value), origin=origin)
     return None
 
@@ -346,7 +325,7 @@ def _env_path(env: Mapping[str, str], name: str, cwd: Path | None) -> Path | Non
 
 
 def _read_secret_file(path: Path, label: str) -> str:
-    if any(looks_like_token(part) for part in path.parts):
+    if any(token_owner(part) for part in path.parts):
         raise ConfigError(f"{label}: expected a path to a file holding the secret, not the secret")
     try:
         with path.open("rb") as handle:
@@ -367,49 +346,44 @@ def _read_secret_file(path: Path, label: str) -> str:
     return value
 
 
-def _check_secret(spec: _SecretSpec, value: str, label: str) -> None:
+def _check_secret(owned: _Owned, value: str, label: str) -> None:
     """Catch the usual paste mistakes without ever echoing the secret."""
+    spec = owned.spec
     if any(ch.isspace() for ch in value):
         raise ConfigError(f"{label}: expected {spec.what} without spaces or line breaks")
     if spec.prefix and not value.startswith(spec.prefix):
-        kind = next((k for k in _SLACK_KINDS if value.startswith(k)), None)
-        got = f"{_SLACK_KINDS[kind]} ({kind}…)" if kind else "something else"
+        owner = platform(owned.section)
+        kinds = owner.tokens.kinds if owner and owner.tokens else {}
+        kind = next((k for k in kinds if value.startswith(k)), None)
+        got = f"{kinds[kind]} ({kind}…)" if kind else "something else"
         raise ConfigError(f'{label}: expected {spec.what} starting with "{spec.prefix}", got {got}')
 
 
-# --- adapters --------------------------------------------------------------------------------
+# --- platforms -------------------------------------------------------------------------------
 
 
-def _check_adapters(config: Config, where: str) -> None:
-    """An enabled adapter without its credentials would only fail later, less clearly."""
-    secrets = config.secrets
-    if config.slack_enabled:
-        needs = [(secrets.slack_bot_token, "slack_bot_token", "slack.enabled")]
-        if config.slack.mode == "socket":
-            needs.append((secrets.slack_app_token, "slack_app_token", "slack.mode"))
-        else:
-            needs.append((secrets.slack_signing_secret, "slack_signing_secret", "slack.mode"))
-        for secret, field, key in needs:
-            if secret is None:
-                spec = _SPEC[field]
+def _check_needs(config: Config, where: str) -> None:
+    """An enabled platform without its credentials would only fail later, less clearly."""
+    for plugin in platforms():
+        if not config.enabled(plugin.name):
+            continue
+        name = plugin.name
+        for need in plugin.needs(config.section(name)):
+            spec = need.secret
+            if plugin.secret(config, spec) is None:
                 raise ConfigError(
-                    f"{where}: {key}: Slack ({config.slack.mode} mode) needs {spec.what}: set"
-                    f" {spec.env} or slack.{spec.file_key}, or set slack.enabled = false"
+                    f"{where}: {name}.{need.key}: {need.who} needs {spec.what}: set"
+                    f" {spec.scoopwatch_env} or {name}.{spec.file_key}, or set"
+                    f" {name}.enabled = false"
                 )
-    if config.discord_enabled and secrets.discord_token is None:
-        spec = _SPEC["discord_token"]
-        raise ConfigError(
-            f"{where}: discord.enabled: Discord needs {spec.what}: set {spec.env}"
-            " or discord.token_file, or set discord.enabled = false"
-        )
 
 
 @contextlib.contextmanager
 def environment_without(prefix: str) -> Iterator[None]:
     """Hide environment variables starting with ``prefix`` for the duration, then restore them.
 
-    Some libraries read their own fallbacks from the environment (slack-bolt switches to OAuth
-    when ``SLACK_CLIENT_ID``/``SECRET`` are set); while they are built they must see only what
+    Some platform SDKs read their own fallbacks from the environment (one switches to OAuth
+    when it finds a client id and secret there); while they are built they must see only what
     the config hands them. Kept here, with every other use of the environment.
     """
     hidden = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(prefix)}

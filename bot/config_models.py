@@ -1,15 +1,19 @@
 """Pydantic models for scoopwatch.toml: one frozen class per section, plus the resolved secrets.
 
 Kept apart from the loader (``bot/config.py``) so the schema reads as a plain list of keys with
-their defaults. Every model forbids unknown keys and is strict (TOML has real types, so
-``max_papers = "10"`` is a mistake worth reporting, not coercing). Validators raise
+their defaults. The core's tables are here; each chat platform declares its own table and
+secrets (``bot/platforms.py``), joined in by ``file_model``, ``Secrets`` and ``Config``.
+Every model forbids unknown keys and is strict (TOML has real types, so ``max_papers = "10"``
+is a mistake worth reporting, not coercing). Validators raise
 ``ValueError("expected ..., got ...")``; the loader turns those into ``ConfigError`` lines that
 name the file and the dotted key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -20,15 +24,14 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    create_model,
     model_validator,
 )
 
 from bot.config_types import (
     HHMM,
-    TOKEN_RE,
     Category,
     Date,
-    DiscordId,
     Email,
     FilePath,
     HttpUrl,
@@ -36,6 +39,8 @@ from bot.config_types import (
     LogLevel,
     MemberId,
     NonEmptyStr,
+    PlatformSection,
+    Section,
     TimeZoneName,
     Weekdays,
     domain,
@@ -45,14 +50,9 @@ from bot.config_types import (
     ror_id,
     seconds_up_to_60,
     seconds_up_to_600,
-    url_path,
 )
-
-
-class Section(BaseModel):
-    """Base for every TOML table: unknown keys are errors, values are immutable and strict."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+from bot.errors import ScoopwatchError
+from bot.platforms import SecretSpec, platform, platforms, token_prefix
 
 
 class BotSection(Section):
@@ -131,34 +131,9 @@ class IndustrySection(Section):
     ignore_labs: ListOf[NonEmptyStr] = ()
 
 
-class SlackSection(Section):
-    enabled: bool | None = None  # None: on when a bot token is found
-    mode: Literal["socket", "http"] = "socket"
-    api_url: HttpUrl = "https://slack.com/api/"
-    http_host: NonEmptyStr = "0.0.0.0"
-    http_port: Annotated[int, in_range(1, 65535)] = 3000
-    http_path: Annotated[str, AfterValidator(url_path)] = "/slack/events"
-    bot_token_file: FilePath | None = None
-    app_token_file: FilePath | None = None
-    signing_secret_file: FilePath | None = None
-
-
-class DiscordSection(Section):
-    enabled: bool | None = None  # None: on when a token is found
-    guild_ids: ListOf[DiscordId] = ()
-    token_file: FilePath | None = None
-    api_url: HttpUrl | None = None
-    # Minutes of quiet before a paper thread leaves the channel's list; Discord's own choices.
-    thread_archive_minutes: Literal[60, 1440, 4320, 10080] = 10080
-
-
-class ConsoleSection(Section):
-    enabled: bool | None = None  # None: on when neither Slack nor Discord is
-    member: NonEmptyStr = "you"
-
 
 class ConfigFile(Section):
-    """Exactly what a scoopwatch.toml may contain."""
+    """The core's tables of a scoopwatch.toml; ``file_model`` adds every platform's."""
 
     bot: BotSection = Field(default_factory=BotSection)
     storage: StorageSection = Field(default_factory=StorageSection)
@@ -167,23 +142,50 @@ class ConfigFile(Section):
     http: HttpSection = Field(default_factory=HttpSection)
     digest: DigestSection = Field(default_factory=DigestSection)
     industry: IndustrySection = Field(default_factory=IndustrySection)
-    slack: SlackSection = Field(default_factory=SlackSection)
-    discord: DiscordSection = Field(default_factory=DiscordSection)
-    console: ConsoleSection = Field(default_factory=ConsoleSection)
 
 
-KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "": tuple(ConfigFile.model_fields),
-    **{
-        name: tuple(field.annotation.model_fields)  # type: ignore[union-attr]
-        for name, field in ConfigFile.model_fields.items()
-    },
-    "industry.extra_labs": tuple(IndustryLab.model_fields),
-}
+@cache
+def file_model() -> type[ConfigFile]:
+    """Exactly what a scoopwatch.toml may contain: the core's tables, then each installed
+    platform's ``[name]`` table, so unknown tables and keys are errors wherever they are."""
+    tables: dict[str, Any] = {}
+    for plugin in platforms():
+        if plugin.name in ConfigFile.model_fields:
+            raise ScoopwatchError(f"the {plugin.name} platform's table would replace the "
+                                  f"core's [{plugin.name}]")
+        model = plugin.settings_model()
+        tables[plugin.name] = (model, Field(default_factory=model))
+    return create_model("ConfigFile", __base__=ConfigFile, **tables)
+
+
+def _known_keys() -> dict[str, tuple[str, ...]]:
+    model = file_model()
+    return {
+        "": tuple(model.model_fields),
+        **{
+            name: tuple(field.annotation.model_fields)  # type: ignore[union-attr]
+            for name, field in model.model_fields.items()
+        },
+        "industry.extra_labs": tuple(IndustryLab.model_fields),
+    }
+
+
+KNOWN_KEYS: dict[str, tuple[str, ...]] = _known_keys()
 """Valid keys per table (dotted path, list indexes dropped): the source of "did you mean"."""
 
 
 # --- secrets and the resolved config --------------------------------------------------------
+
+CORE_SECRETS: tuple[tuple[str, SecretSpec], ...] = (
+    ("openalex", SecretSpec("api_key", "OPENALEX_API_KEY", "an OpenAlex API key")),
+)
+"""(table, secret) the core itself reads; platforms declare their own."""
+
+
+def secret_specs() -> tuple[tuple[str, SecretSpec], ...]:
+    """(table, secret) for every secret: each platform's, in platform order, then the core's.
+    Its field in ``Secrets`` is ``<table>_<key>``."""
+    return (*((p.name, spec) for p in platforms() for spec in p.secrets), *CORE_SECRETS)
 
 
 class Secret(BaseModel):
@@ -192,66 +194,109 @@ class Secret(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     value: SecretStr
-    origin: str  # e.g. "SCOOPWATCH_SLACK_BOT_TOKEN" or "slack.bot_token_file /run/secrets/x"
+    origin: str  # e.g. "SCOOPWATCH_OPENALEX_API_KEY" or "openalex.api_key_file /run/secrets/x"
 
     def get(self) -> str:
         return self.value.get_secret_value()
 
     def masked(self) -> str:
-        """``xoxb-…abcd (from SCOOPWATCH_SLACK_BOT_TOKEN)``: enough to tell two tokens apart."""
+        """``abc-…wxyz (from SCOOPWATCH_X_TOKEN)``: enough to tell two tokens apart. A
+        platform token keeps its kind (the prefix it starts with), nothing else does."""
         raw = self.get()
-        match = TOKEN_RE.match(raw)
-        prefix = match.group(0) if match else ""
+        prefix = token_prefix(raw)
         rest = raw[len(prefix) :]
         shown = f"{prefix}…{rest[-4:]}" if len(rest) >= 16 else f"{prefix}****"
         return f"{shown} (from {self.origin})"
 
 
 class Secrets(BaseModel):
-    """Secrets resolved from the environment or secret files; never from the TOML itself."""
+    """Secrets resolved from the environment or secret files; never from the TOML itself.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The core's are fields; each platform's are extra fields named ``<platform>_<key>``, None
+    when not set (read them with ``named`` or ``Platform.secret``).
+    """
 
-    slack_bot_token: Secret | None = None
-    slack_app_token: Secret | None = None
-    slack_signing_secret: Secret | None = None
-    discord_token: Secret | None = None
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     openalex_api_key: Secret | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _every_platform_secret(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        names = {spec.field(table) for table, spec in secret_specs()}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown secrets: {', '.join(unknown)}")
+        extra = {name: data.get(name) for name in sorted(names - set(cls.model_fields))}
+        if not all(value is None or isinstance(value, Secret) for value in extra.values()):
+            raise ValueError("expected each secret to be a Secret or None")
+        return {**data, **extra}
 
-SECRET_KEYS: dict[str, tuple[str, str]] = {
-    "slack_bot_token": ("slack", "bot_token"),
-    "slack_app_token": ("slack", "app_token"),
-    "slack_signing_secret": ("slack", "signing_secret"),
-    "discord_token": ("discord", "token"),
-    "openalex_api_key": ("openalex", "api_key"),
-}
-"""Secrets field -> (section, key). The key is refused in TOML; ``<key>_file`` is allowed."""
+    def named(self, field: str) -> Secret | None:
+        """The secret called ``field`` (``<table>_<key>``), None when it is not set."""
+        if field in type(self).model_fields:
+            value: Secret | None = getattr(self, field)
+            return value
+        extra = self.__pydantic_extra__ or {}
+        if field not in extra:
+            raise KeyError(f"no secret named {field!r}")
+        return extra[field]
 
 
 class Config(ConfigFile):
-    """The validated configuration every other module receives (none of them read env vars)."""
+    """The validated configuration every other module receives (none of them read env vars).
+
+    Each installed platform's table is an extra field named after it (``config.<platform>``),
+    defaulted when absent; ``section``, ``enabled`` and ``Platform.settings`` read them typed.
+    ``config.<platform>_enabled`` reads the same as ``enabled("<platform>")``.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
     secrets: Secrets = Field(default_factory=Secrets)
     source: Path | None = None  # the TOML file used, None when running on built-in defaults
 
-    @property
-    def slack_enabled(self) -> bool:
-        if self.slack.enabled is not None:
-            return self.slack.enabled
-        return self.secrets.slack_bot_token is not None
+    @model_validator(mode="before")
+    @classmethod
+    def _every_platform_table(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        known = {plugin.name for plugin in platforms()}
+        unknown = [key for key in data if key not in cls.model_fields and key not in known]
+        if unknown:
+            raise ValueError(f"unknown tables: {', '.join(unknown)}")
+        tables = dict(data)
+        for plugin in platforms():
+            model = plugin.settings_model()
+            given = tables.get(plugin.name)
+            if not isinstance(given, model):
+                tables[plugin.name] = model.model_validate({} if given is None else given)
+        return tables
 
-    @property
-    def discord_enabled(self) -> bool:
-        if self.discord.enabled is not None:
-            return self.discord.enabled
-        return self.secrets.discord_token is not None
+    def section(self, name: str) -> PlatformSection:
+        """Platform ``name``'s validated table."""
+        table = (self.__pydantic_extra__ or {}).get(name)
+        if not isinstance(table, PlatformSection):
+            raise KeyError(f"no platform named {name!r}")
+        return table
 
-    @property
-    def console_enabled(self) -> bool:
-        if self.console.enabled is not None:
-            return self.console.enabled
-        return not (self.slack_enabled or self.discord_enabled)
+    def enabled(self, name: str) -> bool:
+        """Whether platform ``name`` runs: its ``enabled`` when set; else a fallback runs when
+        no other platform does, and any other platform decides from its settings and secrets
+        (``Platform.wanted``)."""
+        plugin = platform(name)
+        if plugin is None:
+            raise KeyError(f"no platform named {name!r}")
+        settings = self.section(name)
+        if settings.enabled is not None:
+            return settings.enabled
+        if plugin.fallback:
+            return not any(self.enabled(p.name) for p in platforms() if not p.fallback)
+        found = {spec.key: secret for spec in plugin.secrets
+                 if (secret := plugin.secret(self, spec)) is not None}
+        return plugin.wanted(settings, found)
 
     def with_db_path(self, db_path: str | Path) -> Config:
         """Copy with another database path (the CLI's ``--db``)."""
@@ -261,13 +306,9 @@ class Config(ConfigFile):
     def masked(self) -> dict[str, Any]:
         """Everything, JSON-ready, for ``scoopwatch config check``; secrets only as masked hints."""
         data = self.model_dump(mode="json", exclude={"secrets", "source"})
-        for field, (section, key) in SECRET_KEYS.items():
-            secret: Secret | None = getattr(self.secrets, field)
-            data[section][key] = secret.masked() if secret else "not set"
+        for table, spec in secret_specs():
+            secret = self.secrets.named(spec.field(table))
+            data[table][spec.key] = secret.masked() if secret else "not set"
         data["source"] = str(self.source) if self.source else None
-        data["adapters"] = {
-            "slack": self.slack_enabled,
-            "discord": self.discord_enabled,
-            "console": self.console_enabled,
-        }
+        data["adapters"] = {plugin.name: self.enabled(plugin.name) for plugin in platforms()}
         return data

@@ -1,7 +1,9 @@
-"""Field types for scoopwatch.toml: annotated types whose validators say what was expected.
+"""Field types for scoopwatch.toml: the base of every table, and annotated types whose
+validators say what was expected.
 
 Validators raise ``ValueError("expected ..., got ...")``; ``bot/config.py`` turns those into
-``ConfigError`` lines naming the file and the dotted key. Used by ``bot/config_models.py``.
+``ConfigError`` lines naming the file and the dotted key. Used by ``bot/config_models.py`` and
+by each platform's own table (see ``bot/platforms.py``).
 """
 
 from __future__ import annotations
@@ -15,22 +17,30 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+from bot.platforms import token_owner
 
 T = TypeVar("T")
 
-TOKEN_RE = re.compile(r"^(?:xox[a-z]|xapp)-", re.IGNORECASE)
+
+class Section(BaseModel):
+    """Base for every TOML table: unknown keys are errors, values are immutable and strict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def looks_like_token(value: object) -> bool:
-    """True for strings shaped like Slack tokens, which must never be echoed or read from TOML."""
-    return isinstance(value, str) and bool(TOKEN_RE.match(value.strip()))
+class PlatformSection(Section):
+    """Base for a chat platform's table: every platform can be switched on or off."""
+
+    enabled: bool | None = None  # None: the platform decides (``Platform.wanted``, fallback)
 
 
 def show(value: object, limit: int = 60) -> str:
     """Render a user value for an error message, TOML-style, short, and never a token."""
-    if looks_like_token(value):
-        return "<a Slack token, hidden>"
+    owner = token_owner(value)
+    if owner is not None:
+        return f"<a {owner.title} token, hidden>"
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, str):
@@ -167,7 +177,7 @@ LogLevel = Annotated[str, BeforeValidator(_log_level)]
 
 def _member_id(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # Discord user ids are natural to write as numbers
+        return str(value)  # numeric member ids are natural to write as numbers
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise expected("a member id (string or number)", value)
@@ -216,17 +226,6 @@ def _day_index(name: str) -> int | None:
 
 
 Weekdays = Annotated[tuple[str, ...], BeforeValidator(_weekdays)]
-
-
-def _discord_id(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**64:
-        return value
-    raise expected("a Discord id (a positive integer)", value)
-
-
-DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 
 
 def domain(value: str) -> str:

@@ -97,25 +97,24 @@ def _title_key(title: str) -> str:
 async def load_recorded_day(db_path: str | Path) -> RecordedDay:
     """Store the bundled day in the database at ``db_path`` (created and migrated)."""
     from bot.store.db import Database
-    from bot.store.papers import PaperStore
+    from bot.store.stores import Stores
 
     day = recorded_day()
     async with await Database.open(db_path) as db:
-        await PaperStore(db).upsert_papers(day.papers)
+        await Stores.on(db).papers.upsert_papers(day.papers)
     return day
 
 
 def demo_config(config: Config, db_path: str | Path) -> Config:
-    """``config`` for the demo: the console alone on ``db_path``, with no secrets, so neither a
-    chat platform nor OpenAlex can be reached even when tokens are configured."""
+    """``config`` for the demo: the fallback chat (the console) alone on ``db_path``, with no
+    secrets, so neither a chat platform nor OpenAlex can be reached even when tokens are
+    configured."""
     from bot.config_models import Secrets
+    from bot.platforms import platforms
 
-    return config.with_db_path(db_path).model_copy(update={
-        "slack": config.slack.model_copy(update={"enabled": False}),
-        "discord": config.discord.model_copy(update={"enabled": False}),
-        "console": config.console.model_copy(update={"enabled": True}),
-        "secrets": Secrets(),
-    })
+    tables = {p.name: config.section(p.name).model_copy(update={"enabled": p.fallback})
+              for p in platforms()}
+    return config.with_db_path(db_path).model_copy(update={**tables, "secrets": Secrets()})
 
 
 def demo_clock(start: datetime = DEMO_START) -> Callable[[], datetime]:

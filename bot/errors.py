@@ -55,7 +55,7 @@ class ChannelUnavailable(ScoopwatchError):
     Retrying cannot help, so adapters raise this (instead of their SDK's error) and the core
     stops retrying that channel, tells its members ``fix`` and shows it in ``/scoop status``
     until a post there succeeds again. ``fix`` is one sentence in the platform's own terms
-    (``/invite @scoopwatch``, the Discord permission to grant); the message is what a member
+    (the command that invites the bot, the permission to grant); the message is what a member
     may read.
     """
 

@@ -26,8 +26,8 @@ class Code:
 
 @dataclass(frozen=True, slots=True)
 class SpaceWord:
-    """The platform's own word for the group the bot serves (a Slack *workspace*, a Discord
-    *server*): each adapter writes its word, so help never speaks another platform's language."""
+    """The platform's own word for the group the bot serves (a *workspace*, a *server*): each
+    adapter writes its word, so help never speaks another platform's language."""
 
 
 SPACE = SpaceWord()
@@ -147,6 +147,29 @@ UNLISTED_COMPANY = "company (not in the watched list)"
 """How a card names a company the lab registry does not list (its flags have no lab)."""
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters: whitespace collapsed, cut before ``limit``
+    with an ellipsis, dropping a word the cut would split (unless that word is over half the
+    room, as in a long URL). Cards, thread prompts and note lists all quote text this way."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if flat[limit - 1] != " " and space > limit // 2:  # the cut splits a word: drop it
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def lab_label(company: str, lab: str | None) -> str:
+    """How a watched lab is named to members on every platform and in exports: ``Google
+    DeepMind`` for (Google, Google DeepMind), ``Meta (FAIR)`` for (Meta, FAIR), the company
+    alone without a lab. A bare lab name such as ``FAIR`` would not say whose lab it is."""
+    if not lab or lab == company:
+        return company
+    return lab if company.lower() in lab.lower() else f"{company} ({lab})"
+
+
 @dataclass(frozen=True, slots=True)
 class LabBadge:
     """One industry flag in short form, with the evidence that caused it.
@@ -168,8 +191,11 @@ class LabBadge:
 
     @property
     def label(self) -> str:
-        """"Google DeepMind", or "Tensormesh — company (not in the watched list)"."""
-        return self.lab if self.lab is not None else f"{self.company} — {UNLISTED_COMPANY}"
+        """The lab as members see it: ``Meta (FAIR)`` (:func:`lab_label`), or
+        ``Tensormesh — company (not in the watched list)``."""
+        if self.lab is None:
+            return f"{self.company} — {UNLISTED_COMPANY}"
+        return lab_label(self.company, self.lab)
 
 
 @dataclass(frozen=True, slots=True)

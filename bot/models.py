@@ -121,3 +121,20 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
 def arxiv_doi(arxiv_id: str) -> str:
     """The DataCite DOI arXiv registers for every paper (lower-case, as OpenAlex stores it)."""
     return f"10.48550/arxiv.{arxiv_id}".lower()
+
+
+_RECORD_PREFIXES = ("openalex:", "jsonl:", "html:")  # keys of papers not known by arXiv id
+
+
+def record_id(paper: Paper) -> str:
+    """The id people know a paper by, in CLI output and JSON: the OpenAlex W-id, the arXiv id
+    without version, or the id a JSON Lines record gave."""
+    for prefix in _RECORD_PREFIXES:
+        if paper.key.startswith(prefix):
+            return paper.key.removeprefix(prefix)
+    if paper.arxiv_id:
+        return paper.arxiv_id
+    try:
+        return split_arxiv_id(paper.key)[0]
+    except ValueError:
+        return paper.key

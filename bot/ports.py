@@ -8,11 +8,12 @@ as anything but opaque strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.messages import File, Message
+from bot.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,20 @@ class ThreadRef:
     root_message_id: str
 
 
+def mention_token(member_id: str) -> str:
+    """How command text names a member by platform id: ``<@MEMBER_ID>``.
+
+    Each platform writes mentions its own way; adapters rewrite them into this one form before
+    a ``CommandEvent`` reaches the core, so the core reads a single notation. Broadcasts arrive
+    as the plain words ``@everyone``, ``@here`` or ``@channel``.
+    """
+    return f"<@{member_id}>"
+
+
 @dataclass(frozen=True, slots=True)
 class CommandEvent:
-    """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``."""
+    """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``; members named
+    by id are written as :func:`mention_token` makes them."""
 
     platform: str
     workspace: str
@@ -113,24 +125,18 @@ class ChatPort(Protocol):
 
     platform: str
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
-        """Post a top-level message in a channel."""
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        """Post in a channel, or in ``thread`` of it; a ``File`` is uploaded there."""
         ...
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
-        """Make ``post`` the root of a thread (Discord creates one; Slack needs nothing)."""
-        ...
-
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        """Post in an existing thread."""
+        """Make ``post`` the root of a thread (some platforms create one; on others a reply to
+        the post is the thread, and nothing needs creating)."""
         ...
 
     async def react(self, post: PostRef, emoji: str) -> None:
         """Add a reaction (used to acknowledge stored notes). Platforms without them may print."""
-        ...
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None) -> PostRef:
-        """Upload a file to a channel or thread."""
         ...
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
@@ -148,7 +154,7 @@ class ChatPort(Protocol):
 
 class CoreApi(Protocol):
     """What the core offers adapters: one entry point per inbound event
-    (``bot.core.core.Core`` implements it; adapter tests use fakes)."""
+    (``bot.core.facade.Core`` implements it; adapter tests use fakes)."""
 
     async def handle_command(self, event: CommandEvent) -> CommandResult:
         """Parse, validate and run a ``/scoop`` command."""
@@ -164,4 +170,9 @@ class CoreApi(Protocol):
 
     async def handle_reaction(self, event: Reaction) -> object:
         """Record feedback on a paper card."""
+        ...
+
+    async def topic_names(self, platform: str, workspace: str, member_id: str
+                          ) -> Sequence[str]:
+        """Topic names to offer while a member types (their own first, then the others')."""
         ...

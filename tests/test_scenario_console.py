@@ -17,11 +17,12 @@ from typing import Any
 
 from bot.app import run_bot
 from bot.config import load_config
-from bot.core.export import export_notes
+from bot.core.notes.export import export_notes
 from bot.sources.formats import parse_document
 from bot.store.db import Database
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from tests.fixture_files import LISTING as LISTING_NAME
 from tests.fixture_files import fixture_path
 
@@ -180,4 +181,4 @@ async def test_topics_digest_threads_notes_quotes_and_export(tmp_path: Path) -> 
             ("bo", "2411.18241", ("llm-agents",)),
             ("ana", "2411.18241", ("llm-agents",)),
         ]
-        assert (await export_notes(db)).decode() == EXPECTED_EXPORT
+        assert (await export_notes(Stores.on(db))).decode() == EXPECTED_EXPORT

@@ -12,10 +12,11 @@ import httpx
 import respx
 
 from bot.config import load_config
-from bot.core.export import export_notes
+from bot.core.notes.export import export_notes
 from bot.demo import DEMO_START, run_demo
 from bot.store.db import Database
 from bot.store.notes import NoteStore
+from bot.store.stores import Stores
 
 ADOBE = "Efficient Self-Improvement in Multimodal Large Language Models: A Model-Level Judge-Free \
 Approach"
@@ -77,7 +78,7 @@ async def test_demo_digest_shows_industry_overlaps_replies_become_notes_and_expo
             ("you", "2411.18377", ("body-tracking",), MINE),
             ("ana", "2411.17760", ("mllm-feedback",), ANAS),
         ]
-        markdown = (await export_notes(db)).decode()
+        markdown = (await export_notes(Stores.on(db))).decode()
     assert f"### [{XR_MBT}](https://arxiv.org/abs/2411.18377)" in markdown
 
 

@@ -6,6 +6,8 @@ import asyncio
 import io
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -96,3 +98,27 @@ def test_tokens_select_the_slack_adapter_instead_of_the_console(tmp_path: Path) 
     assert enabled_adapters(config) == ["slack"]
     adapter = build_adapter("slack", config, None, None)  # type: ignore[arg-type]
     assert adapter.name == "slack" and adapter.port.platform == "slack"
+
+
+def test_a_console_only_run_imports_no_platform_sdk(tmp_path: Path) -> None:
+    """Platforms are discovered without their SDKs: the CLI, config loading and a console run
+    import neither slack_bolt, slack_sdk nor discord (a fresh interpreter, so other tests'
+    imports don't count)."""
+    script = (
+        "import asyncio, io, sys\n"
+        "import bot.cli\n"
+        "from bot.app import run_bot\n"
+        "from bot.config import load_config\n"
+        "status = asyncio.run(run_bot(load_config(), db_path=sys.argv[1],\n"
+        "                             stdin=io.StringIO('/scoop help\\n'), stdout=io.StringIO(),\n"
+        "                             network=False))\n"
+        "sdks = sorted({m.split('.')[0] for m in sys.modules} & {'slack_bolt', 'slack_sdk',\n"
+        "                                                         'discord'})\n"
+        "print(status, sdks)\n"
+    )
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SCOOPWATCH_", "SLACK_", "DISCORD_"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "b.db")], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.strip() == "0 []", done.stderr

@@ -19,7 +19,7 @@ from discord import app_commands
 
 from adapters.discord.commands import build_group
 from adapters.discord.events import EventTranslator
-from adapters.discord.interactions import CommandRunner, CoreApi, Suggestions, TopicNames
+from adapters.discord.interactions import CommandRunner, CoreApi, Suggestions
 from adapters.discord.port import DiscordPort
 from adapters.discord.render import DiscordMessage
 from adapters.inflight import Inflight
@@ -58,8 +58,8 @@ class SeenEvents:
 class ScoopClient(discord.Client):
     """A ``discord.Client`` wired to the core: ``tree`` for commands, ``port`` for posting."""
 
-    def __init__(self, core: CoreApi, *, topic_names: TopicNames | None = None,
-                 guild_ids: tuple[int, ...] = (), answer_within: float = 1.5,
+    def __init__(self, core: CoreApi, *, guild_ids: tuple[int, ...] = (),
+                 answer_within: float = 1.5,
                  thread_archive_minutes: ThreadArchiveDuration = 10080,
                  **options: Any) -> None:
         options.setdefault("intents", scoop_intents())
@@ -71,7 +71,7 @@ class ScoopClient(discord.Client):
         self.translator = EventTranslator(self)
         self.runner = CommandRunner(core, answer_within=answer_within)
         self.tree: app_commands.CommandTree[ScoopClient] = app_commands.CommandTree(self)
-        self.suggestions = Suggestions(topic_names)
+        self.suggestions = Suggestions(core)
         self.tree.add_command(build_group(self.runner, self.suggestions))
         for guild_id in guild_ids:  # guild commands appear at once; global ones take a while
             self.tree.copy_global_to(guild=discord.Object(guild_id))

@@ -11,6 +11,7 @@ text the core parses, so validation stays in the core.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -18,8 +19,10 @@ import discord
 from discord import app_commands
 
 from adapters.discord.text import SPACE_WORD, fit
-from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.spec import Arg, ArgKind, Command
+from bot.core.commands.table import COMMANDS
 from bot.messages import span_text
+from bot.ports import mention_token
 
 GROUP_NAME = "scoop"
 GROUP_DESCRIPTION = "scoopwatch: industry-lab papers overlapping your topics (/scoop help)"
@@ -29,6 +32,7 @@ CHOICES_MAX = 25
 AUTOCOMPLETED = frozenset({ArgKind.SLUG, ArgKind.TOPIC_OR_MEMBER, ArgKind.MEMBER_OR_ALL,
                            ArgKind.TIMEZONE, ArgKind.COMMAND})
 MULTI_WORD = frozenset({ArgKind.QUERY, ArgKind.COMMAND})
+_USER_MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 
 class Runner(Protocol):
@@ -54,7 +58,8 @@ def discord_path(command: Command, commands: Sequence[Command] = COMMANDS) -> tu
 
 
 def command_text(command: Command, values: Mapping[str, str | None]) -> str:
-    """The text the core parses, e.g. ``topic add NAME QUERY`` or ``digest now since DATE``."""
+    """The text the core parses, e.g. ``topic add NAME QUERY`` or ``digest now since DATE``;
+    a member mention (``<@123>``, or the older ``<@!123>``) in the core's own notation."""
     words = list(command.path)
     for arg in command.args:
         value = (values.get(arg.name) or "").strip()
@@ -63,7 +68,7 @@ def command_text(command: Command, values: Mapping[str, str | None]) -> str:
         if arg.keyword:
             value = value.removeprefix(arg.keyword + " ").strip()
             words.append(arg.keyword)
-        words.append(value)
+        words.append(_USER_MENTION_RE.sub(lambda m: mention_token(m[1]), value))
     return " ".join(words)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from zoneinfo import available_timezones
 
 import discord
@@ -20,7 +20,8 @@ import discord
 from adapters.discord.commands import command_text, not_one_word
 from adapters.discord.events import PLATFORM, actor_of
 from adapters.discord.render import DiscordMessage, pack, render
-from bot.core.commands import COMMANDS, Arg, ArgKind, Command
+from bot.core.commands.spec import Arg, ArgKind, Command
+from bot.core.commands.table import COMMANDS
 from bot.messages import Text
 from bot.ports import (
     CommandEvent,
@@ -32,35 +33,6 @@ log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong handling that command; it was logged."
 SUGGESTIONS_MAX = 25
-
-
-@runtime_checkable
-class TopicNames(Protocol):
-    """Topic names to autocomplete: the member's own first, then the workspace's."""
-
-    async def topic_names(self, platform: str, workspace: str,
-                          member_id: str) -> Sequence[str]: ...
-
-
-class TopicRecords(Protocol):
-    """The two look-ups of ``bot.store.topics.TopicStore`` that autocomplete needs."""
-
-    async def list_for_member(self, platform: str, workspace: str,
-                              member_id: str) -> Sequence[Any]: ...
-    async def list_for_workspace(self, platform: str, workspace: str) -> Sequence[Any]: ...
-
-
-class StoreTopicNames:
-    """``TopicNames`` over a ``TopicStore`` (records with a ``name``)."""
-
-    def __init__(self, store: TopicRecords) -> None:
-        self.store = store
-
-    async def topic_names(self, platform: str, workspace: str,
-                          member_id: str) -> Sequence[str]:
-        own = await self.store.list_for_member(platform, workspace, member_id)
-        everyone = await self.store.list_for_workspace(platform, workspace)
-        return list(dict.fromkeys(t.name for t in [*own, *everyone]))
 
 
 def workspace_of(interaction: discord.Interaction) -> str:
@@ -130,9 +102,8 @@ def edit_kwargs(message: DiscordMessage) -> dict[str, Any]:
 class Suggestions:
     """Autocomplete values: topic names, time zones, command names, ``all``."""
 
-    def __init__(self, topics: TopicNames | None = None,
-                 commands: Sequence[Command] = COMMANDS) -> None:
-        self.topics = topics
+    def __init__(self, core: CoreApi, commands: Sequence[Command] = COMMANDS) -> None:
+        self.core = core
         names = [c.name for c in commands] + sorted({c.path[0] for c in commands})
         self.command_names = list(dict.fromkeys(names))
 
@@ -152,9 +123,9 @@ class Suggestions:
                 return self.command_names
             case ArgKind.MEMBER_OR_ALL:
                 return ["all"]
-            case ArgKind.SLUG | ArgKind.TOPIC_OR_MEMBER if self.topics is not None:
-                return await self.topics.topic_names(PLATFORM, workspace_of(interaction),
-                                                     str(interaction.user.id))
+            case ArgKind.SLUG | ArgKind.TOPIC_OR_MEMBER:
+                return await self.core.topic_names(PLATFORM, workspace_of(interaction),
+                                                   str(interaction.user.id))
         return []
 
 

@@ -67,7 +67,15 @@ class DiscordPort:
 
     # --- ChatPort ----------------------------------------------------------------------------
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        """A top-level message, or one in ``thread`` (whose ref then names the thread as its
+        channel, as Discord does); a ``File`` is uploaded."""
+        if isinstance(message, File):
+            return await self.upload(channel_id, message, thread)
+        if thread is not None:
+            sent = await self.send(int(thread.root_message_id), render(message), IN_THREAD)
+            return PostRef(PLATFORM, thread.root_message_id, str(sent.id))
         sent = await self.send(int(channel_id), render(message), POST)
         return PostRef(PLATFORM, channel_id, str(sent.id))
 
@@ -87,11 +95,6 @@ class DiscordPort:
                 thread_id = int(post.message_id)
                 log.info("thread for %s already existed; reusing it", post.message_id)
         return ThreadRef(PLATFORM, post.channel_id, str(thread_id))
-
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        """Post in the thread's channel; the returned ref names the thread as its channel."""
-        sent = await self.send(int(thread.root_message_id), render(message), IN_THREAD)
-        return PostRef(PLATFORM, thread.root_message_id, str(sent.id))
 
     async def react(self, post: PostRef, emoji: str) -> None:
         channel_id = self.locate(int(post.message_id), int(post.channel_id))

@@ -12,16 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.http import Route
 
 from adapters.discord.client import ScoopClient
-from adapters.discord.interactions import CoreApi, StoreTopicNames, TopicNames
+from adapters.discord.interactions import CoreApi
 from adapters.discord.port import DiscordPort
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError
-from adapters.discord.sync import sync_commands, sync_tree
+from adapters.discord.sync import sync_tree
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.platforms import AppIO
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +37,15 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
-def default_topic_names(core: object) -> TopicNames | None:
-    """Where autocomplete finds topic names: the core itself, else its topic store."""
-    if isinstance(core, TopicNames):
-        return core
-    store = getattr(core, "topic_store", None)
-    return StoreTopicNames(store) if store is not None else None
-
-
 class DiscordAdapter:
     """The Discord side of the bot: ``port`` for the core, a client for events."""
 
     name = "discord"
 
-    def __init__(self, core: CoreApi, settings: DiscordSettings, *,
-                 topic_names: TopicNames | None = None, answer_within: float = 1.5,
+    def __init__(self, core: CoreApi, settings: DiscordSettings, *, answer_within: float = 1.5,
                  connect_timeout: float = 60.0, **client_options: Any) -> None:
         self.settings = settings
-        self.client = ScoopClient(core, topic_names=topic_names, guild_ids=settings.guild_ids,
+        self.client = ScoopClient(core, guild_ids=settings.guild_ids,
                                   answer_within=answer_within,
                                   thread_archive_minutes=settings.thread_archive_minutes,
                                   **client_options)
@@ -63,18 +58,10 @@ class DiscordAdapter:
         return self.client.port
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreApi, io: Any = None,
+    def from_config(cls, config: Config, core: CoreApi, io: AppIO | None = None,
                     **kwargs: Any) -> DiscordAdapter:
-        """The adapter entry point (``bot.app.build_adapter``; no process I/O needed); topic
-        autocomplete reads ``core.topic_store`` unless
-        ``topic_names`` is given (or the core answers ``topic_names`` itself)."""
-        kwargs.setdefault("topic_names", default_topic_names(core))
+        """The adapter entry point (``bot.app.build_adapter``; no process I/O needed)."""
         return cls(core, DiscordSettings.from_config(config), **kwargs)
-
-    @staticmethod
-    async def sync(config: Any) -> list[str]:
-        """``scoopwatch discord sync``: register /scoop now; lines saying what changed."""
-        return await sync_commands(config)
 
     async def start(self) -> None:
         """Log in, sync commands if they changed, connect; returns when the gateway is ready."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from discord.http import Route
 
+from adapters.discord.plugin import DISCORD, TOKEN
 from bot.errors import ConfigError, ScoopwatchError
 
 if TYPE_CHECKING:  # typing only: discord.types and discord import each other
     from discord.types.threads import ThreadArchiveDuration
+
+    from bot.config import Config
 
 BAD_TOKEN = "Discord rejected the bot token (check SCOOPWATCH_DISCORD_TOKEN)"
 
@@ -36,15 +39,16 @@ class DiscordSettings:
         return f"DiscordSettings(guild_ids={self.guild_ids!r}, api_url={self.api_url!r})"
 
     @classmethod
-    def from_config(cls, config: Any) -> DiscordSettings:
-        """From ``bot.config.Config`` (``config.discord`` and ``config.secrets``)."""
-        token = config.secrets.discord_token
+    def from_config(cls, config: Config) -> DiscordSettings:
+        """From the ``[discord]`` table and the Discord token of ``config``."""
+        token = DISCORD.secret(config, TOKEN)
         if token is None:
             raise ConfigError("discord: a bot token is needed (SCOOPWATCH_DISCORD_TOKEN)")
-        api_url = config.discord.api_url
-        return cls(token=token.get(), guild_ids=tuple(int(g) for g in config.discord.guild_ids),
+        section = DISCORD.settings(config)
+        api_url = section.api_url
+        return cls(token=token.get(), guild_ids=tuple(int(g) for g in section.guild_ids),
                    api_url=str(api_url) if api_url else None,
-                   thread_archive_minutes=config.discord.thread_archive_minutes)
+                   thread_archive_minutes=section.thread_archive_minutes)
 
 
 @contextmanager

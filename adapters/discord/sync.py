@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_group
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError, api_base
-from bot.core.commands import Arg, Command
+from bot.core.commands.spec import Arg, Command
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +145,7 @@ class _Unused:
         return []
 
 
-async def sync_commands(config: Any, *, http_base: str | None = None) -> list[str]:
+async def sync_commands(config: Config, *, http_base: str | None = None) -> list[str]:
     """``scoopwatch discord sync``: register ``/scoop`` now; lines saying what changed.
 
     Logs in over REST only (no gateway). ``http_base`` overrides the REST base URL

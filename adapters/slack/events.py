@@ -25,6 +25,7 @@ from bot.ports import (
     ThreadRef,
     ThreadReply,
     ThreadReplyDeleted,
+    mention_token,
 )
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 REPLY_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
 _MARKUP_RE = re.compile(r"<([^<>]*)>")
+_COMMAND_MARKUP_RE = re.compile(r"<([@!])([^<>|]+)(?:\|([^<>]*))?>")
+_BROADCASTS = frozenset({"here", "channel", "everyone"})
 
 Body = dict[str, Any]
 
@@ -131,6 +134,22 @@ def _is_reply(message: Body) -> bool:
     return bool(thread_ts) and bool(message.get("ts")) and thread_ts != message.get("ts")
 
 
+def command_text(raw: str) -> str:
+    """Slash-command text as the core reads it: ``<@U1|ana>`` becomes the core's mention
+    (``bot.ports.mention_token``), ``<!channel>``-style broadcasts the plain words ``@channel``
+    and the like (which the core refuses as members), a user group ``<!subteam^S1|@devs>`` its
+    name; then Slack's entity escaping is undone."""
+    def rewrite(m: re.Match[str]) -> str:
+        kind, target, label = m.groups()
+        if kind == "@":
+            return mention_token(target)
+        special = target.split("^")[0]
+        if special in _BROADCASTS:
+            return "@" + special
+        return "@" + unescape(label).lstrip("@") if label else m.group(0)  # a user group
+    return unescape(_COMMAND_MARKUP_RE.sub(rewrite, raw))
+
+
 async def to_plain(text: str, users: UserDirectory) -> str:
     """Slack markup -> what a reader sees: ``@name``, ``#channel``, ``label (url)``."""
     parts: list[str] = []
@@ -172,10 +191,10 @@ class EventTranslator:
         return Actor(user_id, info.name, info.is_bot)
 
     async def command(self, body: Body) -> CommandEvent:
-        """A ``/scoop`` payload; mentions stay as ``<@U…|name>`` for the core's parser."""
+        """A ``/scoop`` payload, its mentions in the core's notation (:func:`command_text`)."""
         actor = await self.actor(body["user_id"], body.get("user_name"))
         return CommandEvent(PLATFORM, body.get("team_id") or "", body.get("channel_id") or "",
-                            actor, unescape(body.get("text") or ""))
+                            actor, command_text(body.get("text") or ""))
 
     async def message(self, body: Body) -> ThreadReply | ThreadReplyDeleted | None:
         change = parse_message(body)

@@ -64,19 +64,17 @@ class SlackPort:
                                    resp.get("user", ""))
         return self._me
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        """A top-level message, or a reply when ``thread`` is given; a ``File`` is uploaded."""
         if isinstance(message, File):
-            return await self.upload(channel_id, message)
-        return await self._send(channel_id, render(message))
+            return await self.upload(channel_id, message, thread)
+        return await self._send(channel_id, render(message),
+                                thread.root_message_id if thread else None)
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         """Nothing to create on Slack: replies hang off the card's ``ts``."""
         return ThreadRef(PLATFORM, post.channel_id, post.message_id)
-
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        if isinstance(message, File):
-            return await self.upload(thread.channel_id, message, thread)
-        return await self._send(thread.channel_id, render(message), thread.root_message_id)
 
     async def react(self, post: PostRef, emoji: str) -> None:
         try:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -28,9 +28,14 @@ from adapters.slack.app import (
 from adapters.slack.errors import error_code
 from adapters.slack.events import EventTranslator
 from adapters.slack.pacing import ChannelPacer, Clock, Sleep
+from adapters.slack.plugin import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SLACK
 from adapters.slack.port import BotIdentity, SlackPort
 from adapters.slack.users import UserDirectory
 from bot.errors import ConfigError, ScoopwatchError
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.platforms import AppIO
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +58,14 @@ class SlackSettings:
     http_path: str = "/slack/events"
 
     @classmethod
-    def from_config(cls, config: Any) -> SlackSettings:
-        """From ``bot.config.Config`` (``config.slack`` and ``config.secrets``)."""
-        s, secrets = config.slack, config.secrets
-        bot = secrets.slack_bot_token
+    def from_config(cls, config: Config) -> SlackSettings:
+        """From the ``[slack]`` table and the Slack secrets of ``config``."""
+        s = SLACK.settings(config)
+        bot = SLACK.secret(config, BOT_TOKEN)
         if bot is None:
             raise ConfigError("slack: a bot token is needed (SCOOPWATCH_SLACK_BOT_TOKEN)")
-        app_token, signing = secrets.slack_app_token, secrets.slack_signing_secret
+        app_token = SLACK.secret(config, APP_TOKEN)
+        signing = SLACK.secret(config, SIGNING_SECRET)
         settings = cls(
             bot_token=bot.get(), app_token=app_token.get() if app_token else None,
             signing_secret=signing.get() if signing else None, mode=s.mode,
@@ -104,7 +110,7 @@ class SlackAdapter:
         self.http_port: int | None = None  # the bound port in HTTP mode (config may say 0)
 
     @classmethod
-    def from_config(cls, config: Any, core: CoreApi, io: Any = None,
+    def from_config(cls, config: Config, core: CoreApi, io: AppIO | None = None,
                     **kwargs: Any) -> SlackAdapter:
         """The adapter entry point (``bot.app.build_adapter``); Slack needs no process I/O."""
         return cls(core, SlackSettings.from_config(config), **kwargs)

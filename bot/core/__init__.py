@@ -1,4 +1,4 @@
 """The bot's use cases, platform-neutral: commands, topics, notes, digests, scheduling.
 
-Adapters talk to :class:`bot.core.core.Core`; ``bot/app.py`` wires everything together.
+Adapters talk to :class:`bot.core.facade.Core`; ``bot/app.py`` wires everything together.
 """

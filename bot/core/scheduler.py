@@ -1,12 +1,13 @@
-"""APScheduler 3 wiring: one digest job per subscription, the nightly fetch, daily enrichment.
+"""APScheduler 3 wiring: one digest job per subscription, the nightly fetch, daily enrichment,
+and a daily prune of the processed-event ids that keep platform redeliveries idempotent.
 
 The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
 change, so the database stays the only truth. A digest whose cron fired while the bot was
 down (last fire time > last digest) is posted once at start; so is a fetch of the latest
 announcement when no successful fetch covers it (the feed only carries the latest day). After
 every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
-(``bot.core.recovery``) and threads of papers with a new version get their note
-(``bot.core.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
+(``bot.core.ingest.recovery``) and threads of papers with a new version get their note
+(``bot.core.delivery.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
 ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests use a fake clock.
 """
 
@@ -16,27 +17,40 @@ import asyncio
 import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core.digest_service import DigestService, utcnow
-from bot.core.pipeline import Pipeline
-from bot.core.recovery import latest_mailing_day
-from bot.core.schedule_spec import digest_trigger, missed_digest
-from bot.core.version_notes import VersionNotes
-from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, configured_holidays
+from bot.core.delivery.version_notes import VersionNotes
+from bot.core.digests.schedule_spec import digest_trigger, missed_digest
+from bot.core.digests.service import DigestService, utcnow
+from bot.core.ingest.pipeline import Pipeline
+from bot.core.ingest.recovery import latest_mailing_day
+from bot.sources.arxiv_schedule import (
+    ANNOUNCE_AT,
+    DEFAULT_HOLIDAYS_2026,
+    EASTERN,
+    configured_holidays,
+    mailing_date,
+)
+from bot.store.events import EventLog
 from bot.store.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 
-EASTERN = ZoneInfo("America/New_York")
-ANNOUNCE_AT = time(20, 0)
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
+PRUNE_EVENTS_JOB = "prune-events"
+# Platforms redeliver an event within minutes (webhook retries, gateway resumes); a week
+# of delivery ids covers any redelivery many times over and keeps the table small.
+EVENT_RETENTION = timedelta(days=7)
+PRUNE_EVENTS_AT = time(4, 0)  # UTC, away from the fetch, enrichment and morning digests
 CATCH_UP_FETCH_DELAY = timedelta(seconds=5)  # after start, so start itself never waits
 # A missed digest is not caught up when the next regular one is this close: it covers it.
 CATCH_UP_SKIP_WITHIN = timedelta(hours=1)
@@ -46,7 +60,7 @@ def announcement_day(now: datetime) -> date:
     """The mailing date of the latest arXiv announcement at ``now`` (20:00 ET + 1 day)."""
     local = now.astimezone(EASTERN)
     evening = local.date() if local.time() >= ANNOUNCE_AT else local.date() - timedelta(days=1)
-    return evening + timedelta(days=1)
+    return mailing_date(evening)
 
 
 class Scheduler:
@@ -67,8 +81,13 @@ class Scheduler:
         holidays: Collection[date] = DEFAULT_HOLIDAYS_2026,
         clock: Callable[[], datetime] = utcnow,
         version_notes: VersionNotes | None = None,
+        events: EventLog | None = None,
+        event_retention: timedelta = EVENT_RETENTION,
     ) -> None:
+        if event_retention <= timedelta(0):
+            raise ValueError("event_retention must be positive")
         self.service = service
+        self.events, self.event_retention = events, event_retention
         self.pipeline = pipeline
         self.version_notes = version_notes
         self.aps = scheduler or AsyncIOScheduler(timezone=ZoneInfo("UTC"))
@@ -84,9 +103,9 @@ class Scheduler:
 
     @classmethod
     def from_config(
-        cls, config: Any, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
+        cls, config: Config, service: DigestService, pipeline: Pipeline | None = None, **kw: Any
     ) -> Scheduler:
-        """Build with ``bot.config.Config`` values (duck-typed)."""
+        """Build with the configuration's ``[digest]`` and ``[arxiv]`` values."""
         return cls(
             service, pipeline,
             misfire_grace_seconds=config.digest.misfire_grace_minutes * 60,
@@ -101,8 +120,8 @@ class Scheduler:
                 "replace_existing": True}
 
     async def start(self, now: datetime | None = None) -> list[Subscription]:
-        """Start jobs, finish interrupted posts, post missed digests (once each), then schedule
-        a fetch if the latest announcement was missed.
+        """Start jobs, prune old event ids, finish interrupted posts, post missed digests (once
+        each), then schedule a fetch if the latest announcement was missed.
 
         Returns the subscriptions whose missed digest was posted.
         """
@@ -114,9 +133,14 @@ class Scheduler:
                     hour=self.enrich_time.hour, minute=self.enrich_time.minute,
                     timezone=self.fetch_zone), id=ENRICH_JOB, name="enrichment",
                     **self._job_options())
+        if self.events is not None:
+            self.aps.add_job(self._prune_events_job, CronTrigger(
+                hour=PRUNE_EVENTS_AT.hour, minute=PRUNE_EVENTS_AT.minute, timezone=UTC),
+                id=PRUNE_EVENTS_JOB, name="forget old event ids", **self._job_options())
         await self.sync()
         if not self.aps.running:
             self.aps.start()
+        await self.prune_events(now)  # also at start: a bot rarely up at 04:00 still prunes
         await self.service.resume()
         posted = await self.catch_up(now)
         await self.catch_up_fetch(now)
@@ -177,10 +201,6 @@ class Scheduler:
             self.aps.add_job(self._digest_job, digest_trigger(sub), id=job_id,
                              args=[sub.platform, sub.channel_id], name=f"digest {job_id}",
                              **self._job_options())
-
-    def next_digest(self, platform: str, channel_id: str) -> datetime | None:
-        job = self.aps.get_job(f"digest:{platform}:{channel_id}")
-        return getattr(job, "next_run_time", None) if job else None
 
     async def catch_up(self, now: datetime | None = None) -> list[Subscription]:
         """Post, once, every digest whose fire time passed while the bot was down."""
@@ -278,8 +298,29 @@ class Scheduler:
         except Exception:
             log.exception("posting new-version notes failed")
             return
-        if report.posted or report.failed:
-            log.info("new-version notes: %d posted, %d failed", report.posted, report.failed)
+        if report.done or report.failed:
+            log.info("new-version notes: %d posted, %d failed", report.done, report.failed)
+
+    async def prune_events(self, now: datetime | None = None) -> int:
+        """Forget processed-event ids older than the retention (they only guard against
+        redelivery, which never comes that late); returns how many were forgotten. A failure
+        is logged, never raised: the ids are only kept a little longer."""
+        if self.events is None:
+            return 0
+        cutoff = (now or self.clock()) - self.event_retention
+        try:
+            forgotten = await self.events.forget_before(cutoff)
+        except Exception:
+            log.exception("forgetting old processed-event ids failed")
+            return 0
+        if forgotten:
+            log.info("forgot %d processed-event ids older than %s", forgotten,
+                     self.event_retention)
+        return forgotten
+
+    async def _prune_events_job(self) -> None:
+        with self._running("prune"):
+            await self.prune_events()
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None

@@ -7,22 +7,7 @@ from typing import Any
 
 from bot.industry.detector import Flag
 from bot.messages import UNLISTED_COMPANY
-from bot.models import Paper, split_arxiv_id
-
-_PREFIXES = ("openalex:", "jsonl:", "html:")
-
-
-def record_id(paper: Paper) -> str:
-    """OpenAlex W-id without URL, arXiv id without version, or the JSON Lines id."""
-    for prefix in _PREFIXES:
-        if paper.key.startswith(prefix):
-            return paper.key.removeprefix(prefix)
-    if paper.arxiv_id:
-        return paper.arxiv_id
-    try:
-        return split_arxiv_id(paper.key)[0]
-    except ValueError:
-        return paper.key
+from bot.models import Paper, record_id
 
 
 def detection_record(paper: Paper, flags: Sequence[Flag]) -> dict[str, Any]:

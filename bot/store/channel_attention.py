@@ -1,7 +1,7 @@
 """Channels that need a person's attention before the bot can post there again.
 
 One row per (platform, channel) while the platform refuses posts there for a reason retrying
-cannot fix (``bot.errors.ChannelUnavailable``); ``bot.core.channel_attention`` keeps it.
+cannot fix (``bot.errors.ChannelUnavailable``); ``bot.core.delivery.channel_attention`` keeps it.
 """
 
 from __future__ import annotations

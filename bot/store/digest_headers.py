@@ -2,7 +2,7 @@
 
 A header is recorded in the transaction that records its digest's cards and moves the
 subscription's cursor (``DigestService``), so a digest is either wholly recorded, header
-included, or not at all; ``bot.core.header_outbox`` then posts it exactly once.
+included, or not at all; ``bot.core.delivery.headers`` then posts it exactly once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 @dataclass(frozen=True, slots=True)
 class HeaderRecord:
-    """One header row as stored; ``header`` is the message as JSON (``header_to_json``)."""
+    """One header row as stored; ``header`` is the message as JSON
+    (``bot.core.delivery.message_json``)."""
 
     id: int
     platform: str

@@ -1,6 +1,6 @@
 """Processed platform events and reaction feedback.
 
-Slack and Discord redeliver events (retries after a slow ack, gateway resumes); recording each
+Chat platforms redeliver events (retries after a slow ack, gateway resumes); recording each
 delivery id once makes every handler idempotent without each one re-checking its own tables.
 """
 

@@ -11,14 +11,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
-from bot.store.db import Database
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")
+from bot.store.db import Database, utc_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +97,8 @@ class OverlapStore:
                     INSERT OR REPLACE INTO overlaps (paper_key, topic_id, score, terms, computed_at)
                     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM topics WHERE id = ?)
                     """,
-                    (row.paper_key, row.topic_id, row.score, terms, _ts(now), row.topic_id),
+                    (row.paper_key, row.topic_id, row.score, terms, utc_timestamp(now),
+                     row.topic_id),
                 )
                 stored += max(cur.rowcount, 0)
         return stored
@@ -139,7 +136,7 @@ class OverlapStore:
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         (key, f.company, f.lab, f.evidence, str(f.via), float(f.confidence),
-                         getattr(f, "author", None), _ts(now)),
+                         getattr(f, "author", None), utc_timestamp(now)),
                     )
 
     async def flags_for(self, keys: Iterable[str]) -> dict[str, list[StoredFlag]]:
@@ -155,6 +152,25 @@ class OverlapStore:
                     StoredFlag(r["company"], r["lab"], r["evidence"], r["via"],
                                r["confidence"], r["author"])
                 )
+        return out
+
+    async def labs_for(self, keys: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """``(company, lab)`` of each paper's cached flags, most confident first (papers never
+        flagged are absent); ``{}`` on a database whose flag table is not migrated yet, so a
+        notes export never fails for want of lab names."""
+        out: dict[str, list[tuple[str, str | None]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = await self.db.conn.execute_fetchall(
+                    f"SELECT paper_key, company, lab FROM paper_flags WHERE paper_key IN ({marks})"
+                    " ORDER BY paper_key, confidence DESC, id",
+                    chunk,
+                )
+            except sqlite3.OperationalError:
+                return {}
+            for r in rows:
+                out.setdefault(r["paper_key"], []).append((r["company"], r["lab"]))
         return out
 
     async def paper_keys(self) -> list[str]:

@@ -28,7 +28,7 @@ from bot.store.paper_rows import (
     paper_row,
 )
 
-__all__ = ["Attempt", "AttemptOutcome", "PaperStore", "UpsertCounts"]
+__all__ = ["Attempt", "AttemptOutcome", "ListingState", "PaperStore", "UpsertCounts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,16 @@ class UpsertCounts:
     @property
     def total(self) -> int:
         return self.new + self.updated + self.unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class ListingState:
+    """Where the stored papers of some announce types stand: the newest announcement date, how
+    many there are, and the latest ``last_changed`` (opaque text, only ever compared)."""
+
+    newest: date | None
+    count: int
+    changed: str | None
 
 
 class AttemptOutcome(StrEnum):
@@ -162,6 +172,18 @@ class PaperStore:
     async def count(self) -> int:
         rows = await self.db.conn.execute_fetchall("SELECT count(*) FROM papers")
         return int(next(iter(rows))[0])
+
+    async def listing_state(self, announce_types: Collection[AnnounceType]) -> ListingState:
+        """The state of the papers of ``announce_types`` in one aggregate query: enough for a
+        cache of them (topic previews) to tell it is stale without reading every paper."""
+        types = [str(t) for t in announce_types]
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT max(announced), count(*), max(last_changed) FROM papers"
+            f" WHERE announce_type IN ({', '.join('?' * len(types))})",
+            types,
+        )
+        newest, count, changed = next(iter(rows))
+        return ListingState(date.fromisoformat(newest) if newest else None, int(count), changed)
 
     async def keys_needing_enrichment(
         self,

@@ -2,7 +2,7 @@
 
 The row is written *before* anything reaches the platform and each platform reference is
 recorded as soon as it is known, so a restart can always tell which step to resume (see
-``bot.core.outbox``). The UNIQUE (platform, channel_id, paper_key) constraint is what makes
+``bot.core.delivery.cards``). The UNIQUE (platform, channel_id, paper_key) constraint is what makes
 "one post per paper per channel, ever" hold even across versions and restarts.
 """
 
@@ -12,17 +12,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 STATES = ("intent", "posted", "threaded", "prompted", "done")
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +29,8 @@ class NewPost:
     marker: str
     topics: tuple[str, ...]
     member_ids: tuple[str, ...]
-    card: str  # JSON, see bot.core.outbox.card_to_json
-    prompt: str  # JSON, see bot.core.outbox.prompt_to_json
+    card: str  # JSON, see bot.core.delivery.message_json
+    prompt: str  # JSON, see bot.core.delivery.message_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +73,8 @@ def _row(row: sqlite3.Row) -> PostRecord:
         member_ids=tuple(json.loads(row["member_ids"])),
         card=row["card"],
         prompt=row["prompt"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        created_at=parse_timestamp(row["created_at"]),
+        updated_at=parse_timestamp(row["updated_at"]),
     )
 
 
@@ -87,22 +83,6 @@ class PostStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def create_intents(
-        self,
-        platform: str,
-        workspace: str,
-        channel_id: str,
-        posts: Sequence[NewPost],
-        now: datetime,
-    ) -> list[PostRecord]:
-        """Record intents in one transaction; papers already in this channel are skipped.
-
-        Returns only the rows created now, in the given order.
-        """
-        async with self.db.transaction() as conn:
-            created = await self.insert_intents(conn, platform, workspace, channel_id, posts, now)
-        return await self.get_many(created)
 
     async def insert_intents(
         self,
@@ -113,11 +93,12 @@ class PostStore:
         posts: Sequence[NewPost],
         now: datetime,
     ) -> list[int]:
-        """``create_intents`` inside the caller's open transaction (so a digest can record its
-        intents and move its cursor atomically); returns the ids created.
+        """Record intents inside the caller's open transaction (so a digest records its
+        intents, its header and its cursor at once); papers already in this channel are
+        skipped. Returns the ids created, in the given order.
 
         ``noted_version`` starts at the paper's stored version: the card shows that one, so
-        only a later version earns a note in the thread (``bot.core.version_notes``).
+        only a later version earns a note in the thread (``bot.core.delivery.version_notes``).
         """
         created: list[int] = []
         for p in posts:
@@ -131,16 +112,11 @@ class PostStore:
                 """,
                 (platform, workspace, channel_id, p.paper_key, p.marker,
                  json.dumps(list(p.topics)), json.dumps(list(p.member_ids)),
-                 p.card, p.prompt, _ts(now), _ts(now), p.paper_key),
+                 p.card, p.prompt, utc_timestamp(now), utc_timestamp(now), p.paper_key),
             )
             if cur.rowcount:
                 created.append(int(cur.lastrowid or 0))
         return created
-
-    async def get_many(self, ids: Sequence[int]) -> list[PostRecord]:
-        """Rows by id, in the given order (missing ids skipped)."""
-        found = [await self.get(i) for i in ids]
-        return [rec for rec in found if rec is not None]
 
     async def get(self, post_id: int) -> PostRecord | None:
         rows = await self.db.conn.execute_fetchall("SELECT * FROM posts WHERE id = ?", (post_id,))
@@ -181,24 +157,25 @@ class PostStore:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE posts SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                (_ts(now), post_id),
+                (utc_timestamp(now), post_id),
             )
 
     async def advance(
         self, post_id: int, from_state: str, to_state: str, now: datetime, **refs: str
-    ) -> bool:
-        """Move a row to its next state and record platform refs; False if it had moved on."""
+    ) -> PostRecord | None:
+        """Move a row to its next state and record platform refs; returns the row as it is
+        now, or None if it had moved on (compare-and-set)."""
         allowed = {"card_message_id", "thread_root_id", "prompt_message_id"}
         if to_state not in STATES or not set(refs) <= allowed:
             raise ValueError(f"bad outbox transition to {to_state} with {sorted(refs)}")
         sets = "".join(f", {name} = ?" for name in refs)
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            rows = await conn.execute_fetchall(
                 f"UPDATE posts SET state = ?, attempts = 0, updated_at = ?{sets} "
-                "WHERE id = ? AND state = ?",
-                (to_state, _ts(now), *refs.values(), post_id, from_state),
+                "WHERE id = ? AND state = ? RETURNING *",
+                (to_state, utc_timestamp(now), *refs.values(), post_id, from_state),
             )
-            return cur.rowcount > 0
+        return next(map(_row, rows), None)
 
     async def find_by_thread(
         self, platform: str, channel_id: str, root_message_id: str

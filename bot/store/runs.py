@@ -10,17 +10,13 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 # Fetch outcomes (bot.sources.arxiv_feed.FeedOutcome.kind) that mean the source worked.
 OK_OUTCOMES = frozenset({"announced", "no_announcement", "ok", "done"})
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +40,8 @@ def _row(r: sqlite3.Row) -> Run:
         kind=r["kind"],
         source=r["source"],
         day=date.fromisoformat(r["day"]) if r["day"] else None,
-        started_at=datetime.fromisoformat(r["started_at"]),
-        finished_at=datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None,
+        started_at=parse_timestamp(r["started_at"]),
+        finished_at=parse_timestamp(r["finished_at"]) if r["finished_at"] else None,
         outcome=r["outcome"],
         ok=None if r["ok"] is None else bool(r["ok"]),
         detail=json.loads(r["detail"]),
@@ -64,7 +60,7 @@ class RunStore:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO runs (kind, source, day, started_at) VALUES (?, ?, ?, ?)",
-                (kind, source, day.isoformat() if day else None, _ts(now)),
+                (kind, source, day.isoformat() if day else None, utc_timestamp(now)),
             )
             return int(cur.lastrowid or 0)
 
@@ -81,7 +77,8 @@ class RunStore:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ?, ok = ?, detail = ? WHERE id = ?",
-                (_ts(now), outcome, int(is_ok), json.dumps(dict(detail or {}), default=str),
+                (utc_timestamp(now), outcome, int(is_ok),
+                 json.dumps(dict(detail or {}), default=str),
                  run_id),
             )
 

@@ -8,22 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import aiosqlite
 
-from bot.store.db import Database
-
-
-def _ts(value: datetime) -> str:
-    """ISO-8601 UTC text, the store's timestamp format (text order is time order)."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +51,9 @@ def _row(row: sqlite3.Row) -> Subscription:
         timezone=row["timezone"],
         mode=row["mode"],
         created_by=row["created_by"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        last_digest_at=_parse_ts(row["last_digest_at"]),
+        created_at=parse_timestamp(row["created_at"]),
+        updated_at=parse_timestamp(row["updated_at"]),
+        last_digest_at=parse_timestamp(row["last_digest_at"]) if row["last_digest_at"] else None,
         last_covered_until=date.fromisoformat(covered) if covered else None,
     )
 
@@ -101,7 +90,7 @@ class SubscriptionStore:
                     mode = excluded.mode, updated_at = excluded.updated_at
                 """,
                 (platform, workspace, channel_id, days, time, timezone, mode, created_by,
-                 _ts(now), _ts(now)),
+                 utc_timestamp(now), utc_timestamp(now)),
             )
         sub = await self.get(platform, channel_id)
         assert sub is not None
@@ -129,18 +118,6 @@ class SubscriptionStore:
         )
         return [_row(r) for r in rows]
 
-    async def mark_digest(
-        self, platform: str, channel_id: str, *, at: datetime, covered_until: date | None
-    ) -> None:
-        """Record a digest: when it ran and the newest announcement date it covered.
-
-        ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
-        scheduled digest repeat a range).
-        """
-        async with self.db.transaction() as conn:
-            await self.mark_digest_in(conn, platform, channel_id, at=at,
-                                      covered_until=covered_until)
-
     async def mark_digest_in(
         self,
         conn: aiosqlite.Connection,
@@ -150,7 +127,12 @@ class SubscriptionStore:
         at: datetime,
         covered_until: date | None,
     ) -> None:
-        """``mark_digest`` inside the caller's open transaction."""
+        """Record a digest inside the caller's open transaction (the digest records its posts
+        and this in one): when it ran and the newest announcement date it covered.
+
+        ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
+        scheduled digest repeat a range).
+        """
         covered = covered_until.isoformat() if covered_until else None
         await conn.execute(
             """
@@ -161,5 +143,5 @@ class SubscriptionStore:
                     ELSE last_covered_until END
             WHERE platform = ? AND channel_id = ?
             """,
-            (_ts(at), covered, covered, covered, platform, channel_id),
+            (utc_timestamp(at), covered, covered, covered, platform, channel_id),
         )

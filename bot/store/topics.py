@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.errors import ScoopwatchError
 from bot.store.db import Database, utc_timestamp
@@ -30,6 +31,22 @@ class TopicRecord:
     name: str
     query: str
     paused: bool
+
+
+class TopicLike(Protocol):
+    """What the core reads from a topic (:class:`TopicRecord` in production): the pipeline
+    matches ``id`` and ``query``; a digest names ``name`` and its owner."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def member_id(self) -> str: ...
+    @property
+    def member_name(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def query(self) -> str: ...
 
 
 _SELECT = (

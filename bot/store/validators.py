@@ -5,7 +5,8 @@ downloading the whole listing feed again.
 ``PoliteClient`` only remembers validators after the caller processed the body, so a broken
 body is never hidden behind a 304. If the process dies between that and storing the papers, the
 next GET of the same feed answers 304 and the fetcher calls the feed stale; the feed changes
-with the next announcement and the missed day is recovered over OAI-PMH (``bot.core.recovery``).
+with the next announcement and the missed day is recovered over OAI-PMH
+(``bot.core.ingest.recovery``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ class DueNote:
     paper_key: str
     arxiv_id: str | None
     version: int
+    attempts: int  # earlier tries of this note: one may have reached the platform
     announced: date | None  # when a replace* announcement is what brought this version
 
 
@@ -36,37 +37,37 @@ class VersionNoteStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def due(self) -> list[DueNote]:
+    async def due(self, post_id: int | None = None) -> list[DueNote]:
         """Done posts whose paper moved past ``noted_version`` (NULL counts as v1), oldest
-        post first."""
+        post first; only ``post_id``'s when given (re-read just before posting its note)."""
         rows = await self.db.conn.execute_fetchall(
             """
             SELECT p.id, p.platform, p.channel_id, p.thread_root_id, p.paper_key,
-                   pa.arxiv_id, pa.version,
+                   pa.arxiv_id, pa.version, COALESCE(vn.attempts, 0) AS attempts,
                    CASE WHEN pa.last_announce_type IN ('replace', 'replace-cross')
                         THEN pa.last_announced END AS announced
             FROM posts p JOIN papers pa ON pa.key = p.paper_key
+            LEFT JOIN version_notes vn ON vn.post_id = p.id AND vn.version = pa.version
             WHERE p.state = 'done' AND p.thread_root_id IS NOT NULL
               AND pa.version > COALESCE(p.noted_version, 1)
+              AND (? IS NULL OR p.id = ?)
             ORDER BY p.id
-            """
+            """,
+            (post_id, post_id),
         )
         return [
             DueNote(
                 post_id=r["id"], platform=r["platform"], channel_id=r["channel_id"],
                 thread_root_id=r["thread_root_id"], paper_key=r["paper_key"],
-                arxiv_id=r["arxiv_id"], version=r["version"],
+                arxiv_id=r["arxiv_id"], version=r["version"], attempts=r["attempts"],
                 announced=date.fromisoformat(r["announced"]) if r["announced"] else None,
             )
             for r in rows
         ]
 
-    async def begin(self, post_id: int, version: int, now: datetime) -> int:
-        """Record the intent and count this try, before the platform call.
-
-        Returns the number of earlier tries: more than 0 means an earlier one may have
-        reached the platform before the bot could record it.
-        """
+    async def begin(self, post_id: int, version: int, now: datetime) -> None:
+        """Record the intent and count this try, before the platform call: a later run
+        then knows an earlier try may have reached the platform."""
         stamp = utc_timestamp(now)
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -75,11 +76,6 @@ class VersionNoteStore:
                 " attempts = attempts + 1, updated_at = excluded.updated_at",
                 (post_id, version, stamp, stamp),
             )
-            rows = await conn.execute_fetchall(
-                "SELECT attempts FROM version_notes WHERE post_id = ? AND version = ?",
-                (post_id, version),
-            )
-        return int(next(iter(rows))[0]) - 1
 
     async def finish(self, post_id: int, version: int, message_id: str, now: datetime) -> None:
         """Mark the note done and move the post's ``noted_version``, in one transaction."""

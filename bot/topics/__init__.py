@@ -1,4 +1,4 @@
-"""Topic queries and the one-pass matcher that explains itself (issue 4).
+"""Topic queries and the one-pass matcher that explains itself.
 
 ``parse_query`` turns a member's query into a ``Query`` (``HELP`` is the user-facing summary of
 the language); ``TopicIndex.build`` compiles all topics into one Aho-Corasick automaton and

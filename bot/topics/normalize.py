@@ -1,4 +1,4 @@
-"""Text normalisation shared by the query parser and the matcher (issue 4 semantics).
+"""Text normalisation shared by the query parser and the matcher, so both read text alike.
 
 Text is NFKD-decomposed, combining marks are dropped and it is casefolded; tokens are maximal
 runs of letters or digits. The matcher never builds token lists: it turns a text into one

@@ -1,4 +1,4 @@
-"""Parse topic queries (issue 4): precedence NOT/- > AND/implicit AND > OR/comma, fields, limits.
+"""Parse topic queries: precedence NOT/- > AND/implicit AND > OR/comma, fields, limits.
 
 Every failure is a QueryError naming the column to fix; no other exception escapes, whatever the
 input. A query must be able to fail on a paper containing none of its terms: `-audio` or

@@ -22,13 +22,14 @@ from hypothesis import strategies as st
 from adapters.discord.render import render as render_discord
 from adapters.plain import render as render_plain
 from adapters.slack.render import render as render_slack
-from bot.core.core import Core
+from bot.core.facade import Core
 from bot.messages import Message, Preformatted, Text, line
 from bot.models import AnnounceType, Author, Paper
 from bot.ports import Actor, CommandEvent
 from bot.store.db import Database
 from bot.store.notes import NoteDraft, NoteStore
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from tests.bot.core.test_core_support import FakeThreads
 
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)
@@ -51,7 +52,7 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
     await NoteStore(db).add(NoteDraft(
         "discord", "G1", "C1", "root", "msg", "2411.00001", TITLE, None, ("robots",), "U2",
         "bo", NOTE, NOW))
-    yield Core(db, threads=FakeThreads(), clock=lambda: NOW)  # type: ignore[arg-type]
+    yield Core(Stores.on(db), threads=FakeThreads(), clock=lambda: NOW)  # type: ignore[arg-type]
     await db.close()
 
 

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from adapters.console import ConsoleAdapter, ConsolePort, ConsoleSession
+from adapters.console.chat import ConsoleAdapter, ConsolePort, ConsoleSession
 from adapters.plain import render
 from bot.messages import (
     DigestHeader,
@@ -55,7 +55,7 @@ class FakeCore:
         if event.text == "/scoop digest now" and self.port is not None:
             card = await self.port.post("console", CARD)
             thread = await self.port.open_thread(card, "Planning with diffusion")
-            await self.port.post_in_thread(thread, PROMPT)
+            await self.port.post(thread.channel_id, PROMPT, thread)
             return CommandResult((Text("Digest posted: 1 paper."),))
         if event.text == "/scoop notes export":
             return CommandResult((File("notes.md", b"# Notes\n", "text/markdown", "Notes"),))
@@ -198,7 +198,7 @@ async def test_port_marker_and_thread_probes() -> None:
     port = ConsolePort(out, session="s")
     card = await port.post("console", CARD)
     thread = await port.open_thread(card, "x")
-    prompt = await port.post_in_thread(thread, PROMPT)
+    prompt = await port.post(thread.channel_id, PROMPT, thread)
     assert await port.find_marker("console", "sw:2411.17700", datetime.now(UTC)) == card
     assert await port.find_marker("console", "sw:9999.99999", datetime.now(UTC)) is None
     assert await port.find_bot_reply(thread) == prompt
@@ -206,7 +206,7 @@ async def test_port_marker_and_thread_probes() -> None:
     assert port.number("other.2") is None
     assert await port.find_bot_reply(ThreadRef("console", "console", "s.2")) is None
     # A prompt into a thread of an earlier session (outbox resume after a restart).
-    await port.post_in_thread(ThreadRef("console", "console", "old.7"), PROMPT)
+    await port.post("console", PROMPT, ThreadRef("console", "console", "old.7"))
     assert "#3 [thread of an earlier session] @ana How does our work differ?" in out.getvalue()
     header = await port.post("console", DigestHeader(
         date(2024, 11, 28), date(2024, 11, 28), 935, 0, 0, marker="sw:digest:0123456789ab"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 
-from adapters.console import HELP, ConsoleAdapter
+from adapters.console.chat import HELP, ConsoleAdapter
 from bot.ports import ThreadReply
 from tests.adapters.test_console_adapter import NOW, FakeCore
 

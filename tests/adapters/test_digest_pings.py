@@ -20,7 +20,7 @@ import pytest
 from adapters.discord.render import render as render_discord
 from adapters.plain import render as render_plain
 from adapters.slack.render import render as render_slack
-from bot.core.digest_service import DigestSettings
+from bot.core.digests.service import DigestSettings
 from bot.messages import DigestHeader, Message, PaperCard, ThreadPrompt
 from bot.store.db import Database
 from bot.store.members import MemberStore

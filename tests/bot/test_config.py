@@ -69,9 +69,9 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert config.digest.default_days == ("mon", "tue", "wed", "thu", "fri")
     assert config.digest.default_time == time(9, 0)
     assert (config.digest.max_papers, config.digest.mode) == (10, "industry-only")
-    assert config.console_enabled
-    assert not config.slack_enabled
-    assert not config.discord_enabled
+    assert config.enabled("console")
+    assert not config.enabled("slack")
+    assert not config.enabled("discord")
 
 
 def test_precedence_explicit_then_env_then_cwd_then_defaults(tmp_path: Path) -> None:
@@ -494,7 +494,7 @@ def test_secrets_from_scoopwatch_env_vars(tmp_path: Path) -> None:
     assert secrets.discord_token and secrets.discord_token.get() == DISCORD_TOKEN
     assert secrets.openalex_api_key and secrets.openalex_api_key.get() == OPENALEX_KEY
     assert secrets.slack_bot_token.origin == "SCOOPWATCH_SLACK_BOT_TOKEN"
-    assert config.slack_enabled and config.discord_enabled and not config.console_enabled
+    assert config.enabled("slack") and config.enabled("discord") and not config.enabled("console")
 
 
 def test_secrets_from_conventional_env_vars(tmp_path: Path) -> None:
@@ -541,7 +541,7 @@ def test_secrets_from_files_named_in_config(tmp_path: Path) -> None:
     assert secrets.slack_app_token and secrets.slack_app_token.get() == APP_TOKEN
     assert secrets.discord_token and secrets.discord_token.get() == DISCORD_TOKEN
     assert secrets.openalex_api_key and secrets.openalex_api_key.get() == OPENALEX_KEY
-    assert config.slack_enabled and config.discord_enabled
+    assert config.enabled("slack") and config.enabled("discord")
 
 
 def test_secret_file_relative_to_config_file_not_cwd(tmp_path: Path) -> None:
@@ -602,7 +602,7 @@ def test_empty_secret_env_var_counts_as_unset(tmp_path: Path) -> None:
     )
     assert config.secrets.slack_bot_token is None
     assert config.secrets.discord_token is None
-    assert config.console_enabled
+    assert config.enabled("console")
 
 
 def test_missing_secret_file_names_key_and_path(tmp_path: Path) -> None:
@@ -685,7 +685,7 @@ def test_slack_http_mode_needs_signing_secret(tmp_path: Path) -> None:
     message = config_error(tmp_path, '[slack]\nmode = "http"\n', env)
     assert "slack.mode: Slack (http mode) needs a Slack signing secret" in message
     env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
-    assert load_text(tmp_path, '[slack]\nmode = "http"\n', env).slack_enabled
+    assert load_text(tmp_path, '[slack]\nmode = "http"\n', env).enabled("slack")
 
 
 def test_slack_enabled_without_token_is_an_error(tmp_path: Path) -> None:
@@ -697,9 +697,9 @@ def test_adapters_can_be_switched_off_despite_tokens(tmp_path: Path) -> None:
     config = load_text(
         tmp_path, "[slack]\nenabled = false\n[discord]\nenabled = false\n", full_env()
     )
-    assert not config.slack_enabled
-    assert not config.discord_enabled
-    assert config.console_enabled
+    assert not config.enabled("slack")
+    assert not config.enabled("discord")
+    assert config.enabled("console")
 
 
 def test_discord_enabled_without_token_is_an_error(tmp_path: Path) -> None:
@@ -710,13 +710,13 @@ def test_discord_enabled_without_token_is_an_error(tmp_path: Path) -> None:
 def test_discord_alone_turns_console_off_unless_asked(tmp_path: Path) -> None:
     env = {"DISCORD_TOKEN": DISCORD_TOKEN}
     config = load_config(env=env, cwd=tmp_path)
-    assert (config.slack_enabled, config.discord_enabled, config.console_enabled) == (
+    assert (config.enabled("slack"), config.enabled("discord"), config.enabled("console")) == (
         False,
         True,
         False,
     )
     config = load_text(tmp_path, "[console]\nenabled = true\n", env)
-    assert config.console_enabled and config.discord_enabled
+    assert config.enabled("console") and config.enabled("discord")
 
 
 # --- masking ---------------------------------------------------------------------------------

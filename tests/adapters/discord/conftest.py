@@ -72,4 +72,4 @@ async def make_client(fake: FakeDiscord) -> AsyncIterator[MakeClient]:
 
 @pytest.fixture
 async def client(make_client: MakeClient, core: FakeCore) -> ScoopClient:
-    return await make_client(core, topic_names=core)
+    return await make_client(core)

@@ -13,7 +13,7 @@ from discord_payloads import ANA, CHANNEL, GUILD, autocomplete, slash
 from adapters.discord.client import ScoopClient
 from adapters.discord.commands import command_text, discord_path
 from adapters.discord.interactions import SORRY
-from bot.core.commands import COMMANDS, find
+from bot.core.commands.parser import COMMANDS, find
 from bot.messages import File, Text, span_text
 from bot.ports import Actor, CommandResult
 
@@ -64,6 +64,8 @@ def test_group_mirrors_the_core_command_table(client: ScoopClient) -> None:
     (("subscribe",), {"days": "mon,thu", "timezone": "Europe/Berlin"},
      "subscribe mon,thu Europe/Berlin"),
     (("help",), {}, "help"),
+    (("topic", "list"), {"who": "<@!123456789012345678>"}, "topic list <@123456789012345678>"),
+    (("notes",), {"of": "<@123456789012345678>"}, "notes <@123456789012345678>"),
 ])
 def test_command_text_is_what_the_core_parses(path: tuple[str, ...], values: dict[str, str],
                                               text: str) -> None:

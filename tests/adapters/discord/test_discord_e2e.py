@@ -35,7 +35,6 @@ from discord_payloads import (
     slash,
 )
 
-from adapters.discord import StoreTopicNames
 from adapters.discord.client import ScoopClient
 from bot.app import build_core
 from bot.config import build_config
@@ -45,6 +44,7 @@ from bot.store.db import Database
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from tests.fixture_files import LISTING, fixture_path
 
 FEED = fixture_path(LISTING)
@@ -108,8 +108,8 @@ async def lab(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Lab]:
     jsonl.write_text("\n".join(json.dumps(r) for r in INDUSTRY) + "\n")
     await papers.upsert_papers(parse_jsonl(jsonl.read_bytes()).papers)
     config = build_config({"digest": {"mode": "industry-only", "max_papers": 3}}, env={})
-    core, _scheduler = build_core(config, db, clock=lambda: NOW)
-    client = ScoopClient(core, topic_names=StoreTopicNames(core.topic_store),
+    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: NOW)
+    client = ScoopClient(core,
                          answer_within=5.0)
     await client.login(TOKEN)
     client._connection.parse_guild_create(guild_create())

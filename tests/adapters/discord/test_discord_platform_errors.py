@@ -15,7 +15,6 @@ from discord_fake_api import FakeDiscord
 from discord_payloads import CHANNEL, TOKEN, guild_create
 from test_discord_e2e import FEED, INDUSTRY, NOW, Lab, text_of
 
-from adapters.discord import StoreTopicNames
 from adapters.discord.client import ScoopClient
 from bot.app import build_core
 from bot.config import build_config
@@ -23,6 +22,7 @@ from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.sources.jsonl import parse_jsonl
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ async def lab(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Lab]:
     await papers.upsert_papers(parse_jsonl(
         "\n".join(json.dumps(r) for r in INDUSTRY).encode()).papers)
     config = build_config({"digest": {"mode": "industry-only", "max_papers": 3}}, env={})
-    core, _scheduler = build_core(config, db, clock=lambda: NOW)
-    client = ScoopClient(core, topic_names=StoreTopicNames(core.topic_store),
+    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: NOW)
+    client = ScoopClient(core,
                          answer_within=5.0)
     await client.login(TOKEN)
     client._connection.parse_guild_create(guild_create())

@@ -75,7 +75,7 @@ async def test_prompt_goes_into_the_thread_channel(client: ScoopClient,
     ref = await client.port.post(CHANNEL, card())
     thread = await client.port.open_thread(ref, "EEG-DCNet")
     prompt = ThreadPrompt("How does our work differ?", (ANA, BEN), ("eeg-decoding",))
-    posted = await client.port.post_in_thread(thread, prompt)
+    posted = await client.port.post(thread.channel_id, prompt, thread)
     assert posted.channel_id == ref.message_id
     [msg] = [m for m in fake.posted(ref.message_id) if m["type"] == 0]
     assert msg["id"] == posted.message_id

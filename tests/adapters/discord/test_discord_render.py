@@ -78,6 +78,8 @@ def test_card_escapes_user_text_and_links_the_title() -> None:
     assert embed.description == r"We use <@" + "\u200b" + r"&1310000000000000001> \~\~tricks\~\~"
     topics = next(f for f in embed.fields if f.name == "Topics")
     assert topics.value == "robot-@\u200bhere (Ana): robot"
+    labs = next(f for f in embed.fields if f.name == "Labs")
+    assert labs.value == "Meta (FAIR) (email: @meta.com)"  # the label every platform prints
     assert msg.allowed_mentions().to_dict() == {"parse": [], "users": []}
 
 

@@ -13,14 +13,10 @@ from discord_fake_api import FakeDiscord
 from discord_helpers import FakeCore
 from discord_payloads import APP, GUILD, TOKEN
 
-from adapters.discord import (
-    DiscordAdapter,
-    DiscordSettings,
-    DiscordStartError,
-    StoreTopicNames,
-)
 from adapters.discord.client import scoop_intents
 from adapters.discord.invite import invite_url, needed_permissions
+from adapters.discord.runner import DiscordAdapter
+from adapters.discord.settings import DiscordSettings, DiscordStartError
 from bot.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -98,26 +94,18 @@ def test_invite_url_matches_the_docs() -> None:
     assert "| View Channel | 1 << 10 |" in docs
 
 
-async def test_from_config_reads_topic_names_from_the_core_store(tmp_path: Path) -> None:
+async def test_from_config_asks_the_core_for_topic_names(tmp_path: Path) -> None:
     from bot.config import load_config
-
-    class StoreOnlyCore:
-        """Like ``bot.core.core.Core``: no ``topic_names``, but a ``topic_store``."""
-
-        def __init__(self) -> None:
-            self.topic_store = object()
 
     (tmp_path / "scoopwatch.toml").write_text(f"[discord]\nguild_ids = [{GUILD}]\n")
     config = load_config(tmp_path / "scoopwatch.toml", env={"SCOOPWATCH_DISCORD_TOKEN": TOKEN},
                          cwd=tmp_path)
-    bot = DiscordAdapter.from_config(config, StoreOnlyCore())  # type: ignore[arg-type]
+    core = FakeCore()
+    bot = DiscordAdapter.from_config(config, core)
     assert bot.settings.guild_ids == (int(GUILD),) and bot.settings.token == TOKEN
-    topics = bot.client.suggestions.topics
-    assert isinstance(topics, StoreTopicNames) and topics.store is bot.client.core.topic_store
+    assert bot.client.suggestions.core is core  # autocomplete goes through CoreApi
     assert [c.name for c in bot.client.tree.get_commands(guild=discord.Object(int(GUILD)))] \
         == ["scoop"]
-    with_names = DiscordAdapter.from_config(config, FakeCore())
-    assert isinstance(with_names.client.suggestions.topics, FakeCore)
     assert bot.client.port.thread_archive_minutes == 10080  # the default: a week
     (tmp_path / "scoopwatch.toml").write_text("[discord]\nthread_archive_minutes = 4320\n")
     config = load_config(tmp_path / "scoopwatch.toml", env={"SCOOPWATCH_DISCORD_TOKEN": TOKEN},

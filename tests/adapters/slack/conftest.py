@@ -12,7 +12,7 @@ from slack_helpers import FakeCore, FastSleep, MakeAdapter
 from slack_lab import Lab, open_lab
 from slack_payloads import SIGNING_SECRET
 
-from adapters.slack import SlackAdapter, SlackSettings
+from adapters.slack.runner import SlackAdapter, SlackSettings
 
 
 @pytest.fixture(autouse=True)

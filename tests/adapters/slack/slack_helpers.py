@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from adapters.slack import SlackAdapter
+from adapters.slack.runner import SlackAdapter
 from bot.messages import LabBadge, MemberMatch, PaperCard, Text
 from bot.ports import CommandEvent, CommandResult, Reaction, ThreadReply, ThreadReplyDeleted
 

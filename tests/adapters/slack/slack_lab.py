@@ -19,12 +19,13 @@ from slack_fake_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from slack_helpers import FastSleep
 from slack_payloads import CHANNEL, SIGNING_SECRET, event_callback, form_body, sign, slash_form
 
-from adapters.slack import SlackAdapter, SlackSettings
+from adapters.slack.runner import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.config import build_config
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from tests.fixture_files import LISTING, fixture_path
 
 FEED = fixture_path(LISTING)
@@ -84,7 +85,7 @@ async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIt
     page = parse_arxiv_rss(FEED.read_bytes())
     await papers.upsert_papers(list(page.papers))
     config = build_config({"digest": {"mode": "all-papers", "max_papers": 3}}, env={})
-    core, _scheduler = build_core(config, db, clock=lambda: NOW)
+    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: NOW)
     settings = SlackSettings(bot_token=BOT_TOKEN, app_token=APP_TOKEN,
                              signing_secret=SIGNING_SECRET, mode="http", api_url=fake.api_url,
                              http_host="127.0.0.1", http_port=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_helpers import FakeCore, MakeAdapter, until
 from slack_payloads import (
@@ -14,8 +15,10 @@ from slack_payloads import (
     thread_reply,
 )
 
-from adapters.slack.events import EventDeduper, parse_message, to_plain, ts_time
+from adapters.slack.events import EventDeduper, command_text, parse_message, to_plain, ts_time
 from adapters.slack.users import UserDirectory
+from bot.core.commands.parser import parse, parse_member_ref
+from bot.core.commands.spec import CommandError, MemberRef
 from bot.ports import ThreadReply
 
 ROOT, TS = "1732800000.000100", "1732801000.000200"
@@ -79,6 +82,26 @@ async def test_markup_becomes_readable_text() -> None:
     assert await to_plain(text, _Users()) == (
         "@ana and @ben in #general: see the paper (https://x.org/a?b=1&c=2) or "
         "https://y.org <3 @here a@b.org &lt;")
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("topic list <@U123|ana>", "topic list <@U123>"),
+    ("topic list <@U123>", "topic list <@U123>"),
+    ("notes <!subteam^S0DEVS|@devs>", "notes @devs"),
+    ("preview a &amp; b &lt;c&gt;", "preview a & b <c>"),
+])
+def test_command_mentions_reach_the_core_in_its_own_notation(raw: str, text: str) -> None:
+    assert command_text(raw) == text
+
+
+def test_slack_member_mentions_name_the_member() -> None:
+    assert parse_member_ref(command_text("<@U123|ana>")) == MemberRef(member_id="U123")
+
+
+@pytest.mark.parametrize("raw", ["<!channel>", "<!here>", "<!here|here>", "<!everyone>"])
+def test_slack_broadcasts_are_never_members(raw: str) -> None:
+    with pytest.raises(CommandError, match="is not a member"):
+        parse(command_text(f"topic list {raw}"))
 
 
 def test_deduper_is_bounded_and_can_forget() -> None:

@@ -22,7 +22,7 @@ from slack_payloads import (
 )
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import SlackAdapter
+from adapters.slack.runner import SlackAdapter
 from bot.messages import File, Text
 from bot.ports import CommandResult
 
@@ -64,7 +64,7 @@ async def test_signed_slash_command_acks_then_responds(
     assert (event.platform, event.workspace, event.channel_id) == \
         ("slack", "T0LAB0001", "C0DIGEST1")
     assert event.actor.member_id == "U0ANA0001" and event.actor.display_name == "ana"
-    assert event.text == "topic add diffusion a & b <@U0BEN0002|ben>"
+    assert event.text == "topic add diffusion a & b <@U0BEN0002>"  # the core's mention form
     [reply] = fake.responses
     assert reply["response_type"] == "ephemeral"
     assert "&lt;!channel&gt;" in reply["text"] and reply["blocks"][0]["type"] == "header"

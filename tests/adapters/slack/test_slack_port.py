@@ -38,8 +38,8 @@ async def test_card_then_prompt_in_its_thread(fake: FakeSlack, port: SlackPort) 
     ref = await port.post("C0DIGEST1", make_card())
     thread = await port.open_thread(ref, "Diffusion planners")
     assert thread == ThreadRef("slack", "C0DIGEST1", ref.message_id)
-    prompt = await port.post_in_thread(thread, ThreadPrompt(
-        "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)))
+    prompt = await port.post(thread.channel_id, ThreadPrompt(
+        "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)), thread)
     posts = fake.calls_of("chat.postMessage")
     assert [c.args.get("thread_ts") for c in posts] == [None, ref.message_id]
     assert posts[0].args["unfurl_links"] is False and posts[0].args["link_names"] is False
@@ -75,7 +75,7 @@ async def test_find_marker_and_bot_reply(fake: FakeSlack, port: SlackPort) -> No
     thread = await port.open_thread(ref, "x")
     fake.human_message("C0DIGEST1", "U0ANA0001", "first!", thread_ts=ref.message_id)
     assert await port.find_bot_reply(thread) is None
-    prompt = await port.post_in_thread(thread, Text("How does our work differ?"))
+    prompt = await port.post(thread.channel_id, Text("How does our work differ?"), thread)
     assert await port.find_bot_reply(thread) == prompt
 
 
@@ -105,7 +105,7 @@ async def test_refusals_only_a_person_can_fix_are_channel_unavailable(
     await port.identity()  # the bot's handle, for the /invite hint
     fake.channel_errors["C0GONE001"] = code
     calls = (port.post("C0GONE001", make_card()),
-             port.post_in_thread(ThreadRef("slack", "C0GONE001", "1.2"), Text("x")),
+             port.post("C0GONE001", Text("x"), ThreadRef("slack", "C0GONE001", "1.2")),
              port.upload("C0GONE001", File("n.md", b"x", "text/markdown", "Notes")),
              port.find_marker("C0GONE001", "sw:1", SINCE),
              port.find_bot_reply(ThreadRef("slack", "C0GONE001", "1.2")))
@@ -207,8 +207,8 @@ async def test_digest_of_10_cards_to_20_channels_with_429s(
         for c in cards:
             ref = await port.post(channel, c)
             thread = await port.open_thread(ref, c.title)
-            prompt = await port.post_in_thread(thread, ThreadPrompt(
-                "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)))
+            prompt = await port.post(thread.channel_id, ThreadPrompt(
+                "How does our work differ?", ("U0ANA0001",), ("diffusion-planning",)), thread)
             out.append((ref.message_id, prompt.message_id))
         return out
 

@@ -112,6 +112,13 @@ def test_hostile_text_never_forms_markup(message: Any) -> None:
     assert out.text.strip()
 
 
+def test_card_names_a_lab_with_its_company() -> None:
+    """Same label as the console and the export: ``Meta (FAIR)``, not a bare ``FAIR``."""
+    out = render(card(labs=(LabBadge("Meta", "FAIR", "FAIR at Meta", "affiliation-alias"),)))
+    ctx_text = " ".join(e["text"] for e in out.blocks[1]["elements"])
+    assert "Meta (FAIR) (affiliation-alias: FAIR at Meta)" in ctx_text
+    assert out.text.startswith("Diffusion planners (Meta (FAIR))")
+
 def test_card_layout() -> None:
     """The card names the topic's owner and pings nobody (the thread prompt does); its marker
     is in the fallback text find_marker reads, not in the blocks people see."""

@@ -23,7 +23,7 @@ from slack_payloads import (
     thread_reply,
 )
 
-from adapters.slack import SlackAdapter, SlackSettings, SlackStartError
+from adapters.slack.runner import SlackAdapter, SlackSettings, SlackStartError
 from bot.config import load_config
 from bot.messages import Text
 from bot.ports import CommandResult, ThreadRef
@@ -156,7 +156,7 @@ def test_settings_from_config(tmp_path: Path) -> None:
     env = {"SCOOPWATCH_SLACK_BOT_TOKEN": "xoxb-" + "1" * 20,
            "SCOOPWATCH_SLACK_APP_TOKEN": "xapp-" + "2" * 20}
     config = load_config(env=env, cwd=tmp_path)
-    assert config.slack_enabled
+    assert config.enabled("slack")
     settings = SlackSettings.from_config(config)
     assert (settings.mode, settings.bot_token, settings.app_token) == \
         ("socket", env["SCOOPWATCH_SLACK_BOT_TOKEN"], env["SCOOPWATCH_SLACK_APP_TOKEN"])

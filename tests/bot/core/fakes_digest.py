@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from bot.core.digest_service import DigestService, DigestSettings
-from bot.core.pipeline import Pipeline
-from bot.messages import DigestHeader, File, Message, PaperCard, ThreadPrompt
+from bot.core.digests.service import DigestService, DigestSettings
+from bot.core.ingest.pipeline import Pipeline
+from bot.messages import DigestHeader, Message, PaperCard, ThreadPrompt
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.ports import PostRef, ThreadRef
 from bot.store.db import Database
@@ -24,6 +24,7 @@ from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
 from bot.store.runs import RunStore
 from bot.store.source_state import SourceState
+from bot.store.stores import Stores
 from bot.store.topics import TopicStore
 from tests.fixture_files import LISTING, fixture_path
 
@@ -128,7 +129,10 @@ class FakePort:
     def _count(self, step: str) -> None:
         self.calls[step] = self.calls.get(step, 0) + 1
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        if thread is not None:
+            return await self._post_in_thread(thread, message)
         step = "card" if isinstance(message, PaperCard) else "header"
         self._check(step, "before")
         self._count(step)
@@ -144,7 +148,7 @@ class FakePort:
         self._check("thread", "after")
         return ThreadRef(self.platform, post.channel_id, post.message_id)
 
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
+    async def _post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
         self._check("prompt", "before")
         self._count("prompt")
         assert thread.root_message_id in self.state.threads, "thread not opened"
@@ -156,10 +160,6 @@ class FakePort:
 
     async def react(self, post: PostRef, emoji: str) -> None:
         return None
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
-                     ) -> PostRef:
-        return PostRef(self.platform, channel_id, self.state.next_id())
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
@@ -321,7 +321,7 @@ def build_bot(
         source_state=SourceState(db), index_builder=keyword_index,
     )
     service = DigestService(
-        db, papers=papers, topics=topics, notes=notes, refresher=pipeline,
+        Stores.on(db), refresher=pipeline,
         detect=detect_labs, settings=settings or DigestSettings(timezone="Europe/Berlin"),
         clock=clock,
     )

@@ -28,7 +28,7 @@ from fakes_digest import (
     paper,
 )
 
-from bot.core.outbox import CLOCK_SKEW
+from bot.core.delivery.engine import CLOCK_SKEW
 from bot.errors import ChannelProblem, ChannelUnavailable
 from bot.messages import Text
 from bot.store.db import Database

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.core.commands import (
+from bot.core.commands.help import help_text
+from bot.core.commands.parser import (
     COMMANDS,
     CommandError,
     MemberRef,
@@ -14,8 +15,14 @@ from bot.core.commands import (
     parse_member_ref,
     validate_slug,
 )
-from bot.core.help import help_text
 from bot.messages import plain_text
+
+
+def test_every_command_names_its_handler_in_the_table() -> None:
+    """The table alone says where a command's code lives: a handler in bot.core.commands."""
+    for command in COMMANDS:
+        assert command.handler is not None, command.name
+        assert command.handler.__module__.startswith("bot.core.commands."), command.name
 
 
 def test_table_declares_every_command_once_with_help() -> None:
@@ -118,9 +125,8 @@ def test_subscribe_arguments_are_passed_through_raw() -> None:
     [
         ("@ana", MemberRef(name="ana")),
         ("<@U123ABC>", MemberRef(member_id="U123ABC")),
-        ("<@U123|ana>", MemberRef(member_id="U123")),
         ("<@123456789012345678>", MemberRef(member_id="123456789012345678")),
-        ("<@!123456789012345678>", MemberRef(member_id="123456789012345678")),
+        ("<@&123456789012345678>", None),  # a Discord role is nobody
         ("ana", None),
         ("@", None),
     ],
@@ -129,7 +135,7 @@ def test_member_references_normalise_in_one_place(token: str, ref: MemberRef | N
     assert parse_member_ref(token) == ref
 
 
-@pytest.mark.parametrize("token", ["@everyone", "@here", "@channel", "<!channel>", "<!here>"])
+@pytest.mark.parametrize("token", ["@everyone", "@here", "@channel"])
 def test_broadcasts_are_never_members(token: str) -> None:
     with pytest.raises(CommandError, match="is not a member"):
         parse_member_ref(token)
@@ -148,7 +154,7 @@ def test_hostile_names_are_rejected_and_queries_kept_as_text() -> None:
 
 
 def help_plain(topic: str | None = None) -> str:
-    return plain_text(help_text(topic))
+    return plain_text(help_text(topic, COMMANDS))
 
 
 def test_help_overview_group_and_command() -> None:
@@ -166,11 +172,11 @@ def test_help_overview_group_and_command() -> None:
     assert "since 2026-01-05" in one
     assert help_plain("notes").startswith("/scoop notes [TOPIC|@member]")
     with pytest.raises(CommandError, match='Did you mean "labs"'):
-        help_text("lab")
+        help_text("lab", COMMANDS)
 
 
 def test_command_text_round_trips_typed_options() -> None:
-    from bot.core.commands import command_text
+    from bot.core.commands.parser import command_text
 
     q = 'diffusion "trajectory optimization"'
     text = command_text(("topic", "add"), {"name": "dp", "query": q})

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from test_core_support import FakeThreads, cmd
 
-from bot.core.core import ChannelLocks, Core
+from bot.core.facade import ChannelLocks, Core
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.db import Database
+from bot.store.stores import Stores
 
 
 @dataclass
@@ -91,7 +92,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def held_core(db: Database) -> tuple[Core, HeldDigest]:
     digest = HeldDigest()
-    core = Core(db, threads=FakeThreads(), digest=digest)
+    core = Core(Stores.on(db), threads=FakeThreads(), digest=digest)
     core.channel_locks = WatchedLocks(digest.release)
     return core, digest
 

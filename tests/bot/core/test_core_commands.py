@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from test_core_support import Env, FakeThreads, body, cmd, make_env
 
-from bot.core.core import Core
+from bot.core.facade import Core
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.members import MemberStore
+from bot.store.stores import Stores
 from bot.store.topics import TopicStore
 
 
@@ -64,7 +65,7 @@ async def test_digest_commands_are_delegated(env: Env) -> None:
 
 async def test_without_digest_side_digest_commands_explain(tmp_path: Path) -> None:
     env = await make_env(tmp_path)
-    core = Core(env.db, threads=FakeThreads())
+    core = Core(Stores.on(env.db), threads=FakeThreads())
     try:
         result = await core.handle_command(cmd("digest now"))
         assert not result.ok and "Digests are not available" in body(result)
@@ -76,7 +77,7 @@ async def test_without_digest_side_digest_commands_explain(tmp_path: Path) -> No
 
 async def test_labs_uses_the_injected_view(tmp_path: Path) -> None:
     env = await make_env(tmp_path)
-    core = Core(env.db, threads=FakeThreads(),
+    core = Core(Stores.on(env.db), threads=FakeThreads(),
                 labs=lambda: CommandResult((Text("Google DeepMind, Meta AI"),)))
     try:
         assert body(await core.handle_command(cmd("labs"))) == "Google DeepMind, Meta AI"

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.commands import CommandError
-from bot.core.core import Core
-from bot.core.topic_service import query_error_message
+from bot.core.commands.parser import CommandError
+from bot.core.commands.topics import query_error_message
+from bot.core.facade import Core
 from bot.messages import File, Message, Text
 from bot.models import AnnounceType, Author, Paper
 from bot.ports import (
@@ -27,6 +27,7 @@ from bot.ports import (
 )
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 
 NOW = datetime(2024, 11, 28, 15, 0, tzinfo=UTC)
 
@@ -122,24 +123,18 @@ class RecordingPort:
     posts: list[Message] = field(default_factory=list)
     fail_react: bool = False
 
-    async def post(self, channel_id: str, message: Message) -> PostRef:
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
         self.posts.append(message)
         return PostRef(self.platform, channel_id, f"p{len(self.posts)}")
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         return ThreadRef(self.platform, post.channel_id, post.message_id)
 
-    async def post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        return await self.post(thread.channel_id, message)
-
     async def react(self, post: PostRef, emoji: str) -> None:
         if self.fail_react:
             raise RuntimeError("platform down")
         self.reactions.append((post, emoji))
-
-    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
-                     ) -> PostRef:
-        return await self.post(channel_id, file)
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
@@ -161,7 +156,7 @@ async def make_env(tmp_path: Path, *, admins: Sequence[str] = (),
     if papers:
         await PaperStore(db).upsert_papers(list(papers))
     threads, digest, port = FakeThreads(), FakeDigest(), RecordingPort()
-    core = Core(db, threads=threads, digest=digest, admins=admins, tools=FakeTools(),
+    core = Core(Stores.on(db), threads=threads, digest=digest, admins=admins, tools=FakeTools(),
                 clock=lambda: NOW)
     core.register_port(port)
     return Env(db, core, threads, digest, port)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from fakes_digest import Flag, paper, real_feed, with_affiliation
 
-from bot.core import digest as d
+from bot.core.digests import compose as d
 from bot.models import AnnounceType
 from bot.store.overlaps import OverlapRow, TermHitRow
 
@@ -96,14 +96,6 @@ def test_card_from_a_real_listing_item() -> None:
     assert card.abstract_opening.startswith("This study investigates the influence")
     assert card.abstract_opening.endswith("…") and len(card.abstract_opening) <= 300
     assert not card.abstract_opening[:-1].endswith(" ")
-
-
-def test_shorten_cuts_at_a_word_boundary() -> None:
-    assert d.shorten("short text", 300) == "short text"
-    text = "word " * 100
-    cut = d.shorten(text, 30)
-    assert cut == "word word word word word word…"
-    assert d.shorten("x" * 50, 10) == "x" * 9 + "…"
 
 
 def test_header_with_more_hint() -> None:

@@ -1,7 +1,7 @@
 """The digest header, exactly once and first: crash around its post, restart on the same file.
 
 The header is recorded with the digest's cards and cursor in one transaction, then posted
-through its own outbox (``bot.core.header_outbox``). Whatever step a crash hits, after the
+through its own outbox (``bot.core.delivery.headers``). Whatever step a crash hits, after the
 restart and ``resume`` (what ``Scheduler.start`` does first) the channel holds one header,
 then one card per paper, each with one thread and one prompt.
 """
@@ -32,8 +32,9 @@ from fakes_digest import (
     paper,
 )
 
-from bot.core.header_outbox import header_from_json, header_to_json, new_marker
-from bot.core.outbox import FlushReport
+from bot.core.delivery.engine import DeliveryReport
+from bot.core.delivery.headers import new_marker
+from bot.core.delivery.message_json import from_json, to_json
 from bot.core.scheduler import Scheduler
 from bot.messages import DigestHeader, PaperCard, TopicHits
 from bot.store.db import Database
@@ -128,7 +129,7 @@ async def test_crash_around_the_header_then_resume(
     [(marker, state, message_id)] = await _headers(bot.db)
     assert (marker, state, message_id) == (header.marker, "done", platform.top()[0].message_id)
     assert await bot.service.posts.pending() == []
-    assert await bot.service.resume() == FlushReport(0, 0)  # a second resume posts nothing
+    assert await bot.service.resume() == DeliveryReport(0, 0)  # a second resume posts nothing
     _assert_one_digest(platform)
     await bot.db.close()
 
@@ -199,10 +200,10 @@ async def test_failed_header_holds_its_cards_back(tmp_path: Path, caplog: pytest
         assert not res.ok and platform.messages == []  # no card went out before its header
         assert len(await bot.service.posts.pending()) == 2
         bot.port.faults.append(Fault("header", "before", 0, Flaky))
-        with caplog.at_level(logging.ERROR, "bot.core.header_outbox"):
-            assert await bot.service.resume() == FlushReport(0, 1)
+        with caplog.at_level(logging.ERROR, "bot.core.delivery.headers"):
+            assert await bot.service.resume() == DeliveryReport(0, 1, skipped=2)  # the cards
         assert "its cards wait" in caplog.text and platform.messages == []
-        assert await bot.service.resume() == FlushReport(3, 0)
+        assert await bot.service.resume() == DeliveryReport(3, 0)
         first = _assert_one_digest(platform)
         # The next digest has nothing new: a quiet header, after the first digest's cards.
         assert (await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)).ok
@@ -240,13 +241,14 @@ async def test_header_of_an_unregistered_platform_waits(tmp_path: Path,
             await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)
     async with await Database.open(path) as db:
         bot = build_bot(db, FakePort(platform, platform="slack"), FakeClock(NOW))
-        with caplog.at_level(logging.INFO, "bot.core.header_outbox"):
-            assert await bot.service.resume() == FlushReport(0, 0)
-        assert f"no {PLATFORM} adapter registered, left for later" in caplog.text
+        with caplog.at_level(logging.INFO, "bot.core.delivery.headers"):
+            assert await bot.service.resume() == DeliveryReport(0, 0, skipped=3)
+        assert f"no {PLATFORM} adapter registered, 1 digest header(s) left for later" in (
+            caplog.text)
         assert platform.messages == []
         assert [s for _m, s, _id in await _headers(db)] == ["intent"]
         bot.service.register_port(FakePort(platform))
-        assert await bot.service.resume() == FlushReport(3, 0)
+        assert await bot.service.resume() == DeliveryReport(3, 0)
         _assert_one_digest(platform)
 
 
@@ -256,15 +258,15 @@ def test_header_round_trips_through_its_row() -> None:
                            TopicHits("rl", "U_ben", 1, "Ben")),
                           quiet_reason=None, more_hint="1 more: /scoop digest now since x",
                           mode="all-papers", marker=new_marker())
-    assert header_from_json(header_to_json(header)) == header
-    old = json.loads(header_to_json(header))  # recorded before headers carried names
+    assert from_json(DigestHeader, to_json(header)) == header
+    old = json.loads(to_json(header))  # recorded before headers carried names
     for hits in old["topic_hits"]:
         del hits["member_name"]
-    assert [t.member_name for t in header_from_json(json.dumps(old)).topic_hits] == [
+    assert [t.member_name for t in from_json(DigestHeader, json.dumps(old)).topic_hits] == [
         "U_ana", "U_ben"]
     quiet = DigestHeader(date(2026, 11, 21), date(2026, 11, 21), 0, 0, 0,
                          quiet_reason="weekend: «no» announcements")
-    assert header_from_json(header_to_json(quiet)) == quiet
+    assert from_json(DigestHeader, to_json(quiet)) == quiet
 
 
 def test_markers_are_distinct_and_none_contains_another() -> None:

@@ -25,8 +25,8 @@ from fakes_digest import (
     with_affiliation,
 )
 
-from bot.core.digest_service import DigestSettings
-from bot.core.pipeline import default_index_builder
+from bot.core.digests.service import DigestSettings
+from bot.core.ingest.pipeline import default_index_builder
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
 from bot.store.db import Database

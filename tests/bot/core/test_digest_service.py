@@ -24,7 +24,7 @@ from fakes_digest import (
 )
 
 from bot.config import load_config
-from bot.core.digest_service import DigestSettings
+from bot.core.digests.service import DigestSettings
 from bot.messages import Text
 from bot.models import AnnounceType
 from bot.store.db import Database
@@ -178,8 +178,9 @@ async def test_cursor_moves_and_quiet_reasons(bot: Bot, platform: FakePlatform,
     assert (header.date_from, header.date_to) == (date(2026, 11, 20), date(2026, 11, 22))
     assert header.quiet_reason == (
         "no announcement: no new arXiv papers were fetched for these dates")
-    await bot.service.subscriptions.mark_digest(PLATFORM, CHANNEL, at=clock(),
-                                                covered_until=date(2026, 11, 20))
+    async with bot.db.transaction() as conn:
+        await bot.service.subscriptions.mark_digest_in(conn, PLATFORM, CHANNEL, at=clock(),
+                                                       covered_until=date(2026, 11, 20))
     await bot.service.run_scheduled(PLATFORM, CHANNEL)
     assert platform.headers()[-1].quiet_reason.startswith("weekend")  # type: ignore[union-attr]
     await bot.papers.upsert_papers([paper("2611.00009", "Optics", announced=date(2026, 11, 23))])

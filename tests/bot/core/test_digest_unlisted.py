@@ -32,8 +32,8 @@ from adapters.discord.render import render_card as discord_card
 from adapters.plain import render_card as plain_card
 from adapters.slack.render import render_card as slack_card
 from bot.config import load_config
-from bot.core.digest_service import DigestSettings
-from bot.core.pipeline import default_index_builder
+from bot.core.digests.service import DigestSettings
+from bot.core.ingest.pipeline import default_index_builder
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
 from bot.messages import UNLISTED_COMPANY, PaperCard

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.export import FIELDS, ExportError, export_notes, lab_name
+from bot.core.notes.export import FIELDS, ExportError, export_notes
 from bot.messages import File
 from bot.ports import Actor, CommandEvent, ThreadRef, ThreadReplyDeleted
+from bot.store.stores import Stores
 
 
 @pytest.fixture
@@ -81,18 +82,19 @@ Labs: none recorded · Paper: 2411.00002
 
 
 async def test_markdown_groups_by_topic_then_paper(env: Env) -> None:
-    assert (await export_notes(env.db)).decode() == EXPECTED_MD
+    assert (await export_notes(Stores.on(env.db))).decode() == EXPECTED_MD
 
 
 async def test_markdown_for_one_topic(env: Env) -> None:
-    text = (await export_notes(env.db, "slack", "T1", topic="world-models")).decode()
+    text = (await export_notes(Stores.on(env.db), "slack", "T1", topic="world-models")).decode()
     assert text.startswith("# Differentiation notes on world-models\n\n1 note on 1 paper.\n")
     assert "## diffusion-planning" not in text
 
 
 async def test_csv_and_json_carry_the_same_fields(env: Env) -> None:
-    rows = list(csv.DictReader(io.StringIO((await export_notes(env.db, fmt="csv")).decode())))
-    items = json.loads(await export_notes(env.db, fmt="json"))
+    csv_text = (await export_notes(Stores.on(env.db), fmt="csv")).decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    items = json.loads(await export_notes(Stores.on(env.db), fmt="json"))
     assert len(rows) == len(items) == 4  # the world-models note appears under both topics
     assert tuple(rows[0]) == FIELDS and tuple(items[0]) == FIELDS
     assert rows[0] == {
@@ -128,10 +130,4 @@ async def test_export_with_nothing_to_export_and_bad_format(env: Env) -> None:
     other = await env.core.handle_command(other_workspace)
     assert body(other) == "No differentiation notes to export yet."
     with pytest.raises(ExportError, match="expected md, csv or json"):
-        await export_notes(env.db, fmt="pdf")
-
-
-def test_lab_names() -> None:
-    assert lab_name("Google", "Google DeepMind") == "Google DeepMind"
-    assert lab_name("Meta", "FAIR") == "Meta (FAIR)"
-    assert lab_name("OpenAI", None) == "OpenAI"
+        await export_notes(Stores.on(env.db), fmt="pdf")

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from test_core_support import NOW, Env, FakePost, body, cmd, make_env, paper, reply
 
-from bot.core.notes_service import shorten
 from bot.ports import Actor, PostRef, Reaction, ThreadRef, ThreadReplyDeleted
 from bot.store.events import FeedbackStore
 from bot.store.notes import NoteStore
@@ -135,25 +134,10 @@ async def test_notes_command_lists_by_topic_and_member(env: Env) -> None:
     assert not unknown.ok and 'No topic named "no-such-topic"' in body(unknown)
 
 
-async def test_quoted_notes_for_thread_prompts(env: Env) -> None:
-    await env.core.handle_thread_reply(reply("Ours is offline RL."))
-    quoted = await env.core.notes.quoted_notes("slack", "T1", ["world-models"])
-    assert [(q.author_name, q.paper_title, q.text) for q in quoted] == [
-        ("bo", "Planning with diffusion", "Ours is offline RL.")]
-    assert await env.core.notes.quoted_notes("slack", "T1", ["world-models"],
-                                             exclude_paper="2411.17700") == ()
-
-
-def test_shorten() -> None:
-    assert shorten("a  b\nc", 10) == "a b c"
-    assert shorten("alpha beta gamma delta", 12) == "alpha beta…"
-    assert shorten("x" * 30, 10) == "x" * 9 + "…"
-
-
 async def test_a_reply_from_a_member_whose_name_is_unknown_is_kept(env: Env) -> None:
     """The platform could not name the author (blank name): the note is stored under the id,
     takes the name once a later event brings it, and a known name is never overwritten."""
-    notes, members = NoteStore(env.db), env.core.members
+    notes, members = NoteStore(env.db), env.core.stores.members
     assert await env.core.handle_thread_reply(reply("No labels needed.", name=""))
     (note,) = await notes.recent("slack", "T1")
     assert (note.author_id, note.author_name) == ("U2", "U2")

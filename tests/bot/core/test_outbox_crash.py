@@ -33,8 +33,8 @@ from fakes_digest import (
     paper,
 )
 
-from bot.core import digest as d
-from bot.core.outbox import card_from_json, card_to_json, prompt_from_json, prompt_to_json
+from bot.core.delivery.message_json import from_json, to_json
+from bot.core.digests import compose as d
 from bot.messages import PaperCard, QuotedNote, ThreadPrompt
 from bot.store.db import Database
 from bot.store.posts import PostStore
@@ -166,6 +166,27 @@ async def test_ordinary_failures_leave_rows_for_the_next_flush(tmp_path: Path) -
         _assert_exactly_once(platform)
 
 
+async def test_each_row_is_read_once_per_delivery(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``advance`` hands back the row it moved, so a row is read once, under its channel's
+    lock, and not again after every step."""
+    reads: list[int] = []
+    original = PostStore.get
+
+    async def counted(self: PostStore, post_id: int) -> Any:
+        reads.append(post_id)
+        return await original(self, post_id)
+
+    monkeypatch.setattr(PostStore, "get", counted)
+    platform = FakePlatform()
+    async with await Database.open(tmp_path / "bot.db") as db:
+        bot = build_bot(db, FakePort(platform), FakeClock(NOW))
+        await _seed(bot)
+        assert (await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)).ok
+    _assert_exactly_once(platform)
+    assert len(reads) == len(set(reads)) == len(KEYS)
+
+
 @dataclass(frozen=True)
 class _Topic:
     id: int
@@ -180,12 +201,12 @@ def test_messages_round_trip_through_the_outbox_row() -> None:
     match = d.TopicMatch(_Topic(1, "U_ana", "diffusion"), 2.0, ("diffusion",))
     flag = Flag("OpenAI", None, "OpenAI", "affiliation-alias", 0.9)
     card = d.build_card(d.Overlap(p, (match,), (flag,)))
-    assert card_from_json(card_to_json(card)) == card
+    assert from_json(PaperCard, to_json(card)) == card
     assert card.matches[0].member_name == "Ana"
     # A row recorded before cards carried names: the member id stands in for the name.
-    old = json.loads(card_to_json(card))
+    old = json.loads(to_json(card))
     del old["matches"][0]["member_name"]
-    assert card_from_json(json.dumps(old)).matches[0].member_name == "U_ana"
+    assert from_json(PaperCard, json.dumps(old)).matches[0].member_name == "U_ana"
     prompt = ThreadPrompt("How does our work differ?", ("U_ana",), ("diffusion",), (
         QuotedNote("U_ben", "Ben", datetime(2026, 11, 2, 10, tzinfo=UTC), "Old", "text"),))
-    assert prompt_from_json(prompt_to_json(prompt)) == prompt
+    assert from_json(ThreadPrompt, to_json(prompt)) == prompt

@@ -1,4 +1,4 @@
-"""Enrichment in the pipeline: OpenAlex through ``bot.industry.enrich``, then arXiv's HTML author
+"""Enrichment in the pipeline: OpenAlex in batches, then arXiv's HTML author
 block for candidates no source gave an affiliation, on a real store with a fake clock.
 
 The HTML pages follow LaTeXML's real author markup (see tests/bot/sources/test_arxiv_html.py
@@ -16,9 +16,8 @@ import httpx
 import pytest
 from fakes_digest import Bot, FakeClock, FakePlatform, FakePort, add_topic, build_bot, paper
 
-from bot.core import enrichment
+from bot.core.ingest import enrichment
 from bot.errors import SourceError
-from bot.industry import enrich as industry_enrich
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
 from bot.models import Affiliation, AffiliationSource, Author, Paper
@@ -112,30 +111,19 @@ async def _candidates(bot: Bot, *papers: Paper) -> None:
     await bot.pipeline.match(list(papers))
 
 
-# --- OpenAlex, through bot.industry.enrich ---------------------------------------------------
+# --- OpenAlex ----------------------------------------------------------------------------------
 
 
-async def test_openalex_step_is_industry_enrich_with_store_vocabulary(
-    bot: Bot, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_openalex_step_in_batches_with_store_vocabulary(bot: Bot) -> None:
     papers = [paper(f"2611.{i:05d}", f"A lens {i}") for i in range(1, 121)]
     await _candidates(bot, *papers)
-    calls: list[int] = []
-    real = industry_enrich.enrich
-
-    async def spy(keys: Sequence[str], **kw: object) -> industry_enrich.EnrichReport:
-        calls.append(len(keys))
-        return await real(keys, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(industry_enrich, "enrich", spy)
     first, poisoned = "2611.00001", "2611.00120"
     openalex = FakeOpenAlex({first: openalex_work(first)}, poisoned=frozenset({poisoned}))
     bot.pipeline.openalex = openalex
 
     report = await bot.pipeline.run_enrichment()
 
-    assert calls == [120]  # one implementation: the pipeline delegates to enrich()
-    assert [len(b) for b in openalex.asked] == [50, 50, 20]  # enrich's batching
+    assert [len(b) for b in openalex.asked] == [50, 50, 20]  # batches of 50
     assert (report.asked, report.found, report.not_found, report.failed) == (120, 1, 99, 20)
     assert report.error is not None and "503" in report.error
     # The OpenAlex work was stored under its arXiv key, not as "openalex:W9".

@@ -10,6 +10,7 @@ from bot.app import _sources, open_pipeline
 from bot.config import load_config
 from bot.sources.oai_client import OaiPmhClient
 from bot.store.db import Database
+from bot.store.stores import Stores
 from bot.store.validators import ValidatorStore
 
 
@@ -24,7 +25,7 @@ def _config(tmp_path: Path, extra: str = "") -> object:
 async def test_sources_share_one_client_with_persistent_validators(tmp_path: Path) -> None:
     config = _config(tmp_path)
     async with await Database.open(tmp_path / "bot.db") as db:
-        sources = _sources(config, db)
+        sources = _sources(config, Stores.on(db))
         try:
             assert isinstance(sources.client._store, ValidatorStore)
             assert isinstance(sources.oai, OaiPmhClient)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fakes_digest import Bot, FakeClock, FakePlatform, FakePort, add_topic, build_bot
 
-from bot.core.recovery import (
+from bot.core.ingest.recovery import (
     Recovery,
     announce_as,
     last_announcement,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.schedule_spec import (
+from bot.core.digests.schedule_spec import (
     ScheduleError,
     ScheduleSpec,
     parse_days,

@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes_digest import CHANNEL, PLATFORM, WORKSPACE, FakeClock, FakePlatform, FakePort, build_bot
 
-from bot.core.recovery import RecoveryReport
-from bot.core.schedule_spec import digest_trigger, last_fire_time, missed_digest
-from bot.core.scheduler import Scheduler, announcement_day
+from bot.core.digests.schedule_spec import digest_trigger, last_fire_time, missed_digest
+from bot.core.ingest.recovery import RecoveryReport
+from bot.core.scheduler import PRUNE_EVENTS_JOB, Scheduler, announcement_day
 from bot.store.db import Database
+from bot.store.events import EventLog
 from bot.store.runs import RunStore
+from bot.store.stores import Stores
 from bot.store.subscriptions import Subscription
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
@@ -160,7 +162,7 @@ async def test_start_builds_jobs_and_posts_a_missed_digest_once(db: Database) ->
         assert ids == {"fetch", "enrich", f"digest:{PLATFORM}:{CHANNEL}"}
         job = sched.aps.get_job(f"digest:{PLATFORM}:{CHANNEL}")
         assert job.coalesce and job.misfire_grace_time == 7200
-        nxt = sched.next_digest(PLATFORM, CHANNEL)  # APScheduler's own (real) clock
+        nxt = job.next_run_time  # APScheduler's own (real) clock
         assert nxt is not None and nxt.astimezone(BERLIN).strftime("%a %H:%M") in (
             "Mon 09:00", "Thu 09:00")
         # Subscribing elsewhere adds a job; unsubscribing removes it.
@@ -280,13 +282,54 @@ async def test_build_digest_side_from_config(db: Database, tmp_path: Path) -> No
     toml.write_text('[digest]\nmax_papers = 3\nmisfire_grace_minutes = 30\n'
                     '[[industry.extra_labs]]\ncompany = "Acme"\naliases = ["Acme Research"]\n')
     config = load_config(toml, env={})
-    service, pipeline, sched = build_digest_side(config, db, fetcher=object())  # type: ignore[arg-type]
+    service, pipeline, sched = build_digest_side(config, Stores.on(db), fetcher=object())  # type: ignore[arg-type]
     assert service.settings.max_papers == 3 and sched.grace == 1800
     assert sched.pipeline is pipeline and pipeline.fetcher is not None
     acme = Paper("1", "t", authors=(Author("A", (Affiliation("Acme Research, Berlin",
                                                              AffiliationSource.ARXIV),)),))
     assert service.detect is not None and service.detect(acme)[0].company == "Acme"
+    assert sched.events is not None  # the daily prune of processed-event ids is wired
 
+
+async def test_processed_event_ids_are_pruned_daily_and_at_start(db: Database) -> None:
+    """Event ids only guard against redelivery: ids older than the retention are forgotten by a
+    daily job, and once at start, while recent ones still stop a redelivered event."""
+    clock = FakeClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    bot = build_bot(db, FakePort(FakePlatform()), clock)
+    events = EventLog(db)
+    await events.first_time(PLATFORM, "old", clock.now - timedelta(days=8))
+    await events.first_time(PLATFORM, "recent", clock.now - timedelta(days=6))
+    sched = Scheduler(bot.service, clock=clock, events=events)
+    try:
+        await sched.start(now=clock.now)
+        assert not await events.seen(PLATFORM, "old")
+        assert await events.seen(PLATFORM, "recent")
+        job = sched.aps.get_job(PRUNE_EVENTS_JOB)
+        assert job is not None and str(job.trigger) == "cron[hour='4', minute='0']"
+        clock.now += timedelta(days=2)
+        await job.func()
+        assert not await events.seen(PLATFORM, "recent")
+        assert await sched.prune_events() == 0
+    finally:
+        sched.shutdown()
+    short = Scheduler(bot.service, clock=clock, events=events, event_retention=timedelta(hours=1))
+    await events.first_time(PLATFORM, "hour-old", clock.now - timedelta(hours=2))
+    assert await short.prune_events() == 1
+    with pytest.raises(ValueError, match="positive"):
+        Scheduler(bot.service, events=events, event_retention=timedelta(0))
+
+
+async def test_a_failed_prune_is_logged_not_raised(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    class BrokenLog(EventLog):
+        async def forget_before(self, before: datetime) -> int:
+            raise OSError("disk I/O error")
+
+    bot = build_bot(db, FakePort(FakePlatform()), FakeClock(datetime(2026, 11, 20, tzinfo=UTC)))
+    sched = Scheduler(bot.service, clock=bot.service.clock, events=BrokenLog(db))
+    assert await sched.prune_events() == 0
+    assert "forgetting old processed-event ids failed" in caplog.text
 
 async def _run_through_apscheduler(sched: Scheduler, func: object, *args: object) -> None:
     """Fire ``func`` through APScheduler's own asyncio executor, as the cron would."""

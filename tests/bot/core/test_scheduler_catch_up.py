@@ -16,7 +16,7 @@ import pytest
 from fakes_digest import FakeClock, FakePlatform, FakePort, build_bot, paper
 
 from bot.app import build_digest_side
-from bot.core.recovery import DayRecovery, Recovery, RecoveryReport
+from bot.core.ingest.recovery import DayRecovery, Recovery, RecoveryReport
 from bot.core.scheduler import CATCH_UP_FETCH_JOB, Scheduler
 from bot.models import AnnounceType
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome
@@ -24,6 +24,7 @@ from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026
 from bot.sources.base import ParsedPage, SourceFormat
 from bot.store.db import Database
 from bot.store.runs import RunStore
+from bot.store.stores import Stores
 
 # Friday 20 Nov 2026, 07:00 ET: Thursday evening's announcement (feed dated Fri 20) is out.
 FRIDAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -232,11 +233,11 @@ async def test_build_digest_side_wires_recovery_and_html(db: Database, tmp_path:
     config = load_config(toml, env={})
     html, oai = object(), Oai()
     _service, pipeline, sched = build_digest_side(
-        config, db, fetcher=object(), html_client=html, oai=oai)  # type: ignore[arg-type]
+        config, Stores.on(db), fetcher=object(), html_client=html, oai=oai)  # type: ignore[arg-type]
     assert pipeline.html_client is html
     assert pipeline.recovery is not None and pipeline.recovery.sets == ["cs:cs:LG",
                                                                          "stat:stat:ML"]
     assert date(2026, 11, 27) in sched.holidays and date(2026, 11, 26) in sched.holidays
     assert date(2026, 11, 27) in pipeline.recovery.holidays
-    _service, bare, _sched = build_digest_side(config, db)
+    _service, bare, _sched = build_digest_side(config, Stores.on(db))
     assert bare.recovery is None and bare.html_client is None

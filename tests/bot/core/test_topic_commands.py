@@ -128,17 +128,3 @@ async def test_preview_without_stored_papers(tmp_path: Path) -> None:
         assert "No papers announced 2024-11-22 to 2024-11-28 are stored yet" in body(result)
     finally:
         await env.db.close()
-
-
-async def test_topic_listeners_run_on_every_change(env: Env) -> None:
-    calls: list[str] = []
-
-    async def listener() -> None:
-        calls.append("changed")
-
-    env.core.topics.listeners.append(listener)
-    await env.core.handle_command(cmd("topic add a planning"))
-    await env.core.handle_command(cmd("topic add a planning"))  # duplicate: no change
-    await env.core.handle_command(cmd("topic pause a"))
-    await env.core.handle_command(cmd("topic remove a"))
-    assert calls == ["changed"] * 3

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.core import Core
-from bot.core.labs_view import labs_text, labs_view
-from bot.core.notes_service import ThreadLookup
+from bot.core.commands.labs import labs_text, labs_view
+from bot.core.facade import Core
+from bot.core.notes.service import ThreadLookup
 from bot.ports import Actor, CommandEvent
 from bot.sources.formats import parse_document
 from bot.store.db import Database
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from bot.store.topics import TopicStore
 from tests.fixture_files import LISTING as LISTING_NAME
 from tests.fixture_files import fixture_path
@@ -40,7 +41,7 @@ async def core(tmp_path: Path, listing: bytes) -> AsyncIterator[Core]:
     db = await Database.open(tmp_path / "real.db")
     await PaperStore(db).upsert_papers(list(parse_document(listing).papers))
     threads: ThreadLookup = NoThreads()  # type: ignore[assignment]
-    yield Core(db, threads=threads, clock=lambda: datetime(2026, 1, 5, tzinfo=UTC))
+    yield Core(Stores.on(db), threads=threads, clock=lambda: datetime(2026, 1, 5, tzinfo=UTC))
     await db.close()
 
 
@@ -78,7 +79,7 @@ async def test_real_parse_errors_point_at_the_column_and_save_nothing(core: Core
     for bad in ("NOT", "()", "a AND"):
         reply = await core.handle_command(ask(f"topic add broken {bad}"))
         assert not reply.ok and reply.messages[0].body.startswith("Bad query: ")  # type: ignore[union-attr]
-    assert await TopicStore(core.db).list_for_workspace("slack", "T1") == []
+    assert await TopicStore(core.stores.db).list_for_workspace("slack", "T1") == []
 
 
 def test_labs_view_groups_the_real_registry_by_company() -> None:

@@ -3,6 +3,7 @@ re-runs and restarts, on a real database file with a fake chat platform."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,15 +28,18 @@ from fakes_digest import (
     paper,
 )
 
+from bot.core.delivery.engine import DeliveryReport
+from bot.core.delivery.version_notes import VersionNotes, note_text
 from bot.core.scheduler import Scheduler
-from bot.core.version_notes import NotesReport, VersionNotes, note_text
-from bot.messages import Text, ThreadPrompt
+from bot.messages import Message, PaperCard, Text, ThreadPrompt
 from bot.models import AnnounceType
+from bot.ports import PostRef, ThreadRef
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome
 from bot.sources.base import ParsedPage, SourceFormat
 from bot.store.db import LATEST_SCHEMA_VERSION, Database
 from bot.store.migrations import discover
 from bot.store.papers import PaperStore
+from bot.store.stores import Stores
 from bot.store.version_notes import VersionNoteStore
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # Friday 09:00 Berlin
@@ -59,8 +63,8 @@ def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
-def notes_for(bot: Bot, clock: FakeClock) -> VersionNotes:
-    return VersionNotes(VersionNoteStore(bot.db), bot.service.ports, clock)
+def notes_for(bot: Bot) -> VersionNotes:
+    return VersionNotes(VersionNoteStore(bot.db), bot.service.delivery)
 
 
 def _title(key: str) -> str:
@@ -118,18 +122,18 @@ async def test_one_note_per_new_version_never_repeated(bot: Bot, platform: FakeP
                                                        clock: FakeClock) -> None:
     await _seed(bot)
     root = await _post(bot)
-    notes = notes_for(bot, clock)
-    assert await notes.run() == NotesReport()  # nothing new yet
+    notes = notes_for(bot)
+    assert await notes.run() == DeliveryReport()  # nothing new yet
     await _replace(bot, KEY, 2, date(2026, 11, 24))
     await _replace(bot, OTHER, 2, date(2026, 11, 24))  # never posted: nothing happens
-    assert await notes.run() == NotesReport(posted=1)
+    assert await notes.run() == DeliveryReport(done=1)
     assert _notes(platform, root) == [_v(2, "2026-11-24")]
     assert [type(p.message) for p in platform.in_thread(root)] == [ThreadPrompt, Text]
-    assert await notes.run() == NotesReport()  # a normal re-run repeats nothing
+    assert await notes.run() == DeliveryReport()  # a normal re-run repeats nothing
     await _replace(bot, KEY, 2, date(2026, 11, 24))  # the same version seen again
-    assert await notes.run() == NotesReport()
+    assert await notes.run() == DeliveryReport()
     await _replace(bot, KEY, 3, date(2026, 11, 30))
-    assert await notes.run() == NotesReport(posted=1)
+    assert await notes.run() == DeliveryReport(done=1)
     assert _notes(platform, root) == [_v(2, "2026-11-24"), _v(3, "2026-11-30")]
     assert len(_all_notes(platform)) == 2
     rows = await bot.db.conn.execute_fetchall(
@@ -145,9 +149,9 @@ async def test_a_paper_posted_at_v2_is_not_noted_for_v2(bot: Bot, platform: Fake
     await _seed(bot)
     await _replace(bot, KEY, 2, date(2026, 11, 19))  # v2 before the digest: the card shows it
     root = await _post(bot)
-    assert await notes_for(bot, clock).run() == NotesReport()
+    assert await notes_for(bot).run() == DeliveryReport()
     await _replace(bot, KEY, 3, date(2026, 11, 24))
-    assert await notes_for(bot, clock).run() == NotesReport(posted=1)
+    assert await notes_for(bot).run() == DeliveryReport(done=1)
     assert _notes(platform, root) == [_v(3, "2026-11-24")]
 
 
@@ -159,8 +163,8 @@ async def test_one_note_in_each_channel_and_platform(bot: Bot, platform: FakePla
     roots = [await _post(bot), await _post(bot, "C2"), await _post(bot, "CS", "slack")]
     assert len(set(roots)) == 3
     await _replace(bot, KEY, 2, date(2026, 11, 24))
-    assert await notes_for(bot, clock).run() == NotesReport(posted=3)
-    assert await notes_for(bot, clock).run() == NotesReport()
+    assert await notes_for(bot).run() == DeliveryReport(done=3)
+    assert await notes_for(bot).run() == DeliveryReport()
     for root in roots:
         assert _notes(platform, root) == [_v(2, "2026-11-24")]
     slack_note = next(p for p in _all_notes(platform) if p.thread_root == roots[2])
@@ -173,12 +177,12 @@ async def test_restart_on_the_same_file_does_not_repeat(path: Path, db: Database
     await _seed(bot)
     root = await _post(bot)
     await _replace(bot, KEY, 2, date(2026, 11, 24))
-    assert (await notes_for(bot, clock).run()).posted == 1
+    assert (await notes_for(bot).run()).done == 1
     async with await Database.open(path) as db2:  # a new process on the same file
         bot2 = build_bot(db2, FakePort(platform), FakeClock(NOW))
-        assert await notes_for(bot2, clock).run() == NotesReport()
+        assert await notes_for(bot2).run() == DeliveryReport()
         await _replace(bot2, KEY, 3, date(2026, 11, 30))
-        assert (await notes_for(bot2, clock).run()).posted == 1
+        assert (await notes_for(bot2).run()).done == 1
     assert _notes(platform, root) == [_v(2, "2026-11-24"), _v(3, "2026-11-30")]
 
 
@@ -192,13 +196,13 @@ async def test_unregistered_platform_is_skipped_then_noted(bot: Bot, platform: F
     console_root, slack_root = await _post(bot), await _post(bot, "CS", "slack")
     await _replace(bot, KEY, 2, date(2026, 11, 24))
     del bot.service.ports["slack"]  # e.g. Slack not enabled in this run
-    notes = notes_for(bot, clock)
-    with caplog.at_level(logging.INFO, "bot.core.version_notes"):
-        assert await notes.run() == NotesReport(posted=1, skipped=1)
+    notes = notes_for(bot)
+    with caplog.at_level(logging.INFO, "bot.core.delivery.version_notes"):
+        assert await notes.run() == DeliveryReport(done=1, skipped=1)
     assert "no slack adapter registered, 1 thread(s) left for later" in caplog.text
     assert _notes(platform, slack_root) == []
     bot.service.register_port(FakePort(platform, platform="slack"))  # live mapping
-    assert await notes.run() == NotesReport(posted=1)
+    assert await notes.run() == DeliveryReport(done=1)
     assert _notes(platform, slack_root) == _notes(platform, console_root) == [
         _v(2, "2026-11-24")]
 
@@ -212,9 +216,9 @@ async def test_thread_waits_for_its_prompt(db: Database, platform: FakePlatform,
     await bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL)
     (_, _, root), = await _posts(bot)
     await _replace(bot, KEY, 2, date(2026, 11, 24))
-    assert await notes_for(bot, clock).run() == NotesReport()
+    assert await notes_for(bot).run() == DeliveryReport()
     await bot.service.resume()
-    assert await notes_for(bot, clock).run() == NotesReport(posted=1)
+    assert await notes_for(bot).run() == DeliveryReport(done=1)
     assert [type(p.message) for p in platform.in_thread(root)] == [ThreadPrompt, Text]
 
 
@@ -225,9 +229,58 @@ async def test_platform_error_is_retried_next_run(db: Database, platform: FakePl
     root = await _post(bot)
     await _replace(bot, KEY, 2, date(2026, 11, 24))
     bot.service.register_port(FakePort(platform, [Fault("prompt", "before", exc=Flaky)]))
-    notes = notes_for(bot, clock)
-    assert await notes.run() == NotesReport(failed=1)
-    assert await notes.run() == NotesReport(posted=1)
+    notes = notes_for(bot)
+    assert await notes.run() == DeliveryReport(failed=1)
+    assert await notes.run() == DeliveryReport(done=1)
+    assert _notes(platform, root) == [_v(2, "2026-11-24")]
+
+
+class HeldCards(FakePort):
+    """A platform that holds every card post until ``release`` is set (a slow digest)."""
+
+    def __init__(self, state: FakePlatform, release: asyncio.Event) -> None:
+        super().__init__(state)
+        self.release = release
+        self.holding = asyncio.Event()
+
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        if isinstance(message, PaperCard):
+            self.holding.set()
+            await self.release.wait()
+        return await super().post(channel_id, message, thread)
+
+
+async def test_a_note_waits_for_the_card_being_posted_in_its_channel(
+    bot: Bot, platform: FakePlatform
+) -> None:
+    """Headers, cards and notes share one lock per channel: a note never lands between a
+    card and its thread's prompt."""
+    await _seed(bot)
+    root = await _post(bot)
+    await _replace(bot, KEY, 2, date(2026, 11, 24))
+    await bot.papers.upsert_papers([paper("2611.00003", "Diffusion again", affiliations=[GDM])])
+    release = asyncio.Event()
+    slow = HeldCards(platform, release)
+    bot.service.register_port(slow)
+    digest = asyncio.create_task(bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL))
+    await slow.holding.wait()
+    notes = asyncio.create_task(notes_for(bot).run())
+    finished, _ = await asyncio.wait({notes}, timeout=1.0)
+    assert not finished and _notes(platform, root) == []  # waiting for the channel's lock
+    release.set()
+    assert (await digest).ok and await notes == DeliveryReport(done=1)
+    assert [type(p.message) for p in platform.messages[-3:]] == [PaperCard, ThreadPrompt, Text]
+    assert _notes(platform, root) == [_v(2, "2026-11-24")]
+
+
+async def test_overlapping_runs_post_a_note_once(bot: Bot, platform: FakePlatform) -> None:
+    """A catch-up fetch and the nightly one may run notes at once: each note is re-read under
+    its channel's lock, so the second run finds it posted."""
+    await _seed(bot)
+    root = await _post(bot)
+    await _replace(bot, KEY, 2, date(2026, 11, 24))
+    await asyncio.gather(notes_for(bot).run(), notes_for(bot).run())
     assert _notes(platform, root) == [_v(2, "2026-11-24")]
 
 
@@ -242,11 +295,11 @@ async def test_crash_around_the_post(path: Path, db: Database, platform: FakePla
     await _replace(bot, KEY, 2, date(2026, 11, 24))
     bot.service.register_port(FakePort(platform, [Fault("prompt", when)]))
     with pytest.raises(Crash):
-        await notes_for(bot, clock).run()
+        await notes_for(bot).run()
     async with await Database.open(path) as db2:
         bot2 = build_bot(db2, FakePort(platform), FakeClock(NOW))
-        assert await notes_for(bot2, clock).run() == NotesReport(posted=1)
-        assert await notes_for(bot2, clock).run() == NotesReport()
+        assert await notes_for(bot2).run() == DeliveryReport(done=1)
+        assert await notes_for(bot2).run() == DeliveryReport()
     assert _notes(platform, root) == [_v(2, "2026-11-24")] * expected
 
 
@@ -283,7 +336,7 @@ async def test_fetch_job_posts_notes_after_a_good_fetch_only(bot: Bot, platform:
     await _seed(bot)
     root = await _post(bot)
     sched = Scheduler(bot.service, bot.pipeline, clock=clock,
-                      version_notes=notes_for(bot, clock))
+                      version_notes=notes_for(bot))
     sched.aps.start(paused=True)
     try:
         bot.pipeline.fetcher = ReplaceFeed(2, fail=True)
@@ -303,9 +356,9 @@ async def test_build_digest_side_wires_version_notes(db: Database, tmp_path: Pat
     from bot.config import load_config
 
     config = load_config(env={}, cwd=tmp_path)
-    service, _pipeline, sched = build_digest_side(config, db, fetcher=object())  # type: ignore[arg-type]
+    service, _pipeline, sched = build_digest_side(config, Stores.on(db), fetcher=object())  # type: ignore[arg-type]
     assert sched.version_notes is not None
-    assert sched.version_notes.ports is service.ports
+    assert sched.version_notes.delivery is service.delivery  # the service's ports and locks
 
 
 # --- the migration ----------------------------------------------------------------------------
@@ -336,9 +389,9 @@ async def test_migration_004_on_an_existing_v3_database(tmp_path: Path) -> None:
         assert [tuple(r) for r in rows] == [(KEY, 2), (OTHER, 1)]
         assert await db.upgrade() == []
         bot = build_bot(db, FakePort(platform), FakeClock(NOW))
-        notes = notes_for(bot, FakeClock(NOW))
-        assert await notes.run() == NotesReport()
+        notes = notes_for(bot)
+        assert await notes.run() == DeliveryReport()
         await _replace(bot, KEY, 3, date(2026, 11, 30))
-        assert await notes.run() == NotesReport(posted=1)
+        assert await notes.run() == DeliveryReport(done=1)
     assert _notes(platform, "root0") == [_v(3, "2026-11-30")]
     assert _notes(platform, "root1") == []

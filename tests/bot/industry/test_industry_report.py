@@ -8,8 +8,8 @@ from industry_fixtures import BIODIVERSITY, WORKS, work
 
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
-from bot.industry.report import detection_record, format_table, record_id
-from bot.models import Paper
+from bot.industry.report import detection_record, format_table
+from bot.models import Paper, record_id
 
 
 def test_record_ids() -> None:

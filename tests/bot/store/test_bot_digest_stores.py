@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.store.db import Database
 from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
-from bot.store.posts import NewPost, PostStore
+from bot.store.posts import NewPost, PostRecord, PostStore
 from bot.store.runs import RunStore
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.topics import TopicStore
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+async def _mark(store: SubscriptionStore, at: datetime, covered_until: date | None) -> None:
+    async with store.db.transaction() as conn:
+        await store.mark_digest_in(conn, "slack", "C1", at=at, covered_until=covered_until)
 
 
 async def _sub(store: SubscriptionStore, **kw: str) -> None:
@@ -27,7 +34,7 @@ async def _sub(store: SubscriptionStore, **kw: str) -> None:
 async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     await _sub(store, days="daily", time="07:30", mode="all-papers", created_by="U2")
     subs = await store.all()
     assert len(subs) == 1
@@ -41,10 +48,10 @@ async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> No
 async def test_covered_until_never_moves_back(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
-    await store.mark_digest("slack", "C1", at=NOW, covered_until=date(2026, 11, 20))
+    await _mark(store, NOW, date(2026, 11, 20))
     later = NOW + timedelta(hours=1)
-    await store.mark_digest("slack", "C1", at=later, covered_until=date(2026, 11, 2))
-    await store.mark_digest("slack", "C1", at=later, covered_until=None)
+    await _mark(store, later, date(2026, 11, 2))
+    await _mark(store, later, None)
     sub = await store.get("slack", "C1")
     assert sub is not None
     assert sub.last_covered_until == date(2026, 11, 20)
@@ -63,11 +70,21 @@ def _new(key: str) -> NewPost:
     return NewPost(key, f"sw:{key}", ("t1",), ("U1", "U2"), "{}", "{}")
 
 
+async def _intents(db: Database, platform: str, workspace: str, channel_id: str,
+                   keys: list[str], now: datetime = NOW) -> list[PostRecord]:
+    """Record intents the way a digest does (in its transaction); the rows created now."""
+    posts = PostStore(db)
+    async with db.transaction() as conn:
+        ids = await posts.insert_intents(conn, platform, workspace, channel_id,
+                                         [_new(k) for k in keys], now)
+    return [rec for i in ids if (rec := await posts.get(i)) is not None]
+
+
 async def test_outbox_one_row_per_paper_per_channel_ever(db: Database) -> None:
     posts = PostStore(db)
-    first = await posts.create_intents("slack", "T1", "C1", [_new("a"), _new("b")], NOW)
-    again = await posts.create_intents("slack", "T1", "C1", [_new("b"), _new("c")], NOW)
-    other = await posts.create_intents("slack", "T1", "C2", [_new("a")], NOW)
+    first = await _intents(db, "slack", "T1", "C1", ["a", "b"])
+    again = await _intents(db, "slack", "T1", "C1", ["b", "c"])
+    other = await _intents(db, "slack", "T1", "C2", ["a"])
     assert [r.paper_key for r in first] == ["a", "b"]
     assert [r.paper_key for r in again] == ["c"]
     assert [r.paper_key for r in other] == ["a"]
@@ -77,11 +94,13 @@ async def test_outbox_one_row_per_paper_per_channel_ever(db: Database) -> None:
 
 async def test_outbox_transitions_are_compare_and_set(db: Database) -> None:
     posts = PostStore(db)
-    (rec,) = await posts.create_intents("slack", "T1", "C1", [_new("a")], NOW)
+    (rec,) = await _intents(db, "slack", "T1", "C1", ["a"])
     await posts.bump_attempt(rec.id, NOW)
     assert (await posts.get(rec.id)).attempts == 1  # type: ignore[union-attr]
-    assert await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="111.1")
-    assert not await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="x")
+    moved = await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="111.1")
+    assert moved is not None  # the row as it is now: the outbox goes on without re-reading
+    assert (moved.state, moved.attempts, moved.card_message_id) == ("posted", 0, "111.1")
+    assert await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="x") is None
     assert await posts.advance(rec.id, "posted", "threaded", NOW, thread_root_id="111.1")
     assert await posts.advance(rec.id, "threaded", "done", NOW, prompt_message_id="111.2")
     done = await posts.get(rec.id)
@@ -92,9 +111,26 @@ async def test_outbox_transitions_are_compare_and_set(db: Database) -> None:
         await posts.advance(rec.id, "done", "bogus", NOW)
 
 
+async def test_naive_times_are_taken_as_utc(db: Database) -> None:
+    """The stores' one rule (``db.utc_timestamp``): a naive datetime is UTC, whatever the
+    machine's time zone."""
+    naive = NOW.replace(tzinfo=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "America/New_York")
+        time.tzset()
+        try:
+            (rec,) = await _intents(db, "slack", "T1", "C1", ["a"], naive)
+            moved = await PostStore(db).advance(rec.id, "intent", "posted", naive,
+                                                card_message_id="1")
+        finally:
+            mp.undo()
+            time.tzset()
+    assert rec.created_at == NOW and moved is not None and moved.updated_at == NOW
+
+
 async def test_find_by_thread_and_message(db: Database) -> None:
     posts = PostStore(db)
-    (rec,) = await posts.create_intents("discord", "G1", "C1", [_new("a")], NOW)
+    (rec,) = await _intents(db, "discord", "G1", "C1", ["a"])
     await posts.advance(rec.id, "intent", "posted", NOW, card_message_id="100")
     # A reply can arrive before the thread is recorded: found through the card message.
     assert (await posts.find_by_thread("discord", "C1", "100")).paper_key == "a"  # type: ignore[union-attr]
@@ -149,6 +185,17 @@ async def test_flags_cache_replaced_per_paper(db: Database) -> None:
     assert await store.flags_for(["p1"]) == {}
 
 
+async def test_labs_for_most_confident_first(db: Database, tmp_path: Path) -> None:
+    store = OverlapStore(db)
+    await store.save_flags({"p1": [_Flag("Meta", "FAIR", "FAIR, Meta", "affiliation", 0.6),
+                                   _Flag("Google", "Google DeepMind", "@deepmind.com", "email",
+                                         0.9)],
+                            "p2": []}, NOW)
+    assert await store.labs_for(["p1", "p2", "p1"]) == {
+        "p1": [("Google", "Google DeepMind"), ("Meta", "FAIR")]}
+    async with await Database.open(tmp_path / "bare.db", migrate=False) as bare:
+        assert await OverlapStore(bare).labs_for(["p1"]) == {}
+
 async def test_runs_latest_and_health(db: Database) -> None:
     runs = RunStore(db)
     await runs.record("fetch", "arxiv", "announced", started=NOW, finished=NOW,
@@ -165,3 +212,29 @@ async def test_runs_latest_and_health(db: Database) -> None:
     days = await runs.for_days("fetch", date(2026, 11, 21), date(2026, 11, 22))
     assert [r.outcome for r in days] == ["stale"] and days[0].ok is False
     assert await runs.sources() == [("enrich", "openalex"), ("fetch", "arxiv")]
+
+
+async def test_naive_datetimes_are_utc_in_every_store(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule for the whole store (``db.utc_timestamp``): a naive datetime is UTC, whatever
+    the machine's zone, and reads back aware."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = NOW.replace(tzinfo=None)
+        runs = RunStore(db)
+        await runs.record("fetch", "arxiv", "announced", started=naive, finished=naive)
+        run = await runs.latest("fetch")
+        assert run is not None and run.started_at == run.finished_at == NOW
+        subs = SubscriptionStore(db)
+        await _sub(subs)
+        await _mark(subs, naive, None)
+        sub = await subs.get("slack", "C1")
+        assert sub is not None and sub.last_digest_at == NOW
+        await OverlapStore(db).save_flags({"k": [_Flag("Meta", None, "Meta", "email", 1.0)]}, naive)
+        rows = await db.conn.execute_fetchall("SELECT computed_at FROM paper_flags")
+        assert [r[0] for r in rows] == ["2026-11-20T08:00:00+00:00"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -11,7 +11,7 @@ from store_factories import ax, make_paper, oa
 
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.store.db import Database
-from bot.store.papers import AttemptOutcome, PaperStore, UpsertCounts
+from bot.store.papers import AttemptOutcome, ListingState, PaperStore, UpsertCounts
 from tests.fixture_files import LISTING, fixture_path
 
 T0 = datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
@@ -372,6 +372,24 @@ async def test_iter_papers_filters_and_order(store: PaperStore) -> None:
     papers = await store.iter_papers(until=d1)
     assert len(papers) == 1 and papers[0].authors == make_paper().authors
 
+
+
+async def test_listing_state_changes_only_when_those_papers_do(store: PaperStore) -> None:
+    fresh = (AnnounceType.NEW, AnnounceType.CROSS)
+    assert await store.listing_state(fresh) == ListingState(None, 0, None)
+    d2, d3 = date(2024, 11, 28), date(2024, 11, 29)
+    t0 = datetime(2024, 11, 28, 1, 0, tzinfo=UTC)
+    batch = [make_paper("2411.00001", announced=d2, announce_type=AnnounceType.CROSS),
+             make_paper("2411.00004", announced=d3, announce_type=AnnounceType.REPLACE)]
+    await store.upsert_papers(batch, now=t0)
+    state = await store.listing_state(fresh)
+    assert (state.newest, state.count) == (d2, 1) and state.changed is not None
+    await store.upsert_papers(batch, now=t0 + timedelta(hours=1))  # nothing new
+    assert await store.listing_state(fresh) == state
+    await store.upsert_papers([make_paper("2411.00001", version=2, announced=d2,
+                                          announce_type=AnnounceType.CROSS)],
+                              now=t0 + timedelta(hours=2))
+    assert (await store.listing_state(fresh)).changed != state.changed
 
 # --- enrichment retry policy ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Matching rules of issue 4, each with the issue's examples, and the matcher's API."""
+"""Matching rules of the topic query language, each with examples, and the matcher's API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The query language of issue 4: syntax, precedence, canonical form, errors and limits."""
+"""The query language: syntax, precedence, canonical form, errors and limits."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def canonical(text: str) -> str:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # The issue's example: NOT binds tightest, then AND (implicit too), then OR and comma.
+        # The README's example: NOT binds tightest, then AND (implicit too), then OR and comma.
         (
             "diffusion model*, score matching -audio",
             "(diffusion AND model*) OR (score AND matching AND NOT audio)",

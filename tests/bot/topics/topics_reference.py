@@ -1,4 +1,4 @@
-"""A slow, obviously-correct matcher written straight from issue 4, to check the fast one.
+"""A slow, obviously-correct matcher from the README's rules, to check the fast one.
 
 Character loops, token lists and a direct walk of the query AST: nothing shared with
 ``bot.topics`` except the parsed query itself.

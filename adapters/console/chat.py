@@ -1,0 +1,394 @@
+"""A local chat for trying the bot and for scripted sessions: one channel, ``console``.
+
+Every message in the channel gets a number, printed as ``#N`` (bot posts, command replies and
+members' thread replies alike), so a script can say ``reply 4 ...`` or ``edit 6 ...``. On a
+terminal this is an interactive prompt; otherwise every input line is echoed and handled to
+completion, in order, which makes ``scoopwatch run --db X < session.txt`` reproducible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from adapters.console.plugin import CONSOLE
+from adapters.plain import render
+from bot.messages import DigestHeader, File, Message, PaperCard
+from bot.ports import (
+    Actor,
+    CommandEvent,
+    CommandResult,
+    PostRef,
+    Reaction,
+    ThreadRef,
+    ThreadReply,
+    ThreadReplyDeleted,
+)
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.platforms import AppIO
+
+log = logging.getLogger(__name__)
+
+PLATFORM = WORKSPACE = CHANNEL = "console"
+BOT = "scoopwatch"
+HELP = """\
+Console input, one line at a time:
+  /scoop ...            a command from the current member (try /scoop help)
+  @NAME LINE            LINE said by member NAME (a /scoop command, reply, edit, react...)
+  @NAME                 speak as NAME from now on
+  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply)
+  edit N TEXT           change your reply #N
+  delete N              delete your reply #N
+  react N EMOJI         react to message #N
+  help, quit"""
+
+
+class CoreLike(Protocol):
+    async def handle_command(self, event: CommandEvent) -> CommandResult: ...
+    async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
+    async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> bool: ...
+    async def handle_reaction(self, event: Reaction) -> bool: ...
+
+
+@dataclass
+class Entry:
+    """One numbered message of the channel."""
+
+    number: int
+    author: str  # BOT or a member id
+    text: str
+    thread: int | None  # number of the thread's root message (0: earlier session), None: top
+    root_id: str | None = None  # platform id of the thread's root message
+    marker: str | None = None  # a header's or card's marker: kept, never printed
+
+
+class ConsolePort:
+    """``ChatPort`` for the console: prints every post with its number.
+
+    Numbers restart with every session but the database outlives it, so the platform message
+    id is ``<session>.<number>``: a reply #9 today is never mistaken for yesterday's #9.
+    """
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO, names: Callable[[str], str] = str,
+                 session: str | None = None) -> None:
+        self.out = out
+        self.names = names
+        self.session = session or uuid.uuid4().hex[:8]
+        self.entries: dict[int, Entry] = {}
+
+    def message_id(self, number: int) -> str:
+        return f"{self.session}.{number}"
+
+    def number(self, message_id: str) -> int | None:
+        """The ``#N`` of one of this session's messages (None for earlier sessions')."""
+        session, _, number = message_id.rpartition(".")
+        return int(number) if session == self.session and number.isdigit() else None
+
+    def _add(self, author: str, text: str, root_id: str | None,
+             marker: str | None = None) -> Entry:
+        thread = None if root_id is None else (self.number(root_id) or 0)
+        entry = Entry(len(self.entries) + 1, author, text, thread, root_id, marker)
+        self.entries[entry.number] = entry
+        return entry
+
+    def print(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def show(self, entry: Entry, edited: bool = False) -> None:
+        where = "" if entry.thread is None else (
+            f"[thread #{entry.thread}] " if entry.thread else "[thread of an earlier session] ")
+        who = "" if entry.author == BOT else f"@{self.names(entry.author)}: "
+        tag = "(edited) " if edited else ""
+        self.print(f"#{entry.number} {tag}{where}{who}{entry.text}")
+
+    def _ref(self, entry: Entry) -> PostRef:
+        return PostRef(PLATFORM, CHANNEL, self.message_id(entry.number))
+
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        marker = message.marker if isinstance(message, DigestHeader | PaperCard) else None
+        root = thread.root_message_id if thread else None
+        entry = self._add(BOT, render(message, self.names), root, marker)
+        self.show(entry)
+        return self._ref(entry)
+
+    async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
+        return ThreadRef(PLATFORM, post.channel_id, post.message_id)
+
+    async def react(self, post: PostRef, emoji: str) -> None:
+        label = "note stored" if emoji == "white_check_mark" else f":{emoji}:"
+        self.print(f"   ✓ {label} (#{self.number(post.message_id)})")
+
+    async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
+                     ) -> PostRef:
+        entry = self._add(BOT, render(file), thread.root_message_id if thread else None)
+        self.show(entry)
+        return self._ref(entry)
+
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
+                          ) -> PostRef | None:
+        """The whole session is at hand, so every entry is searched (``since`` is moot)."""
+        found = [e for e in self.entries.values()
+                 if e.author == BOT and e.thread is None and e.marker == marker]
+        return self._ref(found[-1]) if found else None
+
+    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
+        root = self.number(thread.root_message_id)
+        found = [e for e in self.entries.values()
+                 if root is not None and e.thread == root and e.author == BOT]
+        return self._ref(found[0]) if found else None
+
+    def say(self, member: str, text: str, root_id: str) -> Entry:
+        entry = self._add(member, text, root_id)
+        self.show(entry)
+        return entry
+
+
+class ConsoleSession:
+    """Reads console lines and turns them into core events, one at a time."""
+
+    def __init__(self, core: CoreLike, port: ConsolePort, *, member: str = "you",
+                 clock: Callable[[], datetime] | None = None, echo: bool = True) -> None:
+        self.core = core
+        self.port = port
+        self.member = member
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.echo = echo
+        self._edits = 0
+
+    async def run_lines(self, lines: Iterable[str]) -> int:
+        """Handle every line in order; stop at ``quit``. Returns the exit status (0)."""
+        for line in lines:
+            if not await self.handle_line(line):
+                break
+        return 0
+
+    async def handle_line(self, raw: str, *, echo: bool | None = None) -> bool:
+        """Handle one line; False means quit. Errors print one line and never stop the loop.
+
+        ``echo`` overrides the session's setting for this line (scripted opening lines are
+        shown even on a terminal, where typed lines are not).
+        """
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            return True
+        if self.echo if echo is None else echo:
+            word, _, rest = line.partition(" ")
+            speaker = word[1:] if word.startswith("@") and len(word) > 1 and rest else None
+            self.port.print(f"{speaker}> {rest.strip()}" if speaker else f"{self.member}> {line}")
+        try:
+            return await self._dispatch(self.member, line)
+        except ConsoleError as exc:
+            self.port.print(f"   ! {exc}")
+        except Exception as exc:  # a bug or a store failure: say so, keep the session alive
+            log.exception("console line failed: %r", line)
+            self.port.print(f"   ! that line failed ({type(exc).__name__}: {exc}); see the log")
+        return True
+
+    async def _dispatch(self, member: str, line: str) -> bool:
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        low = word.lower()
+        if low == "/scoop":
+            await self.command(member, line)
+        elif word.startswith("@") and len(word) > 1:
+            if not rest:
+                self.member = word[1:]
+                self.port.print(f"   (now speaking as @{self.member})")
+            elif rest.split()[0].lower() in ("/scoop", "reply", "edit", "delete", "react"):
+                await self._dispatch(word[1:], rest)
+            else:
+                self.port.print("   (ignored: the bot only reads /scoop commands and replies "
+                                "in paper threads; use reply N TEXT)")
+        elif low in ("quit", "exit"):
+            return False
+        elif low == "help":
+            self.port.print(HELP)
+        elif low == "reply":
+            number, text = self._number_and_text(rest, "reply N TEXT")
+            await self.reply(member, number, text)
+        elif low == "edit":
+            number, text = self._number_and_text(rest, "edit N TEXT")
+            await self.edit(member, number, text)
+        elif low == "delete":
+            await self.delete(member, self._entry(rest, "delete N").number)
+        elif low == "react":
+            number, emoji = self._number_and_text(rest, "react N EMOJI")
+            await self.react(member, number, emoji.strip(":"))
+        else:
+            raise ConsoleError(f'unknown input "{word}": type help for what the console reads')
+        return True
+
+    async def command(self, member: str, text: str) -> CommandResult:
+        event = CommandEvent(PLATFORM, WORKSPACE, CHANNEL, Actor(member, member), text)
+        result = await self.core.handle_command(event)
+        for message in result.messages:
+            if isinstance(message, File):
+                await self.port.upload(CHANNEL, message)
+            else:
+                await self.port.post(CHANNEL, message)
+        return result
+
+    async def reply(self, member: str, number: int, text: str) -> bool:
+        target = self._entry(str(number), "reply N TEXT")
+        root_id = target.root_id or self.port.message_id(target.number)
+        entry = self.port.say(member, text, root_id)
+        message_id = self.port.message_id(entry.number)
+        event = ThreadReply(PLATFORM, WORKSPACE, ThreadRef(PLATFORM, CHANNEL, root_id), message_id,
+                            Actor(member, member), text, self.clock(),
+                            event_id=f"console:{message_id}")
+        stored = await self.core.handle_thread_reply(event)
+        if not stored:
+            self.port.print(f"   (not a note: #{entry.thread} is not a paper thread)")
+        return stored
+
+    async def edit(self, member: str, number: int, text: str) -> bool:
+        entry = self._own(member, number, "edit")
+        entry.text = text
+        self.port.show(entry, edited=True)
+        self._edits += 1
+        message_id = self.port.message_id(number)
+        event = ThreadReply(PLATFORM, WORKSPACE, self._thread(entry), message_id,
+                            Actor(member, member), text, self.clock(),
+                            event_id=f"console:{message_id}:edit:{self._edits}", edited=True)
+        stored = await self.core.handle_thread_reply(event)
+        self.port.print("   ✓ note updated" if stored else "   (no note changed)")
+        return stored
+
+    async def delete(self, member: str, number: int) -> bool:
+        entry = self._own(member, number, "delete")
+        event = ThreadReplyDeleted(PLATFORM, WORKSPACE, self._thread(entry),
+                                   self.port.message_id(number), self.clock())
+        deleted = await self.core.handle_reply_deleted(event)
+        self.port.print(f"   #{number} deleted" + (" (note marked deleted)" if deleted else ""))
+        return deleted
+
+    async def react(self, member: str, number: int, emoji: str) -> bool:
+        self._entry(str(number), "react N EMOJI")
+        event = Reaction(PLATFORM, WORKSPACE,
+                         PostRef(PLATFORM, CHANNEL, self.port.message_id(number)),
+                         Actor(member, member), emoji, self.clock())
+        kept = await self.core.handle_reaction(event)
+        self.port.print(f"   :{emoji}: on #{number}" + (" (feedback kept)" if kept else ""))
+        return kept
+
+    @staticmethod
+    def _thread(entry: Entry) -> ThreadRef:
+        assert entry.root_id is not None  # only thread replies are edited or deleted
+        return ThreadRef(PLATFORM, CHANNEL, entry.root_id)
+
+    def _number_and_text(self, rest: str, usage: str) -> tuple[int, str]:
+        number, _, text = rest.partition(" ")
+        if not text.strip():
+            raise ConsoleError(f"expected {usage}")
+        return self._entry(number, usage).number, text.strip()
+
+    def _entry(self, number: str, usage: str) -> Entry:
+        digits = number.strip().lstrip("#")
+        if not digits.isdigit():
+            raise ConsoleError(f'expected {usage} with N a message number, got "{number}"')
+        entry = self.port.entries.get(int(digits))
+        if entry is None:
+            raise ConsoleError(f"there is no message #{digits}")
+        return entry
+
+    def _own(self, member: str, number: int, verb: str) -> Entry:
+        entry = self._entry(str(number), f"{verb} N")
+        if entry.author != member or entry.thread is None:
+            raise ConsoleError(f"#{number} is not a thread reply of @{member}'s; "
+                               f"you can only {verb} your own replies")
+        return entry
+
+
+class ConsoleError(Exception):
+    """Bad console input (not a bot error): printed as one line, the session goes on."""
+
+
+class ConsoleAdapter:
+    """The console as a runnable adapter: reads ``stdin`` until end of input, ``quit`` or stop.
+
+    Lines are read by a daemon thread so the event loop keeps running scheduled jobs while a
+    person thinks; each line is still handled to completion before the next one is taken.
+    """
+
+    name = "console"
+
+    def __init__(self, core: CoreLike, *, stdin: TextIO, stdout: TextIO, member: str = "you",
+                 interactive: bool | None = None,
+                 clock: Callable[[], datetime] | None = None,
+                 script: Iterable[str] = ()) -> None:
+        self.stdin = stdin
+        self.script = tuple(script)
+        self.interactive = _isatty(stdin) if interactive is None else interactive
+        self.port = ConsolePort(stdout)
+        self.session = ConsoleSession(core, self.port, member=member, clock=clock,
+                                      echo=not self.interactive)
+
+    @classmethod
+    def from_config(cls, config: Config, core: CoreLike, io: AppIO) -> ConsoleAdapter:
+        """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout, the
+        clock and the opening script; ``console.member`` is who types."""
+        return cls(core, stdin=io.stdin, stdout=io.stdout, member=CONSOLE.settings(config).member,
+                   clock=io.clock, script=io.script)
+
+    async def start(self) -> None:
+        """Nothing to connect: the console is ready as soon as it is built."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect: ``run`` ends with its input or the stop event."""
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Run the opening script, then serve until end of input (exit status 0), ``quit``, or
+        ``stop`` being set."""
+        for opening in self.script:
+            if stop.is_set() or not await self.session.handle_line(opening, echo=True):
+                return 0
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def pump() -> None:
+            try:
+                for line in iter(self.stdin.readline, ""):
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+            except (RuntimeError, ValueError):  # loop closed or stdin closed: we are done
+                return
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        if self.interactive:
+            self.port.print(HELP)
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            while True:
+                if self.interactive:
+                    self.port.out.write(f"{self.session.member}> ")
+                    self.port.out.flush()
+                line_task = asyncio.ensure_future(queue.get())
+                await asyncio.wait({line_task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not line_task.done():
+                    line_task.cancel()
+                    break
+                line = line_task.result()
+                if line is None or not await self.session.handle_line(line):
+                    break
+        finally:
+            stopped.cancel()
+        return 0
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,1 @@
+"""Posting exactly once: cards with their threads, digest headers, new-version notes."""

@@ -1,0 +1,1 @@
+"""Digests: subscriptions, selection and composition, schedules, and ``/scoop status``."""

@@ -1,0 +1,383 @@
+"""The digest use cases: subscribe, unsubscribe, digest now / scheduled digests, status.
+
+Everything platform-specific goes through the registered ``ChatPort``; every post goes through
+an outbox (headers: ``bot.core.delivery.headers``, cards: ``bot.core.delivery.cards``) so it happens
+exactly once even across crashes. A channel the platform refuses until someone acts is marked
+(``bot.core.delivery.channel_attention``): members are told the fix instead of a promise to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.delivery.cards import Outbox, new_post
+from bot.core.delivery.channel_attention import ChannelAttention, WatchedPort
+from bot.core.delivery.engine import Delivery, DeliveryReport
+from bot.core.delivery.headers import HeaderOutbox
+from bot.core.digests import compose as d
+from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
+from bot.core.digests.status import build_status, when
+from bot.errors import ChannelUnavailable
+from bot.industry.detector import watched_only
+from bot.messages import DigestHeader, Text
+from bot.models import Paper
+from bot.ports import ChatPort, CommandResult
+from bot.sources.arxiv_schedule import (
+    DEFAULT_HOLIDAYS_2026,
+    announcement_expected,
+    configured_holidays,
+)
+from bot.store.overlaps import FlagLike
+from bot.store.stores import Stores
+
+if TYPE_CHECKING:
+    from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class OverlapRefresher(Protocol):
+    """The pipeline: re-match stored papers against today's topics before a digest reads, and
+    say whose affiliations are still being looked up (it waits only a few seconds for them)."""
+
+    async def recompute_overlaps(self, since: date, until: date | None = None) -> int: ...
+    def pending_keys(self) -> frozenset[str]: ...
+    async def stop_background(self) -> None: ...
+
+
+Detector = Callable[[Paper], Sequence[FlagLike]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """Digest defaults (config ``[digest]``, ``bot.timezone``, arXiv holidays)."""
+
+    timezone: str = "UTC"
+    default_days: str = "mon-fri"
+    default_time: str = "09:00"
+    mode: str = "industry-only"
+    max_papers: int = 10
+    first_digest_days: int = 7
+    holidays: frozenset[date] = frozenset(DEFAULT_HOLIDAYS_2026)
+    include_unlisted: bool = True  # industry-only counts companies outside the watched labs
+
+    @classmethod
+    def from_config(cls, config: Config) -> DigestSettings:
+        """Build from the configuration's ``[bot]``, ``[digest]`` and ``[arxiv]`` tables."""
+        return cls(
+            timezone=config.bot.timezone,
+            default_days=",".join(config.digest.default_days),
+            default_time=config.digest.default_time.strftime("%H:%M"),
+            mode=config.digest.mode,
+            max_papers=config.digest.max_papers,
+            holidays=configured_holidays(config.arxiv),
+            include_unlisted=config.digest.include_unlisted_companies,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    """One digest run: the header posted, cards queued now, and how the outbox flush went."""
+
+    header: DigestHeader
+    queued: int
+    delivered: int
+    failed: int
+
+
+class DigestService:
+    """Subscriptions and digests for every platform whose ``ChatPort`` is registered."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        refresher: OverlapRefresher | None = None,
+        detect: Detector | None = None,
+        settings: DigestSettings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = stores.db
+        self.papers, self.topics, self.notes = stores.papers, stores.topics, stores.notes
+        self.refresher, self.detect = refresher, detect
+        self.settings = settings or DigestSettings()
+        self.clock = clock
+        self.subscriptions = stores.subscriptions
+        self.posts = stores.posts
+        self.overlaps = stores.overlaps
+        self.runs = stores.runs
+        self.counts = stores.counts
+        self.ports: dict[str, ChatPort] = {}
+        self.attention = ChannelAttention(stores.channel_attention, clock)
+        self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
+        self.outbox = Outbox(self.posts, self.delivery)
+        self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
+        self._listeners: list[Callable[[], Awaitable[None]]] = []
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def register_port(self, port: ChatPort) -> None:
+        """Post through ``port``, watched for channels that refuse the bot."""
+        self.ports[port.platform] = WatchedPort(port, self.attention)
+
+    def on_subscriptions_changed(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """The scheduler rebuilds its jobs through this."""
+        self._listeners.append(callback)
+
+    async def _changed(self) -> None:
+        for callback in self._listeners:
+            await callback()
+
+    # --- commands -----------------------------------------------------------------------------
+
+    async def subscribe(
+        self, platform: str, workspace: str, channel_id: str, actor_id: str, args: str
+    ) -> CommandResult:
+        s = self.settings
+        try:
+            spec = parse_schedule(args, default_days=s.default_days, default_time=s.default_time,
+                                  default_timezone=s.timezone, default_mode=s.mode)
+        except ScheduleError as exc:
+            return CommandResult(messages=(Text(str(exc)),), ok=False)
+        existed = await self.subscriptions.get(platform, channel_id) is not None
+        now = self.clock()
+        await self.subscriptions.upsert(
+            platform=platform, workspace=workspace, channel_id=channel_id, days=spec.cron_days,
+            time=spec.time_text, timezone=spec.timezone, mode=spec.mode, created_by=actor_id,
+            now=now,
+        )
+        await self._changed()
+        verb = "Updated this channel's digest" if existed else "Subscribed this channel to digests"
+        nxt = when(spec.next_run(now), ZoneInfo(spec.timezone))
+        body = f"{verb}: {spec.describe()}. Next digest: {nxt}."
+        return CommandResult(messages=(Text(body),), public=True)
+
+    async def unsubscribe(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
+        if not await self.subscriptions.delete(platform, channel_id):
+            return CommandResult(messages=(Text("This channel has no digest subscription."),),
+                                 ok=False)
+        await self._changed()
+        body = "Unsubscribed: no more scheduled digests in this channel."
+        return CommandResult(messages=(Text(body),), public=True)
+
+    async def digest_now(
+        self, platform: str, workspace: str, channel_id: str, since: date | None = None
+    ) -> CommandResult:
+        if platform not in self.ports:
+            return CommandResult(messages=(Text(f"No {platform} adapter is running."),), ok=False)
+        if since is not None and since > self.clock().date():
+            return CommandResult(messages=(Text("since must not be in the future "
+                                                "(expected YYYY-MM-DD)"),), ok=False)
+        refusals = self.attention.refusals(platform, channel_id)
+        try:
+            report = await self.run_digest(platform, workspace, channel_id, since=since)
+        except ChannelUnavailable as exc:  # only a person can fix it: say how
+            body = (f"The digest could not be posted: {exc.reason.description}. {exc.fix} "
+                    "Then run /scoop digest now again: what is queued goes out first.")
+            return CommandResult(messages=(Text(body),), ok=False)
+        except Exception:  # platform or store failure: queued posts retry
+            log.exception("digest now in %s:%s failed", platform, channel_id)
+            body = ("The digest could not be posted: the chat platform or the store did not "
+                    "answer (the error was logged). Papers already queued will be posted "
+                    "when it answers again.")
+            return CommandResult(messages=(Text(body),), ok=False)
+        h = report.header
+        span = f"{h.date_from} to {h.date_to}"
+        if h.overlaps == 0:
+            body = f"Quiet digest posted ({span}): {h.quiet_reason}."
+        else:
+            body = f"Digest posted ({span}): {report.delivered} of {h.overlaps} papers."
+            if h.more_hint:
+                body += f" {h.more_hint}"
+        if report.failed:
+            blocked = None
+            if self.attention.refusals(platform, channel_id) > refusals:
+                blocked = await self.attention.get(platform, channel_id)
+            if blocked is not None:
+                body += (f" {report.failed} posts could not be completed: "
+                         f"{blocked.reason.description}. {blocked.fix}")
+            else:
+                body += f" {report.failed} posts failed and will be retried."
+        return CommandResult(messages=(Text(body),), ok=report.failed == 0)
+
+    async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
+        return await build_status(
+            counts=await self.counts.for_workspace(platform, workspace), runs=self.runs,
+            subscription=await self.subscriptions.get(platform, channel_id),
+            now=self.clock(),
+            default_timezone=self.settings.timezone,
+            attention=await self.attention.get(platform, channel_id),
+        )
+
+    # --- digests ------------------------------------------------------------------------------
+
+    async def run_scheduled(self, platform: str, channel_id: str) -> DigestReport | None:
+        """The scheduler's job: one subscription's digest, failures logged in the run log."""
+        sub = await self.subscriptions.get(platform, channel_id)
+        if sub is None or platform not in self.ports:
+            log.warning("digest for %s:%s skipped (no subscription or adapter)", platform,
+                        channel_id)
+            return None
+        started = self.clock()
+        try:
+            report = await self.run_digest(platform, sub.workspace, channel_id)
+        except ChannelUnavailable as exc:  # marked for /scoop status; no traceback to log
+            log.warning("digest for %s:%s not posted: %s", platform, channel_id, exc)
+            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                                   started=started, finished=self.clock(),
+                                   detail={"reason": str(exc)}, ok=False)
+            return None
+        except Exception as exc:
+            log.exception("digest for %s:%s failed", platform, channel_id)
+            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                                   started=started, finished=self.clock(),
+                                   detail={"reason": str(exc)}, ok=False)
+            return None
+        return report
+
+    async def stop_background(self) -> None:
+        """Shutdown: cancel affiliation lookups that digests left running in the background."""
+        if self.refresher is not None:
+            await self.refresher.stop_background()
+
+    async def resume(self, platform: str | None = None, channel_id: str | None = None
+                     ) -> DeliveryReport:
+        """Finish every post (of one channel) a crash, restart or platform error interrupted:
+        headers first, then the cards of each channel whose headers are out. The scheduler
+        calls it once adapters are up; each digest first does it for its channel. Channels that
+        need attention are left alone unless named: only a digest there tries them again."""
+        hold = await self.attention.channels() if channel_id is None else frozenset()
+        headers = await self.headers.flush(platform, channel_id, hold=hold)
+        waiting = await self.headers.waiting(platform, channel_id)
+        return headers + await self.outbox.flush(platform, channel_id, hold=waiting | hold)
+
+    async def run_digest(
+        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None
+    ) -> DigestReport:
+        """Select, compose and post one channel's digest (serialised per channel)."""
+        lock = self._locks.setdefault((platform, channel_id), asyncio.Lock())
+        async with lock:
+            return await self._run_digest(platform, workspace, channel_id, since)
+
+    async def _run_digest(
+        self, platform: str, workspace: str, channel_id: str, since: date | None
+    ) -> DigestReport:
+        if platform not in self.ports:
+            raise LookupError(f"no chat adapter registered for platform {platform!r}")
+        started = now = self.clock()
+        refusals = self.attention.refusals(platform, channel_id)
+        await self.resume(platform, channel_id)  # an earlier digest's leftovers go out first
+        if self.attention.refusals(platform, channel_id) > refusals:
+            blocked = await self.attention.get(platform, channel_id)
+            if blocked is not None:  # still refused: queue nothing more behind it
+                raise blocked.error()
+        sub = await self.subscriptions.get(platform, channel_id)
+        mode = sub.mode if sub else self.settings.mode
+        today = now.astimezone(ZoneInfo(sub.timezone if sub else self.settings.timezone)).date()
+        if since is not None:
+            date_from = since
+        elif sub is not None and sub.last_covered_until is not None:
+            date_from = sub.last_covered_until + timedelta(days=1)
+        else:
+            date_from = today - timedelta(days=self.settings.first_digest_days - 1)
+        # Feeds are dated by US-Eastern evening + 1: west of it "tomorrow's" feed exists today.
+        until = max(today, date_from) + timedelta(days=1)
+        looking_up: frozenset[str] = frozenset()
+        if self.refresher is not None:
+            await self.refresher.recompute_overlaps(date_from, until)
+            looking_up = self.refresher.pending_keys()
+        papers = await self.papers.iter_papers(date_from, until, d.DIGEST_TYPES)
+        topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
+        overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
+        flags = await self._flags([p for p in papers if p.key in overlaps], now)
+        if mode != "all-papers" and not self.settings.include_unlisted:
+            flags = {key: watched_only(found) for key, found in flags.items()}
+        posted = await self.posts.posted_keys(platform, channel_id, overlaps)
+        selection = d.select_overlaps(papers, overlaps, topics, flags,
+                                      industry_only=mode != "all-papers", posted=posted,
+                                      looking_up=looking_up)
+        date_to = max([today, *(p.announced for p in papers if p.announced)])
+        runs = await self.runs.for_days("fetch", date_from, date_to)
+        reason = d.quiet_reason(
+            selection, days=d.days_between(date_from, date_to), fetch_runs=runs, mode=mode,
+            expected=lambda day: announcement_expected(day, self.settings.holidays),
+            topic_count=len(topics),
+        )
+        header = d.build_header(selection, date_from=date_from, date_to=date_to,
+                                max_papers=self.settings.max_papers, mode=mode,
+                                quiet_reason=reason)
+        shown = selection.overlaps[: self.settings.max_papers]
+        header = _with_lookup_hint(header, selection, shown, looking_up)
+        rows = []
+        for overlap in shown:
+            card = d.build_card(overlap)
+            notes = await self._notes(platform, workspace, overlap)
+            rows.append(new_post(card, d.build_prompt(card, notes)))
+        covered = max((p.announced for p in papers if p.announced), default=None)
+        held = [p.announced for p in selection.awaiting if p.announced]
+        if held and covered is not None:  # the next digest starts at the first one held back
+            covered = min(covered, min(held) - timedelta(days=1))
+        async with self.db.transaction() as conn:  # the whole digest is recorded, or none of it
+            header = await self.headers.record(conn, platform, workspace, channel_id, header,
+                                               now)
+            created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
+                                                      rows, now)
+            if sub is not None:
+                await self.subscriptions.mark_digest_in(conn, platform, channel_id, at=now,
+                                                        covered_until=covered)
+        await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
+        flushed = await self.outbox.flush(platform, channel_id)
+        await self.runs.record(
+            "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
+            started=started, finished=self.clock(), day=date_to, ok=not flushed.failed,
+            detail={"counts": {"seen": selection.papers_seen, "overlaps": header.overlaps,
+                               "posted": flushed.done}, "reason": reason},
+        )
+        return DigestReport(header, len(created), flushed.done, flushed.failed)
+
+    async def _flags(self, papers: Sequence[Paper], now: datetime) -> dict[str, list[FlagLike]]:
+        """Fresh detector flags for candidates (cached in the store); cached ones otherwise."""
+        if self.detect is None:
+            cached = await self.overlaps.flags_for(p.key for p in papers)
+            return {k: list(v) for k, v in cached.items()}
+        fresh: dict[str, list[FlagLike]] = {p.key: list(self.detect(p)) for p in papers}
+        if fresh:
+            await self.overlaps.save_flags(fresh, now)
+        return fresh
+
+    async def _notes(
+        self, platform: str, workspace: str, overlap: d.Overlap
+    ) -> Sequence[d.NoteLike]:
+        if self.notes is None:
+            return ()
+        return await self.notes.latest_for_topics(
+            platform, workspace, overlap.topic_names, limit=2, exclude_paper=overlap.paper.key
+        )
+
+
+def _with_lookup_hint(header: DigestHeader, selection: d.Selection,
+                      shown: Sequence[d.Overlap], looking_up: Collection[str]) -> DigestHeader:
+    """Say so when the digest went ahead without some affiliations (the lookup continues in
+    the background): papers held back for the next digest, or shown cards that may lack a lab.
+    A quiet digest already says it in its reason."""
+    hints: list[str] = []
+    if selection.awaiting and selection.overlaps:
+        n = len(selection.awaiting)
+        hints.append(f"{n} more matching {'paper is' if n == 1 else 'papers are'} still having "
+                     "affiliations looked up: the next digest shows "
+                     f"{'it' if n == 1 else 'those'} if from an industry lab.")
+    incomplete = sum(o.paper.key in looking_up for o in shown)
+    if incomplete:
+        hints.append(d.looking_up_text(incomplete))
+    if not hints:
+        return header
+    return replace(header, more_hint=" ".join([header.more_hint or "", *hints]).strip())

@@ -1,0 +1,107 @@
+"""``/scoop status``: is the bot healthy, and when is this channel's next digest?
+
+Answers from the run log and the store only (no network), so it works while a source is down
+and says exactly which one is, and whether the platform refuses this channel (and the fix).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.digests.schedule_spec import spec_from_stored
+from bot.messages import Text
+from bot.ports import CommandResult
+from bot.store.channel_attention import AttentionRecord
+from bot.store.counts import WorkspaceCounts
+from bot.store.runs import Run, RunStore
+from bot.store.subscriptions import Subscription
+
+SOURCE_NAMES = {
+    "arxiv": "arXiv feed",
+    "arxiv-oai": "arXiv OAI-PMH (missed-day recovery)",
+    "arxiv-html": "arXiv HTML author blocks",
+    "openalex": "OpenAlex",
+}
+
+
+def when(moment: datetime | None, tz: ZoneInfo) -> str:
+    """``Mon 2026-11-23 09:00 CET`` in the channel's zone, or ``never``."""
+    if moment is None:
+        return "never"
+    local = moment.astimezone(tz)
+    return local.strftime("%a %Y-%m-%d %H:%M ") + (local.tzname() or str(tz))
+
+
+def describe_run(run: Run, tz: ZoneInfo) -> str:
+    """One run in a line: outcome, what it was for, counts, reason."""
+    at = when(run.finished_at or run.started_at, tz)
+    parts = [f"{run.outcome or 'running'} at {at}"]
+    if run.day:
+        parts.append(f"for the announcement of {run.day}")
+    counts = run.detail.get("counts")
+    if isinstance(counts, dict) and counts:
+        parts.append(", ".join(f"{v} {k}" for k, v in counts.items()))
+    reason = run.detail.get("reason")
+    if reason and not run.ok:
+        parts.append(str(reason))
+    return "; ".join(parts)
+
+
+async def build_status(
+    *,
+    counts: WorkspaceCounts,
+    runs: RunStore,
+    subscription: Subscription | None,
+    now: datetime,
+    default_timezone: str,
+    attention: AttentionRecord | None = None,
+) -> CommandResult:
+    """The status reply for one channel."""
+    tz = ZoneInfo(subscription.timezone if subscription else default_timezone)
+    lines: list[str] = []
+    if attention is not None:
+        lines.append(
+            f"NEEDS ATTENTION: the bot cannot post here since {when(attention.since, tz)}: "
+            f"{attention.reason.description}. Fix: {attention.fix} Queued posts go out with "
+            "the next digest here once that is done (/scoop digest now).")
+    fetch = await runs.latest("fetch")
+    lines.append(
+        "Last fetch: " + (describe_run(fetch, tz) if fetch else "none yet (it runs nightly "
+                          "after arXiv's 20:00 US-Eastern announcement)")
+    )
+    if subscription is None:
+        lines.append("Next digest here: not subscribed (use /scoop subscribe)")
+    else:
+        spec = spec_from_stored(subscription.days, subscription.time, subscription.timezone,
+                                subscription.mode)
+        lines.append(f"Next digest here: {when(spec.next_run(now), tz)} ({spec.describe()})")
+        lines.append(f"Last digest here: {when(subscription.last_digest_at, tz)}")
+    lines.append(f"Counts: {_n(counts.papers, 'paper')}, "
+                 f"{_n(counts.active_topics, 'active topic')}, {_n(counts.notes, 'note')}, "
+                 f"{_n(counts.posted, 'paper')} posted")
+    health = await source_health(runs, tz)
+    lines.append("Source health: " + ("; ".join(health) if health else "no runs yet"))
+    return CommandResult(messages=(Text("\n".join(lines), title="scoopwatch status"),))
+
+
+async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:
+    """Per source: last success and last failure (with its reason when it is the newest)."""
+    out: list[str] = []
+    for kind, source in await runs.sources():
+        good = await runs.latest(kind, source, ok=True)
+        bad = await runs.latest(kind, source, ok=False)
+        name = f"{SOURCE_NAMES.get(source, source or kind)} ({kind})"
+        text = f"{name}: last ok {when(good.finished_at if good else None, tz)}"
+        if bad is not None:
+            text += f", last failure {when(bad.finished_at, tz)}"
+            if good is None or bad.id > good.id:
+                reason = bad.detail.get("reason") or bad.outcome
+                text += f" - FAILING: {reason}"
+        out.append(text)
+    return out
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 note``, ``2 notes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

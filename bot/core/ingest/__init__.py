@@ -1,0 +1,1 @@
+"""Papers in: the nightly fetch, missed-day recovery, and affiliation enrichment."""

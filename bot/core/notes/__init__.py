@@ -1,0 +1,1 @@
+"""Differentiation notes: thread replies kept as notes, listed and exported."""

@@ -1,0 +1,161 @@
+"""Export differentiation notes: Markdown grouped by topic then paper, or CSV / JSON rows.
+
+The export is the raw material of a related-work section, so every format carries the same
+fields: topic, paper (key, title, link, labs) and each note with its author and date. A note
+filed under several topics appears once under each.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from bot.errors import ScoopwatchError
+from bot.messages import File, lab_label
+from bot.store.notes import NoteRecord
+from bot.store.overlaps import OverlapStore
+from bot.store.stores import Stores
+
+FORMATS = {"md": "text/markdown", "csv": "text/csv", "json": "application/json"}
+NO_TOPIC = "(no topic)"
+FIELDS = ("topic", "paper_key", "paper_title", "paper_url", "labs", "author", "author_id",
+          "written_at", "edited_at", "text", "note_id")
+
+
+class ExportError(ScoopwatchError):
+    """Unknown format or nothing to export under the given filter."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One note under one topic."""
+
+    topic: str
+    paper_key: str
+    paper_title: str
+    paper_url: str | None
+    labs: tuple[str, ...]
+    author: str
+    author_id: str
+    written_at: str  # YYYY-MM-DD HH:MM UTC
+    edited_at: str | None
+    text: str
+    note_id: int
+
+
+async def export_rows(
+    stores: Stores, *, platform: str | None = None, workspace: str | None = None,
+    topic: str | None = None,
+) -> list[ExportRow]:
+    """Rows sorted by topic, then paper (first note's order), then note time."""
+    notes = await stores.notes.for_export(platform=platform, workspace=workspace, topic=topic)
+    labs = await _labs(stores.overlaps, [n.paper_key for n in notes])
+    rows = [
+        _row(note, name, labs.get(note.paper_key, ()))
+        for note in notes
+        for name in (note.topics or (NO_TOPIC,))
+        if topic is None or name == topic
+    ]
+    first_seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        first_seen.setdefault((row.topic, row.paper_key), i)
+    rows.sort(key=lambda r: (r.topic == NO_TOPIC, r.topic, first_seen[(r.topic, r.paper_key)]))
+    return rows
+
+
+async def export_notes(
+    stores: Stores, platform: str | None = None, workspace: str | None = None,
+    topic: str | None = None, fmt: str = "md",
+) -> bytes:
+    """The notes as a file's bytes (UTF-8); what ``scoopwatch notes export`` writes."""
+    rows = await export_rows(stores, platform=platform, workspace=workspace, topic=topic)
+    return render(rows, fmt, topic)
+
+
+def render(rows: Sequence[ExportRow], fmt: str, topic: str | None = None) -> bytes:
+    if fmt not in FORMATS:
+        raise ExportError(f'unknown export format "{fmt}"; expected md, csv or json')
+    renderer = {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt]
+    return renderer(rows, topic).encode("utf-8")
+
+
+async def export_file(
+    stores: Stores, platform: str, workspace: str, topic: str | None, fmt: str
+) -> File | None:
+    """The ``/scoop notes export`` upload for one workspace; None when there are no notes."""
+    rows = await export_rows(stores, platform=platform, workspace=workspace, topic=topic)
+    if not rows:
+        return None
+    stem = f"scoopwatch-notes-{topic}" if topic else "scoopwatch-notes"
+    about = f" on {topic}" if topic else ""
+    notes = len({r.note_id for r in rows})
+    return File(filename=f"{stem}.{fmt}", content=render(rows, fmt, topic),
+                mime_type=FORMATS[fmt], title=f"Differentiation notes{about}",
+                comment=f"{notes} note{'s' * (notes != 1)}{about}.")
+
+
+def to_markdown(rows: Sequence[ExportRow], topic: str | None = None) -> str:
+    about = f" on {topic}" if topic else ""
+    papers = len({r.paper_key for r in rows})
+    notes = len({r.note_id for r in rows})
+    out = [f"# Differentiation notes{about}", "",
+           f"{notes} note{'s' * (notes != 1)} on {papers} paper{'s' * (papers != 1)}."]
+    current: tuple[str, str] | None = None
+    for row in rows:
+        if current is None or row.topic != current[0]:
+            out += ["", f"## {row.topic}"]
+            current = (row.topic, "")
+        if row.paper_key != current[1]:
+            current = (row.topic, row.paper_key)
+            title = _md_escape(row.paper_title)
+            out += ["", f"### [{title}]({row.paper_url})" if row.paper_url else f"### {title}"]
+            facts = [f"Labs: {', '.join(row.labs)}" if row.labs else "Labs: none recorded",
+                     f"Paper: {row.paper_key}"]
+            out += ["", " · ".join(facts), ""]
+        edited = f", edited {row.edited_at[:10]}" if row.edited_at else ""
+        body = "\n  ".join(row.text.splitlines() or [""])
+        out.append(f"- **{_md_escape(row.author)}** ({row.written_at[:10]}{edited}): {body}")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(rows: Sequence[ExportRow], topic: str | None = None) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        data = asdict(row)
+        data["labs"] = "; ".join(row.labs)
+        writer.writerow(data)
+    return buf.getvalue()
+
+
+def to_json(rows: Sequence[ExportRow], topic: str | None = None) -> str:
+    items = [{name: asdict(row)[name] for name in FIELDS} for row in rows]
+    for item in items:
+        item["labs"] = list(item["labs"])
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def _row(note: NoteRecord, topic: str, labs: tuple[str, ...]) -> ExportRow:
+    written = note.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    edited = note.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+    return ExportRow(
+        topic=topic, paper_key=note.paper_key, paper_title=note.paper_title or note.paper_key,
+        paper_url=note.paper_url, labs=labs, author=note.author_name, author_id=note.author_id,
+        written_at=written, edited_at=edited if note.updated_at != note.created_at else None,
+        text=note.text, note_id=note.id,
+    )
+
+
+async def _labs(overlaps: OverlapStore, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Lab names per paper from the digest side's cached detector output, strongest first."""
+    found = await overlaps.labs_for(keys)
+    return {key: tuple(dict.fromkeys(lab_label(company, lab) for company, lab in labs))
+            for key, labs in found.items()}
+
+
+def _md_escape(text: str) -> str:
+    return " ".join(text.split()).replace("[", "\\[").replace("]", "\\]")
