@@ -301,6 +301,7 @@ def _cjk_names(text: str) -> list[str]:
 
 # ------------------------------------------------------------------ e-mail domains
 @lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 14)
 def commercial_label(domain: str) -> str | None:
     """The company label of a commercial domain (``mosk.tytlabs.co.jp`` -> ``tytlabs``), else
     None for academic, government, ``.org`` and plain country domains."""
@@ -330,18 +331,27 @@ def domain_agreement(name: str, domain: str) -> Literal["spelled", "close"] | No
     label = commercial_label(domain)
     if label is None:
         return None
-    return _agreement(" ".join(w for w in normalize(name).split() if w not in _LEGAL_WORDS), label)
+    return _agreement(_name_key(name), label)
 
 
 _LEGAL_WORDS = words("inc ltd llc gmbh corp plc co limited corporation company ag se")
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
+def _name_key(name: str) -> str:
+    """A company name's words without legal forms (few names recur; domains vary by paper)."""
+    return " ".join(w for w in normalize(name).split() if w not in _LEGAL_WORDS)
+
+
 def _agreement(normalized: str, label: str) -> Literal["spelled", "close"] | None:
     tokens = normalized.split()
     if not tokens:
         return None
     full = "".join(tokens)
+    # Every rule below needs the label to start like the name or end with it: most pairs of a
+    # paper's names and domains fail this at once, before the costly comparison.
+    if not (label.startswith(full[:3]) or label.endswith(full)):
+        return None
     prefixes = {"".join(tokens[:k]) for k in range(1, len(tokens) + 1)}
     if label == full or (len(label) >= 4 and label in prefixes):
         return "spelled"
