@@ -13,13 +13,14 @@ builds new ones (and a new port) on the same file, resumes and runs the digest a
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.core.digests import compose
 from bot.core.digests.service import DigestService, DigestSettings
 from bot.core.ingest.pipeline import Pipeline
 from bot.messages import Message, PaperCard, ThreadPrompt
@@ -102,6 +103,7 @@ class Scenario:
 
     papers: tuple[Paper, ...]
     dies: Dies
+    legacy: bool = False  # the first process is an older scoopwatch: markers were sw:<key>
 
     @property
     def titles(self) -> list[str]:
@@ -126,6 +128,11 @@ def scenarios() -> dict[str, Scenario]:
         "a card is out, not recorded": Scenario(
             siblings, Dies(card_of("jsonl:p-10"), "after")),
         "a prompt is out, not recorded": Scenario(siblings, Dies(first_prompt(), "after")),
+        # Outbox rows an older scoopwatch recorded keep their sw:<key> markers.
+        "older rows: p-1 dies before posting, after p-10": Scenario(
+            siblings, Dies(card_of("jsonl:p-1"), "before"), legacy=True),
+        "older rows: a card is out, not recorded": Scenario(
+            siblings, Dies(card_of("jsonl:p-10"), "after"), legacy=True),
     }
 
 
@@ -145,17 +152,19 @@ def digest_side(db: Database, port: ChatPort) -> DigestService:
     return service
 
 
-async def crash_and_resume(path: Path, channel_id: str, papers: Sequence[Paper], dies: Dies,
+async def crash_and_resume(path: Path, channel_id: str, scenario: Scenario,
                            make_port: Callable[[Database], Awaitable[ChatPort]]) -> None:
-    """Digest ``papers`` into ``channel_id`` until the process dies as ``dies`` says, then
-    restart on the same file with a new port from ``make_port`` and finish."""
+    """Digest the scenario's papers into ``channel_id`` until the process dies where it says,
+    then restart on the same file with a new port from ``make_port`` and finish."""
     async with await Database.open(path) as db:
         port = await make_port(db)
-        service = digest_side(db, DyingPort(port, dies))
+        service = digest_side(db, DyingPort(port, scenario.dies))
         stores = Stores.on(db)
         await stores.topics.add(port.platform, WORKSPACE, "ana", "diffusion", "diffusion", NOW)
-        await stores.papers.upsert_papers(list(papers))
-        with pytest.raises(Crash):
+        await stores.papers.upsert_papers(list(scenario.papers))
+        with pytest.MonkeyPatch.context() as older, pytest.raises(Crash):
+            if scenario.legacy:
+                older.setattr(compose, "marker_for", lambda key: f"sw:{key}")
             await service.digest_now(port.platform, WORKSPACE, channel_id, ANNOUNCED)
     async with await Database.open(path) as db:
         port = await make_port(db)
@@ -164,3 +173,6 @@ async def crash_and_resume(path: Path, channel_id: str, papers: Sequence[Paper],
         result = await service.digest_now(port.platform, WORKSPACE, channel_id, ANNOUNCED)
         assert result.ok, result
         assert await Stores.on(db).posts.pending() == []
+        rows = await db.conn.execute_fetchall("SELECT paper_key, marker FROM posts")
+        derive = (lambda key: f"sw:{key}") if scenario.legacy else compose.marker_for
+        assert {r["marker"] for r in rows} == {derive(r["paper_key"]) for r in rows}

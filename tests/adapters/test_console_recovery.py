@@ -89,8 +89,7 @@ async def test_every_card_and_prompt_once_after_a_crash(tmp_path: Path, name: st
     async def new_port(db: Database) -> ChatPort:  # a new process: a new session
         return ConsolePort(terminal, local_posts=Stores.on(db).local_posts, clock=lambda: NOW)
 
-    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario.papers, scenario.dies,
-                           new_port)
+    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario, new_port)
     out = terminal.getvalue()
     assert sorted(shown_cards(out)) == scenario.titles, out
     assert out.count(QUESTION) == len(scenario.papers), out

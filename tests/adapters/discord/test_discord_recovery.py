@@ -26,8 +26,7 @@ async def test_every_card_and_prompt_once_after_a_crash(
     async def new_port(db: Database) -> ChatPort:  # a new process logs in again
         return (await make_client(FakeCore())).port
 
-    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario.papers, scenario.dies,
-                           new_port)
+    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario, new_port)
     cards = [m for m in fake.posted(CHANNEL)
              if m["embeds"] and not m["embeds"][0]["title"].startswith("scoopwatch digest")]
     assert sorted(m["embeds"][0]["title"] for m in cards) == scenario.titles

@@ -28,8 +28,7 @@ async def test_every_card_and_prompt_once_after_a_crash(
         return SlackPort(build_web_client(BOT_TOKEN, fake.api_url, sleep=sleep),
                          ChannelPacer(1.0, sleep=sleep))
 
-    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario.papers, scenario.dies,
-                           new_port)
+    await crash_and_resume(tmp_path / "bot.db", CHANNEL, scenario, new_port)
     posted = fake.posted(CHANNEL)
     cards = [m for m in posted
              if "thread_ts" not in m and not m["text"].startswith("scoopwatch digest")]
