@@ -160,11 +160,11 @@ async def run_bot(
     is stored and never fetches. ``script`` and ``banner`` are the demo's opening: console lines
     run before stdin, and a first line shown instead of the connect hint.
     """
-    io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),
-               tuple(script))
     path = str(db_path or config.storage.db_path)
     db = await Database.open(path)
     stores = Stores.on(db)
+    io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),
+               tuple(script), stores.local_posts)
     sources = None
     try:
         if network:

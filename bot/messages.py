@@ -211,8 +211,9 @@ class MemberMatch:
 
 @dataclass(frozen=True, slots=True)
 class PaperCard:
-    """One overlapping paper. ``marker`` is a short unique tag (e.g. ``sw:2411.01234``) that
-    adapters include in the message so a post can be found again after a crash."""
+    """One overlapping paper. ``marker`` is a short unique tag (e.g.
+    ``sw:paper:5d1c9a0f3b2e7c41``) that adapters include in the message so a post can be found
+    again after a crash; they find it whole and in its place, never inside other text."""
 
     paper_key: str
     title: str

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from bot.core.facade import Core
     from bot.ports import ChatPort
 
-__all__ = ["ENTRY_POINTS", "Adapter", "AppIO", "Need", "Platform", "SecretSpec", "TokenShape",
-           "platform", "platforms", "token_owner", "token_prefix"]
+__all__ = ["ENTRY_POINTS", "Adapter", "AppIO", "Need", "Platform", "PostLog", "SecretSpec",
+           "TokenShape", "platform", "platforms", "token_owner", "token_prefix"]
 
 ENTRY_POINTS = "scoopwatch.adapters"
 
@@ -95,6 +95,22 @@ class AppIO:
     script: tuple[str, ...] = ()
     """Console lines handled, and shown as typed, before ``stdin`` is read (``scoopwatch demo``
     opens with them, so a new user sees the commands that produced the first posts)."""
+    local_posts: PostLog | None = None
+    """Where a chat that keeps no history of its own records the bot's posts, so crash
+    recovery can find them after a restart (``bot.store.local_posts``, on the run's database)."""
+
+
+class PostLog(Protocol):
+    """The bot's posts kept for a chat with no history the bot can read back: what its
+    ``find_marker`` and ``find_bot_reply`` answer from."""
+
+    async def record(self, platform: str, channel_id: str, message_id: str, *,
+                     thread_root_id: str | None, marker: str | None, now: datetime) -> None: ...
+
+    async def by_marker(self, platform: str, channel_id: str, marker: str) -> str | None: ...
+
+    async def first_reply(self, platform: str, channel_id: str, thread_root_id: str
+                          ) -> str | None: ...
 
 
 class Adapter(Protocol):

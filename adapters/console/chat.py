@@ -33,7 +33,7 @@ from bot.ports import (
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.platforms import AppIO
+    from bot.platforms import AppIO, PostLog
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,25 @@ class ConsolePort:
 
     Numbers restart with every session but the database outlives it, so the platform message
     id is ``<session>.<number>``: a reply #9 today is never mistaken for yesterday's #9.
+
+    The terminal keeps nothing the bot can read back, so the posts crash recovery asks about
+    (cards and headers by marker, the bot's replies in threads) go to ``local_posts`` on the
+    database before they are printed; ``find_marker`` and ``find_bot_reply`` answer from it,
+    across restarts. Without it (a chat with no database) they see this session only.
     """
 
     platform = PLATFORM
 
     def __init__(self, out: TextIO, names: Callable[[str], str] = str,
-                 session: str | None = None) -> None:
+                 session: str | None = None, *, local_posts: PostLog | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.out = out
         self.names = names
         self.session = session or uuid.uuid4().hex[:8]
         self.entries: dict[int, Entry] = {}
+        self._numbered = 0
+        self.local_posts = local_posts
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def message_id(self, number: int) -> str:
         return f"{self.session}.{number}"
@@ -97,7 +106,8 @@ class ConsolePort:
     def _add(self, author: str, text: str, root_id: str | None,
              marker: str | None = None) -> Entry:
         thread = None if root_id is None else (self.number(root_id) or 0)
-        entry = Entry(len(self.entries) + 1, author, text, thread, root_id, marker)
+        self._numbered += 1
+        entry = Entry(self._numbered, author, text, thread, root_id, marker)
         self.entries[entry.number] = entry
         return entry
 
@@ -118,8 +128,26 @@ class ConsolePort:
     async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
                    ) -> PostRef:
         marker = message.marker if isinstance(message, DigestHeader | PaperCard) else None
-        root = thread.root_message_id if thread else None
-        entry = self._add(BOT, render(message, self.names), root, marker)
+        return await self._bot_post(render(message, self.names),
+                                    thread.root_message_id if thread else None, marker)
+
+    async def _bot_post(self, text: str, root_id: str | None, marker: str | None) -> PostRef:
+        """Number a post, record it if recovery may ask about it, then print it.
+
+        Numbered first, so a post printed while this one is recorded takes the next number;
+        recorded before printing, so a kill in between leaves a post the restarted bot finds
+        rather than one it prints again. A post that cannot be recorded is not printed (the
+        outbox tries it again later) and its number stays unused.
+        """
+        entry = self._add(BOT, text, root_id, marker)
+        if self.local_posts is not None and (marker is not None or root_id is not None):
+            try:
+                await self.local_posts.record(
+                    PLATFORM, CHANNEL, self.message_id(entry.number), thread_root_id=root_id,
+                    marker=marker, now=self.clock())
+            except BaseException:
+                del self.entries[entry.number]
+                raise
         self.show(entry)
         return self._ref(entry)
 
@@ -132,22 +160,29 @@ class ConsolePort:
 
     async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
                      ) -> PostRef:
-        entry = self._add(BOT, render(file), thread.root_message_id if thread else None)
-        self.show(entry)
-        return self._ref(entry)
+        return await self._bot_post(render(file), thread.root_message_id if thread else None,
+                                    None)
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
-        """The whole session is at hand, so every entry is searched (``since`` is moot)."""
-        found = [e for e in self.entries.values()
-                 if e.author == BOT and e.thread is None and e.marker == marker]
-        return self._ref(found[-1]) if found else None
+        """The latest top-level post carrying exactly ``marker``. Every recorded post is
+        searched (``since`` is moot): a marker names one card or header of the channel."""
+        if self.local_posts is not None:
+            found = await self.local_posts.by_marker(PLATFORM, CHANNEL, marker)
+            return PostRef(PLATFORM, CHANNEL, found) if found else None
+        mine = [e for e in self.entries.values()
+                if e.author == BOT and e.thread is None and e.marker == marker]
+        return self._ref(mine[-1]) if mine else None
 
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
-        root = self.number(thread.root_message_id)
-        found = [e for e in self.entries.values()
-                 if root is not None and e.thread == root and e.author == BOT]
-        return self._ref(found[0]) if found else None
+        """The bot's first post in ``thread``, in this session or an earlier one."""
+        if self.local_posts is not None:
+            found = await self.local_posts.first_reply(PLATFORM, CHANNEL,
+                                                       thread.root_message_id)
+            return PostRef(PLATFORM, CHANNEL, found) if found else None
+        mine = [e for e in self.entries.values()
+                if e.root_id == thread.root_message_id and e.author == BOT]
+        return self._ref(mine[0]) if mine else None
 
     def say(self, member: str, text: str, root_id: str) -> Entry:
         entry = self._add(member, text, root_id)
@@ -327,20 +362,21 @@ class ConsoleAdapter:
     def __init__(self, core: CoreLike, *, stdin: TextIO, stdout: TextIO, member: str = "you",
                  interactive: bool | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 script: Iterable[str] = ()) -> None:
+                 script: Iterable[str] = (), local_posts: PostLog | None = None) -> None:
         self.stdin = stdin
         self.script = tuple(script)
         self.interactive = _isatty(stdin) if interactive is None else interactive
-        self.port = ConsolePort(stdout)
+        self.port = ConsolePort(stdout, local_posts=local_posts, clock=clock)
         self.session = ConsoleSession(core, self.port, member=member, clock=clock,
                                       echo=not self.interactive)
 
     @classmethod
     def from_config(cls, config: Config, core: CoreLike, io: AppIO) -> ConsoleAdapter:
         """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout, the
-        clock and the opening script; ``console.member`` is who types."""
+        clock, the opening script and where posts are kept for recovery; ``console.member`` is
+        who types."""
         return cls(core, stdin=io.stdin, stdout=io.stdout, member=CONSOLE.settings(config).member,
-                   clock=io.clock, script=io.script)
+                   clock=io.clock, script=io.script, local_posts=io.local_posts)
 
     async def start(self) -> None:
         """Nothing to connect: the console is ready as soon as it is built."""

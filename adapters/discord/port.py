@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord.emoji import to_discord
+from adapters.discord.markers import carries_marker
 from adapters.discord.render import DiscordMessage, render, render_file
 from bot.errors import ChannelProblem, ChannelUnavailable
 from bot.messages import File, Message
@@ -111,13 +112,14 @@ class DiscordPort:
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
-        """The bot's message whose text or embeds hold ``marker``, posted since ``since``:
+        """The bot's message carrying ``marker`` (exactly, where the renderer puts it:
+        ``adapters.discord.markers``), posted since ``since``:
         pages forward from that moment (100 messages a request), so a busy channel cannot
         push the message out of reach."""
         channel = self.client.get_partial_messageable(int(channel_id))
         async with self.channel_errors(int(channel_id), HISTORY):
             async for msg in channel.history(limit=None, after=since, oldest_first=True):
-                if self.is_mine(msg) and marker in message_text(msg):
+                if self.is_mine(msg) and carries_marker(msg, marker):
                     return PostRef(PLATFORM, channel_id, str(msg.id))
         return None
 
@@ -220,11 +222,3 @@ def thread_name(name: str) -> str:
     if len(flat) > THREAD_NAME_MAX:
         flat = flat[: THREAD_NAME_MAX - 1].rstrip() + "…"
     return flat or "paper"
-
-
-def message_text(msg: discord.Message) -> str:
-    """Everything a marker may be in: content and each embed's text parts."""
-    parts = [msg.content]
-    for embed in msg.embeds:
-        parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
-    return "\n".join(parts)

@@ -29,6 +29,7 @@ from adapters.discord.limits import (
     TITLE_MAX,
     cap_embeds,
 )
+from adapters.discord.markers import marker_footer
 from adapters.discord.text import (
     ELLIPSIS,
     block_markdown,
@@ -182,10 +183,10 @@ def render_header(h: DigestHeader) -> DiscordMessage:
         lines.append(f"*Quiet:* {plain_fit(h.quiet_reason, 1000)}")
     embed = discord.Embed(title=fit(f"scoopwatch digest: {span}", TITLE_MAX),
                           description=fit("\n".join(lines), DESCRIPTION_MAX), colour=COLOUR)
-    marker = fit(h.marker, FOOTER_MAX // 2) if h.marker else ""
-    hint = fit(h.more_hint, FOOTER_MAX - len(marker) - 3) if h.more_hint else ""
-    if hint or marker:  # the marker, like a card's, in the footer: find_marker looks there
-        embed.set_footer(text=" · ".join(p for p in (hint, marker) if p))
+    if h.marker:  # like a card's, last in the footer: find_marker looks there
+        embed.set_footer(text=marker_footer(h.marker, h.more_hint or ""))
+    elif h.more_hint:
+        embed.set_footer(text=fit(h.more_hint, FOOTER_MAX))
     summary = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
     return DiscordMessage(fit(summary, CONTENT_MAX), cap_embeds([embed]))
 
@@ -213,7 +214,7 @@ def render_card(card: PaperCard) -> DiscordMessage:
     if facts:
         embed.add_field(name="Categories", value=plain_fit(" · ".join(facts), FIELD_VALUE_MAX),
                         inline=False)
-    embed.set_footer(text=fit(card.marker, FOOTER_MAX))  # find_marker looks for it here
+    embed.set_footer(text=marker_footer(card.marker))  # find_marker looks for it here
     return DiscordMessage(embeds=cap_embeds([embed]))  # the thread prompt mentions, not the card
 
 

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import channel_problem, error_code
 from adapters.slack.escape import escape
+from adapters.slack.markers import carries_marker
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, render
 from bot.messages import File, Message
@@ -101,9 +102,10 @@ class SlackPort:
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
-        """The bot's top-level message containing ``marker`` posted since ``since``: pages
-        back through ``conversations.history`` (newest first) until that moment, so a busy
-        channel cannot push the message out of reach."""
+        """The bot's top-level message carrying ``marker`` (exactly, where the renderer puts
+        it: ``adapters.slack.markers``) posted since ``since``: pages back through
+        ``conversations.history`` (newest first) until that moment, so a busy channel cannot
+        push the message out of reach."""
         me = await self.identity()
         cursor: str | None = None
         while True:
@@ -112,7 +114,7 @@ class SlackPort:
                     channel=channel_id, oldest=f"{since.timestamp():.6f}", inclusive=True,
                     limit=HISTORY_PAGE, cursor=cursor)
             for msg in resp.get("messages") or []:
-                if self._is_mine(msg, me) and marker in (msg.get("text") or ""):
+                if self._is_mine(msg, me) and carries_marker(msg.get("text") or "", marker):
                     return PostRef(PLATFORM, channel_id, msg["ts"])
             cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
             if not resp.get("has_more") or cursor is None:

@@ -23,6 +23,7 @@ from adapters.slack.escape import (
     mention,
     plain,
 )
+from adapters.slack.markers import marker_tag
 from bot.messages import (
     Block as TextBlock,
 )
@@ -178,7 +179,7 @@ def render_header(h: DigestHeader) -> SlackMessage:
         blocks.append(context(fit(h.more_hint, SECTION_MAX)))
     text = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
     if h.marker:  # in the text, not the blocks people read: find_marker reads the text
-        text += f" [{fit(h.marker, 200)}]"
+        text += f" {marker_tag(h.marker)}"
     if h.quiet_reason:
         text += f". Quiet: {escape(h.quiet_reason)}"
     return SlackMessage(fallback_text(text), cap_blocks(blocks))
@@ -227,8 +228,8 @@ def render_card(card: PaperCard) -> SlackMessage:
         blocks.append(section(fit(card.abstract_opening, SECTION_MAX)))
     lab_names = ", ".join(dict.fromkeys(b.label for b in card.labs))
     text = fit(card.title, 500) + (f" ({fit(lab_names, 300)})" if lab_names else "")
-    marker = f"[{fit(card.marker, 200)}]"  # in the text, not the blocks: find_marker reads it
-    return SlackMessage(fallback_text(text, marker), cap_blocks(blocks))
+    # in the text, not the blocks: find_marker reads it
+    return SlackMessage(fallback_text(text, marker_tag(card.marker)), cap_blocks(blocks))
 
 
 def _cut_joined(items: list[str], sep: str, limit: int) -> str:

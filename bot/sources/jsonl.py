@@ -23,6 +23,7 @@ from bot.sources._text import (
     dedupe,
 )
 from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources.paper_ids import id_problem
 
 _BOM = b"\xef\xbb\xbf"
 _SOURCE = AffiliationSource.JSONL
@@ -73,6 +74,9 @@ def _paper(record: Any) -> Paper:
     ident = clean_line(_opt_str(record, "id", raw_id))
     if not ident:
         raise _BadRecord('missing "id"')
+    too_long = id_problem(ident)
+    if too_long:
+        raise _BadRecord(too_long)
     title = clean_line(_opt_str(record, "title"))
     if not title:
         raise _BadRecord(f'record {ident!r}: missing "title"')

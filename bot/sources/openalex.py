@@ -16,6 +16,7 @@ from bot.errors import ParseError, SourceError
 from bot.models import Affiliation, AffiliationSource, Author, Paper
 from bot.sources._text import arxiv_id_or_none, clean_doi, clean_line, iso_date, safe_int
 from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources.paper_ids import id_problem
 
 _WHAT = "OpenAlex response"
 _ARXIV_DOI_PREFIX = "10.48550/arxiv."
@@ -96,6 +97,9 @@ def _work_or_skip(work: Any, index: int) -> Paper | Skipped:
     if not isinstance(work, dict):
         return Skipped(ident=f"result {index}", reason="work is not a JSON object")
     ident = _str(work.get("id")) or f"result {index}"
+    too_long = id_problem(ident)
+    if too_long:  # named by position: the id itself is what cannot be shown
+        return Skipped(ident=f"result {index}", reason=too_long)
     try:
         return _work(work, ident)
     except (TypeError, ValueError, AttributeError) as exc:

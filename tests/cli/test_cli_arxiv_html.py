@@ -101,3 +101,14 @@ def test_detect_reports_a_page_that_is_no_latexml_page(runner: CliRunner) -> Non
     result = runner.invoke(main, ["detect", "x.html", "--format", "arxiv-html"])
     assert result.exit_code != 0
     assert "x.html" in result.output and "Traceback" not in result.output
+
+
+def test_a_page_without_an_id_and_with_an_overlong_file_name_is_refused(
+        runner: CliRunner) -> None:
+    """The file name stands in for the id only while it is a sane id; the other files load."""
+    long_name = "s" * 240 + ".html"
+    Path(long_name).write_bytes(fixture_bytes("arxiv_html/pages/2610.08781.html"))
+    code, out, err = invoke(runner, "ingest", "--db", "t.db", long_name, str(GEMMA))
+    assert code == 1
+    assert "240 characters long" in err and "at most 200" in err
+    assert "Gemma" not in err and "1 papers: 1 new" in out

@@ -6,6 +6,7 @@ max_papers, quiet reasons) is testable with plain values; ``digest_service`` doe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ MAX_AUTHORS = 3
 ABSTRACT_CHARS = 300
 NOTE_CHARS = 280
 EVIDENCE_CHARS = 80
+MARKER_HEX = 16  # 64 bits: no two papers of a channel share a marker
 
 
 class NoteLike(Protocol):
@@ -150,8 +152,15 @@ def _terms(row: OverlapRow) -> tuple[str, ...]:
 
 
 def marker_for(paper_key: str) -> str:
-    """The tag every card carries so a post can be found again after a crash."""
-    return f"sw:{paper_key}"
+    """The tag every card carries so a post can be found again after a crash.
+
+    A hash of the key, not the key: every marker has the same short length, so it fits every
+    platform's field whole and none holds another (``sw:jsonl:p-1`` was inside
+    ``sw:jsonl:p-10``); the card shows the paper itself. Only new outbox rows get one: a row
+    keeps the marker it was recorded with, because that is what its post carries.
+    """
+    digest = hashlib.sha256(paper_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sw:paper:{digest[:MARKER_HEX]}"
 
 
 def lab_badges(flags: Iterable[FlagLike]) -> tuple[LabBadge, ...]:

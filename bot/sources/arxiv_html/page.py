@@ -18,6 +18,7 @@ from bot.models import Paper, split_arxiv_id
 from bot.sources.arxiv_html.block import read_block
 from bot.sources.arxiv_html.dom import classes, document, first
 from bot.sources.base import ParsedPage, SourceFormat
+from bot.sources.paper_ids import id_problem
 
 _HEAD = 200_000
 _CANONICAL = re.compile(rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.IGNORECASE)
@@ -42,7 +43,12 @@ def parse_arxiv_html(data: bytes, name: str | None = None) -> ParsedPage:
     arxiv_id, version = _identity(bytes(data[:_HEAD]), name)
     block = first(doc, "div", "ltx_authors")
     authors = tuple(a for a in read_block(block) if a.name.strip()) if block is not None else ()
-    key = arxiv_id or f"html:{_stem(name) or 'page'}"
+    stem = _stem(name) or "page"
+    too_long = None if arxiv_id else id_problem(stem)
+    if too_long:
+        raise ParseError(f"arXiv HTML: the page names no arXiv id and its file name cannot "
+                         f"stand in: {too_long}")
+    key = arxiv_id or f"html:{stem}"
     paper = Paper(
         key=key,
         title=_title(doc, bytes(data[:_HEAD])),

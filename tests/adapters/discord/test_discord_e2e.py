@@ -173,7 +173,7 @@ async def test_lab_session_transcript(lab: Lab) -> None:
     note = await notes.get_by_message("discord", CHANNEL, reply["id"])
     assert note is not None and note.author_name == "Ben Park"
     assert note.text == "We decode from 4 **dry** channels <10 ms, not 64."
-    assert note.paper_key == cards[0]["embeds"][0]["footer"]["text"].removeprefix("sw:")
+    assert cards[0]["embeds"][0]["url"] == f"https://arxiv.org/abs/{note.paper_key}"
     assert fake.reactions == [(thread_id, reply["id"], "✅")]
 
     # 5. The gateway redelivers it: still one note, no second reaction.

@@ -66,6 +66,6 @@ async def test_digest_where_the_bot_may_not_post(lab: Lab) -> None:
     assert "could not" not in again, again
     posted = fake.posted(CHANNEL)
     assert posted[0]["embeds"][0]["title"].startswith("scoopwatch digest: ")
-    assert any((m["embeds"] or [{}])[0].get("footer", {}).get("text", "").startswith("sw:2411.")
+    assert any((m["embeds"] or [{}])[0].get("footer", {}).get("text", "").startswith("sw:paper:")
                for m in posted)
     assert "NEEDS ATTENTION" not in text_of(await lab.command(("status",)))

@@ -140,6 +140,22 @@ async def test_find_marker_finds_a_digest_header(client: ScoopClient) -> None:
     assert await client.port.find_marker(CHANNEL, "sw:digest:ba9876543210", SINCE) is None
 
 
+async def test_find_marker_matches_a_marker_whole_and_in_its_place(client: ScoopClient
+                                                                    ) -> None:
+    """``sw:jsonl:p-1`` is neither inside the footer ``sw:jsonl:p-10`` nor a card's title or
+    abstract that quotes it: only the marker the renderer put last in the footer counts."""
+    p10 = await client.port.post(CHANNEL, card(marker="sw:jsonl:p-10"))
+    quoting = await client.port.post(CHANNEL, PaperCard(
+        paper_key="jsonl:p-2", title="A reply to sw:jsonl:p-1", url=None, labs=(), authors=(),
+        et_al=False, matches=(), categories=(), announced=None,
+        abstract_opening="It answers sw:jsonl:p-1 point by point.", marker="sw:jsonl:p-2"))
+    assert await client.port.find_marker(CHANNEL, "sw:jsonl:p-1", SINCE) is None
+    assert await client.port.find_marker(CHANNEL, "sw:jsonl:p-10", SINCE) == p10
+    assert await client.port.find_marker(CHANNEL, "sw:jsonl:p-2", SINCE) == quoting
+    p1 = await client.port.post(CHANNEL, card(marker="sw:jsonl:p-1"))
+    assert await client.port.find_marker(CHANNEL, "sw:jsonl:p-1", SINCE) == p1
+
+
 async def test_rate_limited_post_is_retried_by_discord_py(client: ScoopClient,
                                                           fake: FakeDiscord,
                                                           caplog: pytest.LogCaptureFixture

@@ -28,7 +28,7 @@ async def _first_card(lab: Lab) -> str:
     await _add_topic(lab)
     answer = await lab.command("digest now")
     assert answer is not None and "Digest posted" in answer["text"], answer
-    return next(m["ts"] for m in lab.fake.posted(CHANNEL) if "[sw:2411." in m["text"])
+    return next(m["ts"] for m in lab.fake.posted(CHANNEL) if "[sw:paper:" in m["text"])
 
 
 async def test_a_reply_is_kept_while_users_info_answers_an_error_page(lab: Lab) -> None:
@@ -90,6 +90,6 @@ async def test_digest_in_a_channel_the_bot_is_not_in(lab: Lab) -> None:
     assert again is not None and "could not" not in again["text"], again["text"]
     top = [m for m in fake.posted(NOT_INVITED) if "thread_ts" not in m]
     assert [m["blocks"][0]["type"] for m in top[:1]] == ["header"]
-    assert any("[sw:2411." in m["text"] for m in top)
+    assert any("[sw:paper:" in m["text"] for m in top)
     status = await lab.command("status", channel=NOT_INVITED)
     assert status is not None and "NEEDS ATTENTION" not in status["text"]

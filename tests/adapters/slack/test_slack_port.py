@@ -88,6 +88,20 @@ async def test_find_marker_finds_a_digest_header(fake: FakeSlack, port: SlackPor
     assert await port.find_marker("C0DIGEST1", "sw:digest:ba9876543210", SINCE) is None
 
 
+async def test_find_marker_matches_a_marker_whole_and_in_its_place(fake: FakeSlack,
+                                                                    port: SlackPort) -> None:
+    """``sw:jsonl:p-1`` is neither inside ``[sw:jsonl:p-10]`` nor a card title that quotes
+    it: only the marker the renderer put last in the text counts."""
+    p10 = await port.post("C0DIGEST1", make_card(paper_key="jsonl:p-10", marker="sw:jsonl:p-10"))
+    quoting = await port.post("C0DIGEST1", make_card(
+        paper_key="jsonl:p-2", title="A reply to [sw:jsonl:p-1]", marker="sw:jsonl:p-2"))
+    assert await port.find_marker("C0DIGEST1", "sw:jsonl:p-1", SINCE) is None
+    assert await port.find_marker("C0DIGEST1", "sw:jsonl:p-10", SINCE) == p10
+    assert await port.find_marker("C0DIGEST1", "sw:jsonl:p-2", SINCE) == quoting
+    p1 = await port.post("C0DIGEST1", make_card(paper_key="jsonl:p-1", marker="sw:jsonl:p-1"))
+    assert await port.find_marker("C0DIGEST1", "sw:jsonl:p-1", SINCE) == p1
+
+
 async def test_transient_errors_surface(fake: FakeSlack, port: SlackPort) -> None:
     fake.fail_next("chat.postMessage", 503, "upstream connect error")
     with pytest.raises(SlackApiError):

@@ -163,6 +163,8 @@ class FakePort:
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
+        """The bot's latest top-level post whose marker is exactly ``marker`` (never one that
+        merely contains it), as the adapters match it."""
         self.find_marker_calls += 1
         self.find_marker_since.append(since)
         for p in reversed(self.state.top(channel_id)):

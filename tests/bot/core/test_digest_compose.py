@@ -72,7 +72,7 @@ def test_three_members_make_one_card_mentioning_all() -> None:
     assert [(m.topic, m.terms) for m in card.matches] == [
         ("planning", ("planning",)), ("diffusion", ("diffusion",)), ("rl", ("rl",))]
     assert card.authors == ("A One", "B Two", "C Three") and card.et_al
-    assert card.marker == "sw:2411.00001"
+    assert card.marker == d.marker_for("2411.00001")
     assert card.url == "https://arxiv.org/abs/2411.00001"
     assert len(card.labs) == 1 and card.labs[0].company == "Google"
     prompt = d.build_prompt(card, [])
@@ -164,3 +164,15 @@ def test_prompt_quotes_notes_shortened() -> None:
     (quoted,) = prompt.quoted_notes
     assert quoted.author_name == "Ana" and quoted.paper_title == "Older paper"
     assert len(quoted.text) <= d.NOTE_CHARS and quoted.text.endswith("…")
+
+
+def test_markers_are_short_fixed_and_none_holds_another() -> None:
+    """Keys of any length (a JSON Lines id, an OpenAlex id, ``p-1`` next to ``p-10``) give
+    markers of one short length that fit every platform whole and never contain each other."""
+    keys = ["jsonl:p-1", "jsonl:p-10", "jsonl:p-100", "2411.00001", "openalex:W2755950973",
+            "jsonl:" + "x" * 100_000, "jsonl:ünï cödé", "jsonl:\ud800"]
+    markers = [d.marker_for(k) for k in keys]
+    assert len(set(markers)) == len(keys) and len({len(m) for m in markers}) == 1
+    assert all(m.startswith("sw:paper:") and len(m) <= 40 for m in markers)
+    assert not any(a in b for a in markers for b in markers if a != b)
+    assert d.marker_for("jsonl:p-1") == d.marker_for("jsonl:p-1")  # the same after a restart

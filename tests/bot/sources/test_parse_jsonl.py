@@ -6,11 +6,14 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.errors import ParseError
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author
 from bot.sources.base import SourceFormat
 from bot.sources.jsonl import parse_jsonl
+from bot.sources.paper_ids import MAX_ID_CHARS
 
 
 def lines(*records: object) -> bytes:
@@ -102,3 +105,26 @@ def test_empty_file_and_bom() -> None:
 def test_crlf_and_non_ascii() -> None:
     data = lines({"id": "a", "title": "Ünïcödé"}, {"id": "b", "title": "x"}).replace(b"\n", b"\r\n")
     assert [p.title for p in parse_jsonl(data).papers] == ["Ünïcödé", "x"]
+
+
+def test_an_overlong_id_is_refused_by_line_and_the_rest_loads() -> None:
+    """A 100 KB id would be the paper's key everywhere (store, CLI, the card's marker); it is
+    refused with a reason that quotes only its start, and the other lines still load."""
+    huge = "p" * 100_000
+    page = parse_jsonl(lines({"id": "p-1", "title": "A"}, {"id": huge, "title": "B"},
+                             {"id": "q" * 200, "title": "C"}))
+    assert [p.key for p in page.papers] == ["jsonl:p-1", "jsonl:" + "q" * 200]
+    (skipped,) = page.skipped
+    assert skipped.ident == "line 2"
+    assert "100,000 characters long" in skipped.reason and "at most 200" in skipped.reason
+    assert len(skipped.reason) < 200
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=400))
+def test_every_id_becomes_a_bounded_key_or_a_reason(ident: str) -> None:
+    page = parse_jsonl(lines({"id": ident, "title": "T"}, {"id": "next", "title": "N"}))
+    assert page.papers[-1].key == "jsonl:next"
+    for paper in page.papers:
+        assert len(paper.key) <= MAX_ID_CHARS + len("jsonl:")
+    assert len(page.papers) + len(page.skipped) == 2

@@ -172,3 +172,13 @@ def test_malformed_works_are_skipped_not_fatal() -> None:
     assert [(a.name, [f.name for f in a.affiliations]) for a in paper.authors] == [
         ("Ada", ["X", "Y"])]
     assert [s.ident for s in page.skipped] == ["result 1", "result 2"]
+
+
+def test_a_work_with_an_overlong_id_is_skipped_by_position() -> None:
+    works = [{"id": "https://openalex.org/W" + "1" * 100_000, "title": "Long"},
+             {"id": "https://openalex.org/W2", "title": "Fine"}]
+    page = parse_openalex(json.dumps(works).encode())
+    assert [p.key for p in page.papers] == ["openalex:W2"]
+    (skipped,) = page.skipped
+    assert skipped.ident == "result 0" and "at most 200" in skipped.reason
+    assert len(skipped.reason) < 200
