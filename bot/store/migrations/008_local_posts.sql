@@ -1,4 +1,4 @@
--- 009: the bot's own posts on a chat that keeps no history the bot could read back (the local
+-- 008: the bot's own posts on a chat that keeps no history the bot could read back (the local
 -- console prints and forgets). Crash recovery asks the platform "did this post go out?" by a
 -- card's or header's marker, or for the bot's first reply in a thread; such a chat answers
 -- from these rows, written before the post is shown, so the answer survives a restart. Only
