@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -55,18 +56,29 @@ def _strip_comments(sql: str) -> str:
 
 
 def discover() -> list[Migration]:
-    """All migration files in this package, sorted by number; duplicate numbers are a bug."""
-    found: dict[int, Migration] = {}
+    """All migration files in this package, in order (see :func:`in_order`)."""
+    found = []
     for entry in resources.files(__name__).iterdir():
         m = _NAME.fullmatch(entry.name)
-        if not m:
-            continue
-        number = int(m["num"])
-        if number in found:
-            raise StoreError(
-                f"two migrations numbered {number:03d}: {found[number].name} and {m['name']}"
-            )
-        found[number] = Migration(number, m["name"], entry.read_text(encoding="utf-8"))
+        if m:
+            found.append(Migration(int(m["num"]), m["name"], entry.read_text(encoding="utf-8")))
+    return in_order(found)
+
+
+def in_order(migrations: Iterable[Migration]) -> list[Migration]:
+    """Migrations sorted by number; a duplicate number or a gap is a bug, refused: ``upgrade``
+    applies what is above the database's version, so a file numbered below it (a gap filled
+    late, e.g. by a merge) would never run."""
+    found: dict[int, Migration] = {}
+    for migration in migrations:
+        if migration.number in found:
+            raise StoreError(f"two migrations numbered {migration.number:03d}: "
+                             f"{found[migration.number].name} and {migration.name}")
+        found[migration.number] = migration
+    missing = sorted(set(range(1, max(found, default=0) + 1)) - set(found))
+    if missing:
+        raise StoreError(f"migrations must be numbered 001 to {max(found):03d} without gaps; "
+                         f"missing {', '.join(f'{n:03d}' for n in missing)}")
     return [found[n] for n in sorted(found)]
 
 

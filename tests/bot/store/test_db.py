@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import StoreError
 from bot.store.db import LATEST_SCHEMA_VERSION, Database
-from bot.store.migrations import Migration, discover, split_statements
+from bot.store.migrations import Migration, discover, in_order, split_statements
 
 
 async def _pragma(db: Database, name: str) -> object:
@@ -28,6 +28,15 @@ def test_latest_version_is_highest_migration_file() -> None:
     assert numbers == sorted(numbers)
     assert numbers[0] == 1
     assert numbers[-1] == LATEST_SCHEMA_VERSION
+
+
+def test_a_gap_or_a_duplicate_in_migration_numbers_is_refused() -> None:
+    one, two, three = (Migration(n, f"m{n}", "SELECT 1;") for n in (1, 2, 3))
+    assert in_order([three, one, two]) == [one, two, three]
+    with pytest.raises(StoreError, match="without gaps; missing 002"):
+        in_order([one, three])
+    with pytest.raises(StoreError, match="two migrations numbered 002"):
+        in_order([one, two, Migration(2, "again", "SELECT 1;")])
 
 
 async def test_open_applies_migrations_and_records_version(db: Database) -> None:
