@@ -24,6 +24,7 @@ from bot.messages import (
 from bot.models import AnnounceType, Paper
 from bot.store.overlaps import FlagLike, OverlapRow
 from bot.store.topics import TopicLike
+from bot.twins import comparable_doi
 
 QUESTION = "How does our work differ?"
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
@@ -31,6 +32,7 @@ MAX_AUTHORS = 3
 ABSTRACT_CHARS = 300
 NOTE_CHARS = 280
 EVIDENCE_CHARS = 80
+OPENALEX_PREFIX = "openalex:"  # keys of works OpenAlex found that are not on arXiv
 
 
 class NoteLike(Protocol):
@@ -109,11 +111,18 @@ def select_overlaps(
     industry_only: bool,
     posted: Collection[str],
     looking_up: Collection[str] = (),
+    twins: Mapping[str, Collection[str]] | None = None,
 ) -> Selection:
     """Apply the digest rules: new/cross only, >= 1 workspace topic, industry unless all-papers,
     never a paper already posted in this channel; best score first (then newest, then key).
     In industry-only mode a paper without a flag whose affiliations are still being looked up
-    (``looking_up``) is held back (``awaiting``) rather than judged non-industry."""
+    (``looking_up``) is held back (``awaiting``) rather than judged non-industry.
+
+    ``twins`` names, per paper key, the other keys of the same work (a journal version and its
+    arXiv preprint, ``bot.twins``): a paper whose twin was posted here counts as posted, and
+    of twins both selected only the first in digest order is shown."""
+    twins = twins or {}
+    posted = set(posted) | {k for k, others in twins.items() if set(others) & set(posted)}
     seen = matched = filtered = reposts = 0
     chosen: list[Overlap] = []
     awaiting: list[Paper] = []
@@ -142,7 +151,13 @@ def select_overlaps(
         ordered = tuple(sorted(hits, key=lambda m: (-m.score, m.topic.member_id, m.topic.name)))
         chosen.append(Overlap(paper, ordered, paper_flags))
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
-    return Selection(seen, matched, filtered, reposts, tuple(chosen), tuple(awaiting))
+    shown: list[Overlap] = []
+    for overlap in chosen:
+        if any(t in {o.paper.key for o in shown} for t in twins.get(overlap.paper.key, ())):
+            matched -= 1  # one work, already counted under its twin
+            continue
+        shown.append(overlap)
+    return Selection(seen, matched, filtered, reposts, tuple(shown), tuple(awaiting))
 
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
@@ -166,7 +181,13 @@ def lab_badges(flags: Iterable[FlagLike]) -> tuple[LabBadge, ...]:
 
 
 def build_card(overlap: Overlap) -> PaperCard:
+    """A paper's card. A work found on OpenAlex (journal, proceedings) names its venue, links
+    its DOI and gives its publication date; an arXiv paper whose journal version is known
+    names that venue and DOI too."""
     paper = overlap.paper
+    work = paper.key.startswith(OPENALEX_PREFIX)
+    venue = paper.extra.get("venue") or None
+    doi = paper.doi if comparable_doi(paper.doi) else None
     seen: set[tuple[str, str]] = set()
     matches: list[MemberMatch] = []
     for m in overlap.matches:
@@ -183,9 +204,12 @@ def build_card(overlap: Overlap) -> PaperCard:
         et_al=len(paper.authors) > MAX_AUTHORS,
         matches=tuple(matches),
         categories=paper.categories,
-        announced=paper.announced,
+        announced=None if work else paper.announced,
         abstract_opening=shorten(paper.abstract, ABSTRACT_CHARS),
         marker=marker_for(paper.key),
+        venue=venue,
+        doi=doi if (venue or work) else None,
+        published=paper.published if work else None,
     )
 
 
