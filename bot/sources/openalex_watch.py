@@ -110,6 +110,7 @@ class _Progress:
     published_since: date
     created_since: date | None
     calls: int = 0
+    pages: int = 0  # answered and read
     works: list[Paper] = field(default_factory=list)
     skipped: int = 0
     matching: int | None = None
@@ -237,11 +238,12 @@ class InstitutionWorks:
             state.matching = (state.matching or 0) + page.total_results
         state.works.extend(page.papers)
         state.skipped += len(page.skipped)
+        state.pages += 1
         return page.next_cursor if page.papers else None
 
     def _failed(self, state: _Progress, exc: ScoopwatchError) -> bool:
         """The first call failing fails the watch; a later one ends it with what it has."""
-        if state.calls == 0 and not state.works:
+        if state.pages == 0:
             raise exc
         log.warning("OpenAlex watch stopped after %d calls: %s", state.calls, exc)
         state.cut, state.error = CutShort.ERROR, str(exc)

@@ -120,7 +120,7 @@ def select_overlaps(
 
     ``twins`` names, per paper key, the other keys of the same work (a journal version and its
     arXiv preprint, ``bot.twins``): a paper whose twin was posted here counts as posted, and
-    of twins both selected only the first in digest order is shown."""
+    of twins both selected one is shown, the version naming more labs (else the first)."""
     twins = twins or {}
     posted = set(posted) | {k for k, others in twins.items() if set(others) & set(posted)}
     seen = matched = filtered = reposts = 0
@@ -153,10 +153,14 @@ def select_overlaps(
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
     shown: list[Overlap] = []
     for overlap in chosen:
-        if any(t in {o.paper.key for o in shown} for t in twins.get(overlap.paper.key, ())):
-            matched -= 1  # one work, already counted under its twin
+        mine = twins.get(overlap.paper.key, ())
+        at = next((i for i, o in enumerate(shown) if o.paper.key in mine), None)
+        if at is None:
+            shown.append(overlap)
             continue
-        shown.append(overlap)
+        matched -= 1  # one work, counted once
+        if len(overlap.flags) > len(shown[at].flags):  # the version naming more labs
+            shown[at] = overlap
     return Selection(seen, matched, filtered, reposts, tuple(shown), tuple(awaiting))
 
 

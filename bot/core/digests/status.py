@@ -22,9 +22,9 @@ SOURCE_NAMES = {
     "arxiv-oai": "arXiv OAI-PMH (missed-day recovery)",
     "arxiv-html": "arXiv HTML author blocks",
     "openalex": "OpenAlex",
+    "openalex-watch": "OpenAlex institution watch",
 }
-KIND_NAMES = {"watch": "institution watch"}  # the run kinds other than fetch/enrich
-WATCH_KIND, WATCH_SOURCE = "watch", "openalex"  # bot.core.ingest.institution_watch
+WATCH_KIND, WATCH_SOURCE = "enrich", "openalex-watch"  # bot.core.ingest.institution_watch
 
 
 def when(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -97,7 +97,7 @@ async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:
     for kind, source in await runs.sources():
         good = await runs.latest(kind, source, ok=True)
         bad = await runs.latest(kind, source, ok=False)
-        name = f"{SOURCE_NAMES.get(source, source or kind)} ({KIND_NAMES.get(kind, kind)})"
+        name = f"{SOURCE_NAMES.get(source, source or kind)} ({kind})"
         text = f"{name}: last ok {when(good.finished_at if good else None, tz)}"
         if bad is not None:
             text += f", last failure {when(bad.finished_at, tz)}"

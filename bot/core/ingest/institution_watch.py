@@ -7,11 +7,11 @@ metered calls) and sends them down the arXiv papers' path: stored (``openalex:Wâ
 against every topic, flagged from their OpenAlex institutions when a digest reads them, and
 posted in the same digest, their card naming the venue and the DOI.
 
-A work that is also on arXiv is one paper (``bot.twins``): when its arXiv twin is stored, the
-work only adds its affiliations, venue and DOI to that paper; a preprint OpenAlex lists for a
-watched lab whose arXiv paper is not stored (outside the watched categories) is left to arXiv.
-When the work comes first and arXiv announces it later, the digest recognises the twin and
-does not post it again.
+A work that is also on arXiv is one paper (``bot.twins``): each version keeps its own record
+(their author lists differ: a journal version often adds the industry co-author the preprint
+lacks, and the store lines affiliations up by author), and a digest never posts a paper whose
+twin it posted, nor both twins at once, whichever version came first. OpenAlex's records of
+arXiv preprints are left to the arXiv feed and the enrichment.
 
 Works found tonight count as announced on tonight's arXiv mailing date, so the next morning's
 digests show them next to tonight's arXiv papers (each digest covers the dates after the last
@@ -35,7 +35,8 @@ from bot.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
-KIND, SOURCE = "watch", "openalex"  # the run log's kind and source of this step
+# The run log's kind and source of this step (its runs are enrichment runs of their own source).
+KIND, SOURCE = "enrich", "openalex-watch"
 STATE = "openalex-watch"  # source_state: created_through, created_refused
 RETRY_CREATED_AFTER = timedelta(days=7)  # a refused from_created_date is tried again weekly
 _HTTP_STATUS = re.compile(r"HTTP (\d{3})")
@@ -87,16 +88,16 @@ class WatchReport:
 
     calls: int = 0
     works: int = 0
-    new: int = 0  # works stored as papers of their own
-    joined: int = 0  # works added to their stored twin (an arXiv paper)
-    left_to_arxiv: int = 0  # preprints whose arXiv paper is not stored
+    new: int = 0  # works stored for the first time
+    joined: int = 0  # works whose arXiv twin is stored: one paper, posted once
+    left_to_arxiv: int = 0  # OpenAlex's records of arXiv preprints: the feed's business
     matched: int = 0
     cut_short: str | None = None  # why it stopped early, in words
     error: str | None = None
 
     def counts(self) -> dict[str, int]:
         return {"calls": self.calls, "works": self.works, "new": self.new,
-                "joined arXiv papers": self.joined, "matched": self.matched}
+                "also on arXiv": self.joined, "matched": self.matched}
 
 
 def found_day(now: datetime) -> date:
@@ -121,7 +122,8 @@ def cut_short_text(result: WatchResult, settings: WatchSettings) -> str | None:
         case None:
             return None
         case CutShort.CAP:
-            return (f"it made its {settings.max_calls} calls ([openalex] watch_max_calls); "
+            calls = f"{settings.max_calls} call{'' if settings.max_calls == 1 else 's'}"
+            return (f"it made its {calls} ([openalex] watch_max_calls); "
                     "the newest works came first, the rest wait for the next night")
         case CutShort.RATE_LIMITED:
             return ("OpenAlex answered 429: the key's daily allowance is spent or there were "
@@ -164,7 +166,7 @@ class InstitutionWatch:
             return WatchReport()
         await self.papers.fill_title_keys()
         published_since = started.date() - timedelta(weeks=self.settings.weeks)
-        created_since = await self._created_since(published_since)
+        created_since, refused = await self._created_since(published_since)
         try:
             result = await self.source.recent_works(
                 self.institutions, published_since=published_since, created_since=created_since,
@@ -177,7 +179,8 @@ class InstitutionWatch:
         report = await self._take(result, found_day(started))
         await self._remember(result, created_since, started)
         detail = {"filter": f"{result.date_filter}:{result.since.isoformat()}",
-                  "cost_usd": result.cost_usd, "created_refused": result.created_refused,
+                  "cost_usd": result.cost_usd,
+                  "created_refused": result.created_refused or refused,
                   "cut_short": str(result.cut_short) if result.cut_short else None}
         if result.allowance is not None and result.allowance.remaining_usd is not None:
             detail["remaining_usd"] = result.allowance.remaining_usd
@@ -185,19 +188,20 @@ class InstitutionWatch:
                         report.cut_short, extra=detail)
         return report
 
-    async def _created_since(self, published_since: date) -> date | None:
-        """The ``from_created_date`` of this run, or None to filter by publication date: only
-        when configured, not refused in the last week, from the last complete run's date."""
+    async def _created_since(self, published_since: date) -> tuple[date | None, bool]:
+        """The ``from_created_date`` of this run, or None to filter by publication date (only
+        when configured, not refused in the last week; from the last complete run's date), and
+        whether a refusal of the last week is why it is None."""
         if not self.settings.created_date:
-            return None
+            return None, False
         refused = await self.state.get(STATE, "created_refused")
         today = self.clock().date()
         if refused and today - date.fromisoformat(refused) < RETRY_CREATED_AFTER:
-            return None
+            return None, True
         through = await self.state.get(STATE, "created_through")
         if not through:
-            return published_since
-        return max(date.fromisoformat(through) - timedelta(days=1), published_since)
+            return published_since, False
+        return max(date.fromisoformat(through) - timedelta(days=1), published_since), False
 
     async def _remember(self, result: WatchResult, created_since: date | None,
                         now: datetime) -> None:
@@ -207,34 +211,23 @@ class InstitutionWatch:
             await self.state.set(STATE, "created_through", now.date().isoformat(), now=now)
 
     async def _take(self, result: WatchResult, day: date) -> WatchReport:
-        """Store each work as its own paper, into its stored twin, or not at all (a preprint
-        whose arXiv paper is not stored); then match the new ones."""
+        """Store each work as a paper of its own (announced ``day`` the first time it is
+        found), match it, and count those whose arXiv twin is stored. A preprint record (a work
+        keyed by its arXiv id) is left to the arXiv feed and the enrichment."""
         works = list({w.openalex_id or w.key: w for w in result.works}.values())
-        stored = await self.papers.get_many([w.key for w in works])
-        twins = await self.papers.find_twins([w for w in works if w.key not in stored])
-        own: list[Paper] = []
-        joined: list[Paper] = []
-        left = 0
-        for work in works:
-            if _is_arxiv_key(work.key):  # OpenAlex's record of an arXiv preprint
-                if work.key in stored:
-                    joined.append(work)
-                else:
-                    left += 1
-                continue
-            if work.key not in stored and work.key in twins:
-                joined.append(replace(work, key=_best_twin(twins[work.key]), arxiv_id=None))
-                continue
-            own.append(replace(work, announced=day, announce_type=AnnounceType.NEW))
-        if own or joined:
-            await self.papers.upsert_papers([*own, *joined], now=self.clock())
+        own = [replace(w, announced=day, announce_type=AnnounceType.NEW)
+               for w in works if not _is_arxiv_key(w.key)]
+        stored = await self.papers.get_many([p.key for p in own])
+        twins = await self.papers.find_twins(own)
         matched: set[str] = set()
         if own:
+            await self.papers.upsert_papers(own, now=self.clock())
             fresh = await self.papers.get_many([p.key for p in own])
             matched = await self.match(list(fresh.values()))
-        new = sum(p.key not in stored for p in own)
-        return WatchReport(calls=result.calls, works=len(works), new=new, joined=len(joined),
-                           left_to_arxiv=left, matched=len(matched),
+        return WatchReport(calls=result.calls, works=len(works),
+                           new=sum(p.key not in stored for p in own),
+                           joined=sum(p.key in twins for p in own),
+                           left_to_arxiv=len(works) - len(own), matched=len(matched),
                            cut_short=cut_short_text(result, self.settings),
                            error=result.error and _short(result.error))
 
@@ -245,9 +238,3 @@ class InstitutionWatch:
         await self.runs.record(KIND, SOURCE, outcome, started=started, finished=self.clock(),
                                ok=ok, detail=detail)
 
-
-def _best_twin(twins: Sequence[tuple[str, str]]) -> str:
-    """The twin a work joins: the arXiv paper when there is one (its key is what arXiv and the
-    enrichment know), else the first found."""
-    keys = [key for key, _why in twins]
-    return next((k for k in keys if _is_arxiv_key(k)), keys[0])
