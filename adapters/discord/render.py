@@ -215,7 +215,8 @@ def render_card(card: PaperCard) -> DiscordMessage:
                         inline=False)
     published = [plain_fit(card.venue, 300)] if card.venue else []
     if card.doi and card.doi_url and len(card.doi_url) <= 512:  # a masked link: [doi:…](url)
-        published.append(f"[{escape(f'doi:{card.doi}')}]({card.doi_url})")
+        label = escape(f"doi:{card.doi}").replace("]", "\\]")  # a "]" would end the label
+        published.append(f"[{label}]({card.doi_url})")
     elif card.doi:
         published.append(escape(f"doi:{card.doi}"))
     if card.published:

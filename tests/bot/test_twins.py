@@ -43,7 +43,8 @@ def test_a_shared_title_without_a_shared_author_is_two_papers() -> None:
 def test_doi_and_arxiv_locations_link_versions() -> None:
     merged = works(WORKS)["W1533230146"]  # DOI 10.4230/tgdk…, primary location arXiv 1412.6575
     assert merged.key == "openalex:W1533230146" and merged.arxiv_id == "1412.6575"
-    preprint = Paper(key="1412.6575", title="Embedding Entities and Relations", arxiv_id="1412.6575")
+    preprint = Paper(key="1412.6575", title="Embedding Entities and Relations",
+                     arxiv_id="1412.6575")
     assert same_work(merged, preprint) == "arxiv id"
     nature = works(WORKS)["W4384071683"]
     on_arxiv = Paper(key="2212.13138", title="Large Language Models Encode Clinical Knowledge",
