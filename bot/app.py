@@ -254,7 +254,7 @@ def build_core(
     service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
                                                       registry=registry, **sources)
     core = Core(stores, digest=service, admins=config.bot.admins,
-                labs=labs_view(registry.labs), clock=clock)
+                labs=labs_view(registry.labs), clock=clock, registry=registry)
     return core, scheduler
 
 
