@@ -314,12 +314,17 @@ class PaperStore:
                     list(chunk))
                 keys.update(r[0] for r in rows)
         stored = await self.get_many(keys)
+        by: dict[str, set[str]] = {}  # each DOI, arXiv id and title key -> stored keys
+        for other in stored.values():
+            for mark in _marks(other):
+                by.setdefault(mark, set()).add(other.key)
         found: dict[str, list[tuple[str, str]]] = {}
         for paper in papers:
-            for other in stored.values():
-                reason = same_work(paper, other)
+            near = sorted(set().union(*(by.get(mark, set()) for mark in _marks(paper))))
+            for key in near:
+                reason = same_work(paper, stored[key])
                 if reason is not None:
-                    found.setdefault(paper.key, []).append((other.key, reason))
+                    found.setdefault(paper.key, []).append((key, reason))
         return found
 
     # --- reads for the lab registry's suggestions ------------------------------------------
@@ -338,3 +343,12 @@ class PaperStore:
         keys = [r[0] for r in rows]
         found = await self.get_many(keys)
         return [found[k] for k in keys if k in found]
+
+
+def _marks(paper: Paper) -> list[str]:
+    """What two versions of a paper may share (``bot.twins``), each tagged by its kind."""
+    marks = [f"doi:{d}"] if (d := comparable_doi(paper.doi)) else []
+    marks += [f"arxiv:{i}" for i in arxiv_ids(paper)]
+    if (t := title_key(paper.title)) is not None:
+        marks.append(f"title:{t}")
+    return marks
