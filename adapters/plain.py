@@ -75,8 +75,11 @@ def render_card(card: PaperCard) -> str:
             f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else "")
             for m in card.matches))
     facts = [", ".join(card.categories)] if card.categories else []
+    facts += [fact for fact in (card.venue, card.doi_url) if fact]
     if card.announced:
         facts.append(f"announced {card.announced.isoformat()}")
+    if card.published:
+        facts.append(f"published {card.published.isoformat()}")
     if facts:
         lines.append("  " + " · ".join(facts))
     if card.abstract_opening:

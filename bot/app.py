@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,6 +23,7 @@ from bot.core.commands.labs import labs_view
 from bot.core.delivery.version_notes import VersionNotes
 from bot.core.digests.service import DigestService, DigestSettings, utcnow
 from bot.core.facade import Core
+from bot.core.ingest.institution_watch import InstitutionWatch, WatchSettings, WorksWatcher
 from bot.core.ingest.pipeline import FeedFetcher, Pipeline, WorksLookup
 from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
@@ -104,31 +105,38 @@ class Sources:
     fetcher: Any
     openalex: Any | None
     oai: Any
+    watcher: Any | None = None  # the OpenAlex institution watch's source
 
     def wiring(self) -> dict[str, Any]:
         """Keyword arguments for ``build_digest_side``; the client itself reads arXiv HTML."""
         return {"fetcher": self.fetcher, "openalex": self.openalex, "html_client": self.client,
-                "oai": self.oai}
+                "oai": self.oai, "watcher": self.watcher}
 
 
 def _sources(config: Config, stores: Stores) -> Sources:
-    """The polite client (validators kept in the store), arXiv feed fetcher, OpenAlex client (or
-    None when disabled) and OAI-PMH client for missed-day recovery."""
+    """The polite client (validators kept in the store), arXiv feed fetcher, OpenAlex client and
+    institution-watch source (or None when disabled) and OAI-PMH client for missed-day
+    recovery."""
     from bot.sources.arxiv_feed import ArxivFeedFetcher
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient
     from bot.sources.openalex_client import OpenAlexClient
+    from bot.sources.openalex_watch import InstitutionWorks
 
     client = make_http_client(config, validator_store=stores.validators)
     rss_base = config.arxiv.rss_url.rstrip("/").removesuffix("/rss")
     fetcher = ArxivFeedFetcher(client, config.arxiv.categories, rss_base,
                                configured_holidays(config.arxiv))
-    openalex = None
+    openalex = watcher = None
     if config.openalex.enabled:
         key = config.secrets.openalex_api_key
         openalex = OpenAlexClient(client, key.get() if key else None, config.openalex.mailto,
                                   config.openalex.base_url)
-    return Sources(client, fetcher, openalex, OaiPmhClient(client, config.arxiv.oai_url))
+        if config.openalex.watch:
+            watcher = InstitutionWorks(client, key.get() if key else None,
+                                       config.openalex.mailto, config.openalex.base_url)
+    return Sources(client, fetcher, openalex, OaiPmhClient(client, config.arxiv.oai_url),
+                   watcher)
 
 
 @contextlib.contextmanager
@@ -246,7 +254,7 @@ def build_core(
     service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
                                                       registry=registry, **sources)
     core = Core(stores, digest=service, admins=config.bot.admins,
-                labs=labs_view(registry.labs), clock=clock)
+                labs=labs_view(registry.labs), clock=clock, registry=registry)
     return core, scheduler
 
 
@@ -260,15 +268,17 @@ def build_digest_side(
     oai: RecordLister | None = None,
     clock: Callable[[], datetime] = utcnow,
     registry: Registry | None = None,
+    watcher: WorksWatcher | None = None,
 ) -> tuple[DigestService, Pipeline, Scheduler]:
     """Wire the digest side (service, pipeline, scheduler) from ``bot.config.Config``.
 
     ``fetcher`` is an ``ArxivFeedFetcher``, ``openalex`` an ``OpenAlexClient``, ``html_client``
     the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
     (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
-    digests what is already stored. The scheduler's fetch job also posts new-version notes
-    (``VersionNotes``, on the service's ports); ``scoopwatch fetch`` has no ports, so it never
-    does.
+    digests what is already stored. ``watcher`` (an ``InstitutionWorks``) adds the nightly
+    OpenAlex institution watch for the registry's institution ids. The scheduler's fetch job
+    also posts new-version notes (``VersionNotes``, on the service's ports); ``scoopwatch
+    fetch`` has no ports, so it never does.
     """
     from bot.industry.detector import detect
 
@@ -285,12 +295,26 @@ def build_digest_side(
         retry_days=config.openalex.retry_days, html_client=html_client, recovery=recovery,
         enrich_wait=config.digest.enrich_wait_seconds,
     )
+    settings = replace(DigestSettings.from_config(config), openalex_watch=watcher is not None)
     service = DigestService(
         stores, refresher=pipeline,
         detect=lambda paper: detect(paper, registry),
-        settings=DigestSettings.from_config(config), clock=clock,
+        settings=settings, clock=clock,
     )
     notes = VersionNotes(stores.version_notes, service.delivery)
+    watch = None
+    if watcher is not None:
+        watch = InstitutionWatch(
+            source=watcher, papers=papers, runs=runs, state=stores.source_state,
+            match=pipeline.match, clock=clock, settings=watch_settings(config),
+            institutions=[i for lab in registry.labs for i in lab.openalex_ids]).run
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
-                                      version_notes=notes, events=stores.events)
+                                      version_notes=notes, events=stores.events, watch=watch)
     return service, pipeline, scheduler
+
+
+def watch_settings(config: Config) -> WatchSettings:
+    """The institution watch's ``[openalex] watch_*`` settings."""
+    o = config.openalex
+    return WatchSettings(weeks=o.watch_weeks, max_calls=o.watch_max_calls,
+                         created_date=o.watch_created_date, reserve_usd=o.watch_reserve_usd)

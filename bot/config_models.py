@@ -43,6 +43,7 @@ from bot.config_types import (
     Section,
     TimeZoneName,
     Weekdays,
+    dollars,
     domain,
     in_range,
     non_empty_list,
@@ -89,6 +90,12 @@ class OpenAlexSection(Section):
     api_key_file: FilePath | None = None
     base_url: HttpUrl = "https://api.openalex.org"
     retry_days: Annotated[int, in_range(0, 30)] = 5
+    # The nightly institution watch (bot.core.ingest.institution_watch).
+    watch: bool = True
+    watch_weeks: Annotated[int, in_range(1, 26)] = 4
+    watch_max_calls: Annotated[int, in_range(1, 1000)] = 30
+    watch_created_date: bool = False
+    watch_reserve_usd: Annotated[float, AfterValidator(dollars)] = 0.1
 
 
 class HttpSection(Section):

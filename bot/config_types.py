@@ -271,6 +271,13 @@ def seconds_up_to_60(value: float) -> float:
     return float(value)
 
 
+def dollars(value: float) -> float:
+    """An amount of US dollars (an API allowance): zero or more, at most 1000."""
+    if not (math.isfinite(value) and 0 <= value <= 1000):
+        raise expected("an amount of dollars from 0 to 1000", value)
+    return float(value)
+
+
 def url_path(value: str) -> str:
     if not value.startswith("/"):
         raise expected('a URL path starting with "/"', value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +227,14 @@ class PaperCard:
     announced: date | None
     abstract_opening: str
     marker: str
+    venue: str | None = None  # the journal or proceedings of a published work
+    doi: str | None = None  # a publisher's DOI (never arXiv's own), linked as :attr:`doi_url`
+    published: date | None = None  # shown instead of ``announced`` for works not on arXiv
+
+    @property
+    def doi_url(self) -> str | None:
+        """``https://doi.org/<doi>``, percent-encoded so no DOI character breaks the link."""
+        return f"https://doi.org/{quote(self.doi, safe='/._-;:')}" if self.doi else None
 
     @property
     def member_ids(self) -> tuple[str, ...]:

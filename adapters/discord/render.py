@@ -214,6 +214,17 @@ def render_card(card: PaperCard) -> DiscordMessage:
     if facts:
         embed.add_field(name="Categories", value=plain_fit(" · ".join(facts), FIELD_VALUE_MAX),
                         inline=False)
+    published = [plain_fit(card.venue, 300)] if card.venue else []
+    if card.doi and card.doi_url and len(card.doi_url) <= 512:  # a masked link: [doi:…](url)
+        label = escape(f"doi:{card.doi}").replace("]", "\\]")  # a "]" would end the label
+        published.append(f"[{label}]({card.doi_url})")
+    elif card.doi:
+        published.append(escape(f"doi:{card.doi}"))
+    if card.published:
+        published.append(f"published {card.published.isoformat()}")
+    if published:
+        embed.add_field(name="Published in" if card.venue else "Published",
+                        value=join_fitting(published, " · ", FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=marker_footer(card.marker))  # find_marker looks for it here
     return DiscordMessage(embeds=cap_embeds([embed]))  # the thread prompt mentions, not the card
 

@@ -208,8 +208,14 @@ def render_card(card: PaperCard) -> SlackMessage:
     facts = []
     if card.categories:
         facts.append(fit(", ".join(card.categories), 500))
+    if card.venue:
+        facts.append(fit(card.venue, 300))
+    if card.doi:
+        facts.append(link(card.doi_url, f"doi:{card.doi}", 500))
     if card.announced:
         facts.append(f"announced {card.announced.isoformat()}")
+    if card.published:
+        facts.append(f"published {card.published.isoformat()}")
     ctx = []
     if labs:
         ctx.append("🏢 " + _cut_joined(labs, "; ", SECTION_MAX - 3))

@@ -21,6 +21,7 @@ from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import ScoopwatchError
+from bot.industry.registry import Registry
 from bot.messages import Text
 from bot.ports import (
     ChatPort,
@@ -57,7 +58,7 @@ class Core:
         digest: DigestActions | None = None, admins: Sequence[str] = (),
         labs: Callable[[], CommandResult] | None = None, tools: QueryTools | None = None,
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
-        today: Callable[[], date] | None = None,
+        today: Callable[[], date] | None = None, registry: Registry | None = None,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -73,7 +74,7 @@ class Core:
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs)
+                                        labs, registry, self._clock)
         self.channel_locks = ChannelLocks()
 
     def register_port(self, port: ChatPort) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
 PRUNE_EVENTS_JOB = "prune-events"
+# The OpenAlex institution watch runs after the arXiv fetch, so tonight's arXiv papers are
+# stored when it looks for a journal work's arXiv twin.
+WATCH_JOB, WATCH_AFTER_FETCH = "openalex-watch", timedelta(minutes=45)
 # Platforms redeliver an event within minutes (webhook retries, gateway resumes); a week
 # of delivery ids covers any redelivery many times over and keeps the table small.
 EVENT_RETENTION = timedelta(days=7)
@@ -83,6 +86,7 @@ class Scheduler:
         version_notes: VersionNotes | None = None,
         events: EventLog | None = None,
         event_retention: timedelta = EVENT_RETENTION,
+        watch: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         if event_retention <= timedelta(0):
             raise ValueError("event_retention must be positive")
@@ -90,6 +94,7 @@ class Scheduler:
         self.events, self.event_retention = events, event_retention
         self.pipeline = pipeline
         self.version_notes = version_notes
+        self.watch = watch
         self.aps = scheduler or AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.grace = misfire_grace_seconds
         self.fetch_time, self.fetch_zone = fetch_time, ZoneInfo(fetch_timezone)
@@ -133,6 +138,11 @@ class Scheduler:
                     hour=self.enrich_time.hour, minute=self.enrich_time.minute,
                     timezone=self.fetch_zone), id=ENRICH_JOB, name="enrichment",
                     **self._job_options())
+        if self.watch is not None:
+            at = datetime.combine(date.min, self.fetch_time) + WATCH_AFTER_FETCH
+            self.aps.add_job(self._watch_job, CronTrigger(
+                hour=at.hour, minute=at.minute, timezone=self.fetch_zone), id=WATCH_JOB,
+                name="OpenAlex institution watch", **self._job_options())
         if self.events is not None:
             self.aps.add_job(self._prune_events_job, CronTrigger(
                 hour=PRUNE_EVENTS_AT.hour, minute=PRUNE_EVENTS_AT.minute, timezone=UTC),
@@ -321,6 +331,11 @@ class Scheduler:
     async def _prune_events_job(self) -> None:
         with self._running("prune"):
             await self.prune_events()
+
+    async def _watch_job(self) -> None:
+        assert self.watch is not None
+        with self._running("watch"):
+            await self.watch()
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None

@@ -8,9 +8,11 @@ its name, and the ``[[industry.extra_labs]]`` entry that adds it to the watched 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import tomli_w
 
 from bot.industry.detector import detect
 from bot.industry.registry import Registry
@@ -84,3 +86,9 @@ def unlisted_companies(
             firm.domains.extend(d for d in domains if name_matches_domain(flag.company, d))
     found = [firm.frozen() for firm in firms]
     return tuple(sorted(found, key=lambda c: (-c.count, c.company.casefold())))
+
+
+def extra_labs_toml(companies: Sequence[UnlistedCompany]) -> str:
+    """The ``[[industry.extra_labs]]`` tables that watch ``companies``, as TOML a config
+    accepts (tomli-w writes it, so names with quotes or control characters stay valid)."""
+    return tomli_w.dumps({"industry": {"extra_labs": [c.lab_entry() for c in companies]}})

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -220,11 +220,14 @@ class PoliteClient:
         *,
         params: Mapping[str, str | int] | None = None,
         conditional: bool = False,
+        retry_statuses: Collection[int] = RETRY_STATUSES,
     ) -> FetchResult:
         """GET with spacing and retries; returns any non-retried status (e.g. 400 with body).
 
         ``conditional=True`` sends the remembered ETag/Last-Modified; a 304 comes back as
-        ``not_modified=True`` with empty content. Raises SourceError once retries are spent.
+        ``not_modified=True`` with empty content. ``retry_statuses`` narrows which statuses are
+        retried (a metered API's 429 for a spent daily allowance will not clear in minutes).
+        Raises SourceError once retries are spent.
         """
         full = httpx.URL(url, params=params) if params else httpx.URL(url)
         shown = redact(str(full))
@@ -232,7 +235,8 @@ class PoliteClient:
         headers = await self._conditional_headers(shown) if conditional else {}
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            response, attempts = await self._get_with_retries(full, headers, shown, host)
+            response, attempts = await self._get_with_retries(full, headers, shown, host,
+                                                              frozenset(retry_statuses))
         if response.status_code == 304:
             return FetchResult(shown, 304, b"", response.headers, attempts, not_modified=True)
         if response.status_code >= 400:
@@ -270,7 +274,8 @@ class PoliteClient:
         return headers
 
     async def _get_with_retries(
-        self, url: httpx.URL, headers: dict[str, str], shown: str, host: str
+        self, url: httpx.URL, headers: dict[str, str], shown: str, host: str,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
     ) -> tuple[httpx.Response, int]:
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -303,7 +308,7 @@ class PoliteClient:
         async def once() -> httpx.Response:
             nonlocal attempts
             attempts += 1
-            return await self._send(url, headers, host)
+            return await self._send(url, headers, host, retry_statuses)
 
         try:
             response: httpx.Response = await retrying(once)
@@ -317,7 +322,8 @@ class PoliteClient:
             raise SourceError(f"{host}: {what} ({shown})") from exc
         return response, attempts
 
-    async def _send(self, url: httpx.URL, headers: dict[str, str], host: str) -> httpx.Response:
+    async def _send(self, url: httpx.URL, headers: dict[str, str], host: str,
+                    retry_statuses: frozenset[int] = RETRY_STATUSES) -> httpx.Response:
         last = self._last_start.get(host)
         if last is not None:
             delay = last + self.interval_for(host) - self.clock()
@@ -325,7 +331,7 @@ class PoliteClient:
                 await self.sleep(delay)
         self._last_start[host] = self.clock()
         response = await self._client.get(url, headers=headers)
-        if response.status_code in RETRY_STATUSES:
+        if response.status_code in retry_statuses:
             retry_after = parse_retry_after(
                 response.headers.get("Retry-After"), response.headers.get("Date")
             )

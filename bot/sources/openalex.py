@@ -23,6 +23,11 @@ _ARXIV_DOI_PREFIX = "10.48550/arxiv."
 _OA = AffiliationSource.OPENALEX
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _COMMA_RUN = re.compile(r"\s*,(?:\s*,)+")
+ARXIV_SOURCE = "https://openalex.org/S4306400194"  # "arXiv (Cornell University)"
+# http(s)://arxiv.org/abs|pdf/<id>, or the OAI id OpenAlex gives arXiv locations.
+_ARXIV_LOCATION = re.compile(
+    r"^(?:https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/|pmh:oai:arXiv\.org:)"
+    r"([\w.\-/]+?)(?:\.pdf)?/?$", re.IGNORECASE)
 
 
 def load_json(data: bytes, what: str) -> Any:
@@ -118,11 +123,12 @@ def _work(work: dict[str, Any], ident: str) -> Paper | Skipped:
     key = arxiv[0] if arxiv else f"openalex:{work_id}"
     location = _dict(work.get("primary_location"))
     url = _str(location.get("landing_page_url")) or (f"https://doi.org/{doi}" if doi else None)
+    elsewhere = arxiv or _arxiv_elsewhere(work)
     return Paper(
         key=key,
         title=clean_line(_str(work.get("title")) or _str(work.get("display_name"))),
         abstract=rebuild_abstract(work.get("abstract_inverted_index")),
-        arxiv_id=arxiv[0] if arxiv else None,
+        arxiv_id=elsewhere[0] if elsewhere else None,
         version=arxiv[1] if arxiv else None,
         authors=tuple(a for a in map(_author, _list(work.get("authorships"))) if a),
         doi=doi,
@@ -134,14 +140,47 @@ def _work(work: dict[str, Any], ident: str) -> Paper | Skipped:
 
 
 def _extra(work: dict[str, Any]) -> dict[str, str]:
-    """Work facts without a Paper field: year (when no full date was selected) and type."""
+    """Work facts without a Paper field: year (when no full date was selected), type, and the
+    venue (journal, proceedings) a card names."""
     extra: dict[str, str] = {}
     year = work.get("publication_year")
     if isinstance(year, int) and not isinstance(year, bool):
         extra["publication_year"] = str(year)
     if _str(work.get("type")):
         extra["type"] = _str(work.get("type"))
+    venue = venue_of(work)
+    if venue:
+        extra["venue"] = venue
     return extra
+
+
+def venue_of(work: dict[str, Any]) -> str | None:
+    """Where the work was published: its primary location's source (a journal, a conference's
+    proceedings), or the name the publisher gave; None for repositories such as arXiv."""
+    location = _dict(work.get("primary_location"))
+    source = _dict(location.get("source"))
+    if _str(source.get("type")) == "repository" or _str(source.get("id")) == ARXIV_SOURCE:
+        return None
+    return clean_line(_str(source.get("display_name")) or _str(location.get("raw_source_name"))
+                      ) or None
+
+
+def _arxiv_elsewhere(work: dict[str, Any]) -> tuple[str, int | None] | None:
+    """The arXiv id of a work whose DOI is not arXiv's: from ``ids`` (an ``arxiv`` entry) or a
+    location on arXiv (its landing page, PDF or OAI id), e.g. a proceedings paper OpenAlex
+    merged with its preprint."""
+    found = arxiv_id_or_none(_str(_dict(work.get("ids")).get("arxiv")))
+    if found:
+        return found
+    for location in [work.get("primary_location"), *_list(work.get("locations"))]:
+        location = _dict(location)
+        for field in ("landing_page_url", "pdf_url", "id"):
+            text = _str(location.get(field))
+            match = _ARXIV_LOCATION.search(text)
+            found = arxiv_id_or_none(match[1]) if match else None
+            if found:
+                return found
+    return None
 
 
 def rebuild_abstract(index: Any) -> str:

@@ -66,7 +66,7 @@ class OpenAlexClient:
         if self._mailto:
             params["mailto"] = self._mailto
         result = await self._client.get(self.works_url, params=params)
-        _raise_for_openalex(result, self._api_key)
+        raise_for_openalex(result, self._api_key)
         try:
             page = parse_openalex(result.content)
         except ParseError as exc:
@@ -90,7 +90,7 @@ def _arxiv_doi_of(paper: Paper) -> str | None:
     return None
 
 
-def _raise_for_openalex(result: FetchResult, api_key: str | None) -> None:
+def raise_for_openalex(result: FetchResult, api_key: str | None) -> None:
     """Turn OpenAlex's JSON error bodies into one clear SourceError (never echoing the key)."""
     if result.ok:
         return

@@ -16,13 +16,14 @@ import aiosqlite
 
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.store.merge import PaperRecord
+from bot.twins import title_key
 
 CHUNK = 500  # keys per IN (...) list, well under SQLite's variable limit
 
 PAPER_COLUMNS = (
     "key", "arxiv_id", "version", "doi", "openalex_id", "title", "abstract", "categories",
     "primary_category", "announced", "announce_type", "last_announced", "last_announce_type",
-    "url", "published", "updated", "comment", "journal_ref", "extra", "authors_from",
+    "url", "published", "updated", "comment", "journal_ref", "extra", "authors_from", "title_key",
 )  # fmt: skip
 AFFILIATION_COLUMNS = (
     "paper_key", "author_position", "source", "name", "openalex_id", "ror", "type", "lineage",
@@ -67,6 +68,7 @@ def paper_row(rec: PaperRecord) -> tuple[Any, ...]:
         p.announce_type and str(p.announce_type), _iso(rec.last_announced),
         rec.last_announce_type and str(rec.last_announce_type), p.url, _iso(p.published),
         _iso(p.updated), p.comment, p.journal_ref, _json(p.extra), rec.authors_from,
+        title_key(p.title) or "",
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ Re-ingesting the same data is a no-op (every paper "unchanged", ``last_changed``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -27,6 +27,7 @@ from bot.store.paper_rows import (
     load_records,
     paper_row,
 )
+from bot.twins import arxiv_ids, comparable_doi, same_work, title_key
 
 __all__ = ["Attempt", "AttemptOutcome", "ListingState", "PaperStore", "UpsertCounts"]
 
@@ -279,3 +280,75 @@ class PaperStore:
                 detail=r["detail"],
             )
         return None
+
+    # --- the same work under two keys (bot.twins) ----------------------------------------
+
+    async def fill_title_keys(self, batch: int = 5000) -> int:
+        """Give rows written before titles had keys (migration 011) theirs; returns how many.
+        A title too short to have one gets "" (NULL means not computed yet)."""
+        filled = 0
+        while True:
+            rows = list(await self.db.conn.execute_fetchall(
+                "SELECT key, title FROM papers WHERE title_key IS NULL LIMIT ?", (batch,)))
+            if not rows:
+                return filled
+            async with self.db.transaction() as conn:
+                await conn.executemany("UPDATE papers SET title_key = ? WHERE key = ?",
+                                       [(title_key(r["title"]) or "", r["key"]) for r in rows])
+            filled += len(rows)
+
+    async def find_twins(self, papers: Sequence[Paper]) -> dict[str, list[tuple[str, str]]]:
+        """For each of ``papers``, the stored papers that are the same work under another key,
+        with why (``bot.twins.same_work``): {key: [(twin key, reason), ...]}; papers without
+        a twin are absent."""
+        dois = {form for p in papers if comparable_doi(p.doi) and p.doi
+                for form in (p.doi, p.doi.lower(), p.doi.upper())}  # as stored, indexed
+        ids = {i for p in papers for i in arxiv_ids(p)}
+        titles = {t for p in papers if (t := title_key(p.title))}
+        clauses = (("doi", dois), ("arxiv_id", ids), ("key", ids), ("title_key", titles))
+        keys: set[str] = set()
+        for column, values in clauses:
+            for chunk in chunks(sorted(values)):
+                rows = await self.db.conn.execute_fetchall(
+                    f"SELECT key FROM papers WHERE {column} IN ({', '.join('?' * len(chunk))})",
+                    list(chunk))
+                keys.update(r[0] for r in rows)
+        stored = await self.get_many(keys)
+        by: dict[str, set[str]] = {}  # each DOI, arXiv id and title key -> stored keys
+        for other in stored.values():
+            for mark in _marks(other):
+                by.setdefault(mark, set()).add(other.key)
+        found: dict[str, list[tuple[str, str]]] = {}
+        for paper in papers:
+            near = sorted(set().union(*(by.get(mark, set()) for mark in _marks(paper))))
+            for key in near:
+                reason = same_work(paper, stored[key])
+                if reason is not None:
+                    found.setdefault(paper.key, []).append((key, reason))
+        return found
+
+    # --- reads for the lab registry's suggestions ------------------------------------------
+
+    async def with_affiliations_since(self, since: date) -> list[Paper]:
+        """Papers announced (or, without an announcement, first stored) on or after ``since``
+        that carry an affiliation or an e-mail from any source, newest first: what the
+        detector can read when it looks for companies the registry does not list."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT p.key FROM papers p "
+            "WHERE coalesce(p.announced, substr(p.first_seen, 1, 10)) >= ? AND ("
+            "EXISTS (SELECT 1 FROM affiliations a WHERE a.paper_key = p.key) OR "
+            "EXISTS (SELECT 1 FROM authors u WHERE u.paper_key = p.key AND u.emails <> '[]')) "
+            "ORDER BY coalesce(p.announced, substr(p.first_seen, 1, 10)) DESC, p.key",
+            (since.isoformat(),))
+        keys = [r[0] for r in rows]
+        found = await self.get_many(keys)
+        return [found[k] for k in keys if k in found]
+
+
+def _marks(paper: Paper) -> list[str]:
+    """What two versions of a paper may share (``bot.twins``), each tagged by its kind."""
+    marks = [f"doi:{d}"] if (d := comparable_doi(paper.doi)) else []
+    marks += [f"arxiv:{i}" for i in arxiv_ids(paper)]
+    if (t := title_key(paper.title)) is not None:
+        marks.append(f"title:{t}")
+    return marks

@@ -23,7 +23,7 @@ from bot.cli import CliState, main
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 CONFIG, DB = "lab.toml", "lab.db"
-PLACEHOLDERS = {"DATE": "2024-11-28", "YYYY-MM-DD": "2024-11-28", "T": "rlhf"}
+PLACEHOLDERS = {"DATE": "2024-11-28", "YYYY-MM-DD": "2024-11-28", "T": "rlhf", "N": "8"}
 
 
 def readme_forms() -> list[str]:

@@ -7,8 +7,8 @@ handler in the table reaches everything through its one argument and never throu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.commands.spec import Command, CommandError, MemberRef
@@ -19,6 +19,7 @@ from bot.store.members import MemberRecord
 if TYPE_CHECKING:
     from bot.core.commands.topics import TopicService
     from bot.core.notes.service import NotesService
+    from bot.industry.registry import Registry
     from bot.store.stores import Stores
 
 
@@ -45,6 +46,8 @@ class CommandServices:
     notes: NotesService
     digests: DigestActions | None
     labs: Callable[[], CommandResult] | None
+    registry: Registry | None = None  # the watched labs (``labs suggest`` reads what they miss)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,8 +171,8 @@ def _parse_args(command: Command, rest: str) -> dict[str, Any]:
 
 
 _SHAPE_ORDER = (ArgKind.CHOICE, ArgKind.TIME, ArgKind.TIMEZONE, ArgKind.DATE, ArgKind.DAYS,
-                ArgKind.SLUG, ArgKind.TOPIC_OR_MEMBER, ArgKind.MEMBER_OR_ALL, ArgKind.QUERY,
-                ArgKind.COMMAND)
+                ArgKind.NUMBER, ArgKind.SLUG, ArgKind.TOPIC_OR_MEMBER, ArgKind.MEMBER_OR_ALL,
+                ArgKind.QUERY, ArgKind.COMMAND)
 
 
 def _accepts(arg: Arg, word: str) -> bool:
@@ -187,6 +187,8 @@ def _accepts(arg: Arg, word: str) -> bool:
             return low in _zones()
         case ArgKind.DAYS:
             return bool(_DAYS_RE.fullmatch(low))
+        case ArgKind.NUMBER:
+            return word.isdecimal()
         case _:
             return True
 
@@ -215,4 +217,9 @@ def _convert(arg: Arg, word: str, command: Command) -> Any:
             return _zones()[word.lower()]
         case ArgKind.DAYS | ArgKind.TIME:
             return word.lower()
+        case ArgKind.NUMBER:
+            if word.isascii() and word.isdecimal() and 1 <= int(word) <= 999:
+                return int(word)
+            raise CommandError(f'{arg.name.upper()} must be a whole number from 1 to 999 '
+                               f'(got "{word[:20]}"). Usage: {command.usage}', command)
     return word

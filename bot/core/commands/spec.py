@@ -36,6 +36,7 @@ class ArgKind(StrEnum):
     TIMEZONE = "timezone"  # IANA name
     CHOICE = "choice"
     COMMAND = "command"  # a command name, for help
+    NUMBER = "number"  # a whole number from 1 to 999 (weeks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,15 @@ COMMANDS: tuple[Command, ...] = (
             handler=notes.list_notes),
     Command(("labs",), (), "the industry labs the bot watches",
             handler=labs.labs),
+    Command(("labs", "suggest"),
+            (Arg("weeks", "how many weeks of papers to look at (default 8, at most 52)",
+                 ArgKind.NUMBER),),
+            "companies on recent papers that the watched labs miss",
+            "Company affiliations (Inc., GmbH, Co., Ltd., ...) on the papers of the last WEEKS "
+            "weeks that no watched lab matches, most frequent first, with example papers and "
+            "the lines to add them under [industry] extra_labs in the config.\n"
+            "Example: /scoop labs suggest 12",
+            handler=labs.suggest),
     Command(("status",), (), "last fetch, next digest, counts and source health",
             handler=digests.status, channel_ordered=True),
 )

@@ -25,6 +25,7 @@ from bot.messages import (
 from bot.models import AnnounceType, Paper
 from bot.store.overlaps import FlagLike, OverlapRow
 from bot.store.topics import TopicLike
+from bot.twins import comparable_doi
 
 QUESTION = "How does our work differ?"
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
@@ -33,6 +34,7 @@ ABSTRACT_CHARS = 300
 NOTE_CHARS = 280
 EVIDENCE_CHARS = 80
 MARKER_HEX = 16  # 64 bits: no two papers of a channel share a marker
+OPENALEX_PREFIX = "openalex:"  # keys of works OpenAlex found that are not on arXiv
 
 
 class NoteLike(Protocol):
@@ -111,11 +113,18 @@ def select_overlaps(
     industry_only: bool,
     posted: Collection[str],
     looking_up: Collection[str] = (),
+    twins: Mapping[str, Collection[str]] | None = None,
 ) -> Selection:
     """Apply the digest rules: new/cross only, >= 1 workspace topic, industry unless all-papers,
     never a paper already posted in this channel; best score first (then newest, then key).
     In industry-only mode a paper without a flag whose affiliations are still being looked up
-    (``looking_up``) is held back (``awaiting``) rather than judged non-industry."""
+    (``looking_up``) is held back (``awaiting``) rather than judged non-industry.
+
+    ``twins`` names, per paper key, the other keys of the same work (a journal version and its
+    arXiv preprint, ``bot.twins``): a paper whose twin was posted here counts as posted, and
+    of twins both selected one is shown, the version naming more labs (else the first)."""
+    twins = twins or {}
+    posted = set(posted) | {k for k, others in twins.items() if set(others) & set(posted)}
     seen = matched = filtered = reposts = 0
     chosen: list[Overlap] = []
     awaiting: list[Paper] = []
@@ -144,7 +153,17 @@ def select_overlaps(
         ordered = tuple(sorted(hits, key=lambda m: (-m.score, m.topic.member_id, m.topic.name)))
         chosen.append(Overlap(paper, ordered, paper_flags))
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
-    return Selection(seen, matched, filtered, reposts, tuple(chosen), tuple(awaiting))
+    shown: list[Overlap] = []
+    for overlap in chosen:
+        mine = twins.get(overlap.paper.key, ())
+        at = next((i for i, o in enumerate(shown) if o.paper.key in mine), None)
+        if at is None:
+            shown.append(overlap)
+            continue
+        matched -= 1  # one work, counted once
+        if len(overlap.flags) > len(shown[at].flags):  # the version naming more labs
+            shown[at] = overlap
+    return Selection(seen, matched, filtered, reposts, tuple(shown), tuple(awaiting))
 
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
@@ -175,7 +194,13 @@ def lab_badges(flags: Iterable[FlagLike]) -> tuple[LabBadge, ...]:
 
 
 def build_card(overlap: Overlap) -> PaperCard:
+    """A paper's card. A work found on OpenAlex (journal, proceedings) names its venue, links
+    its DOI and gives its publication date; an arXiv paper whose journal version is known
+    names that venue and DOI too."""
     paper = overlap.paper
+    work = paper.key.startswith(OPENALEX_PREFIX)
+    venue = paper.extra.get("venue") or None
+    doi = paper.doi if comparable_doi(paper.doi) else None
     seen: set[tuple[str, str]] = set()
     matches: list[MemberMatch] = []
     for m in overlap.matches:
@@ -192,9 +217,12 @@ def build_card(overlap: Overlap) -> PaperCard:
         et_al=len(paper.authors) > MAX_AUTHORS,
         matches=tuple(matches),
         categories=paper.categories,
-        announced=paper.announced,
+        announced=None if work else paper.announced,
         abstract_opening=shorten(paper.abstract, ABSTRACT_CHARS),
         marker=marker_for(paper.key),
+        venue=venue,
+        doi=doi if (venue or work) else None,
+        published=paper.published if work else None,
     )
 
 

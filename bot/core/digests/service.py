@@ -70,6 +70,7 @@ class DigestSettings:
     first_digest_days: int = 7
     holidays: frozenset[date] = frozenset(DEFAULT_HOLIDAYS_2026)
     include_unlisted: bool = True  # industry-only counts companies outside the watched labs
+    openalex_watch: bool = False  # the nightly OpenAlex institution watch is wired (status)
 
     @classmethod
     def from_config(cls, config: Config) -> DigestSettings:
@@ -216,6 +217,7 @@ class DigestService:
             now=self.clock(),
             default_timezone=self.settings.timezone,
             attention=await self.attention.get(platform, channel_id),
+            watch=self.settings.openalex_watch,
         )
 
     # --- digests ------------------------------------------------------------------------------
@@ -301,10 +303,12 @@ class DigestService:
         flags = await self._flags([p for p in papers if p.key in overlaps], now)
         if mode != "all-papers" and not self.settings.include_unlisted:
             flags = {key: watched_only(found) for key, found in flags.items()}
-        posted = await self.posts.posted_keys(platform, channel_id, overlaps)
+        twins = await self._twins([p for p in papers if p.key in overlaps])
+        posted = await self.posts.posted_keys(
+            platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})
         selection = d.select_overlaps(papers, overlaps, topics, flags,
                                       industry_only=mode != "all-papers", posted=posted,
-                                      looking_up=looking_up)
+                                      looking_up=looking_up, twins=twins)
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
         reason = d.quiet_reason(
@@ -343,6 +347,12 @@ class DigestService:
                                "posted": flushed.done}, "reason": reason},
         )
         return DigestReport(header, len(created), flushed.done, flushed.failed)
+
+    async def _twins(self, papers: Sequence[Paper]) -> dict[str, list[str]]:
+        """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
+        arXiv preprint): a digest posts one work once, whichever version came first."""
+        found = await self.papers.find_twins(papers) if papers else {}
+        return {key: [twin for twin, _why in pairs] for key, pairs in found.items()}
 
     async def _flags(self, papers: Sequence[Paper], now: datetime) -> dict[str, list[FlagLike]]:
         """Fresh detector flags for candidates (cached in the store); cached ones otherwise."""

@@ -22,7 +22,9 @@ SOURCE_NAMES = {
     "arxiv-oai": "arXiv OAI-PMH (missed-day recovery)",
     "arxiv-html": "arXiv HTML author blocks",
     "openalex": "OpenAlex",
+    "openalex-watch": "OpenAlex institution watch",
 }
+WATCH_KIND, WATCH_SOURCE = "enrich", "openalex-watch"  # bot.core.ingest.institution_watch
 
 
 def when(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -56,8 +58,9 @@ async def build_status(
     now: datetime,
     default_timezone: str,
     attention: AttentionRecord | None = None,
+    watch: bool = False,
 ) -> CommandResult:
-    """The status reply for one channel."""
+    """The status reply for one channel; ``watch``: the OpenAlex institution watch is on."""
     tz = ZoneInfo(subscription.timezone if subscription else default_timezone)
     lines: list[str] = []
     if attention is not None:
@@ -70,6 +73,9 @@ async def build_status(
         "Last fetch: " + (describe_run(fetch, tz) if fetch else "none yet (it runs nightly "
                           "after arXiv's 20:00 US-Eastern announcement)")
     )
+    watch_text = await watch_line(runs, tz, watch)
+    if watch_text:
+        lines.append(watch_text)
     if subscription is None:
         lines.append("Next digest here: not subscribed (use /scoop subscribe)")
     else:
@@ -100,6 +106,27 @@ async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:
                 text += f" - FAILING: {reason}"
         out.append(text)
     return out
+
+
+async def watch_line(runs: RunStore, tz: ZoneInfo, enabled: bool) -> str | None:
+    """The OpenAlex institution watch in a line: what its last run found, and whether it was
+    cut short (call cap, HTTP 429, the key's allowance) or failed; None when it is off and
+    never ran."""
+    last = await runs.latest(WATCH_KIND, WATCH_SOURCE)
+    name = ("OpenAlex institution watch (journal and proceedings papers from the watched labs, "
+            "nightly after the arXiv fetch)")
+    if last is None:
+        return f"{name}: on, no run yet" if enabled else None
+    text = f"{name}: {describe_run(last, tz)}"
+    reason = last.detail.get("reason")
+    if last.ok and last.outcome == "cut short" and reason:
+        text += f"; CUT SHORT: {reason}"
+    if last.detail.get("created_refused"):
+        text += ("; this OpenAlex key may not filter by creation date (a paid-plan filter), "
+                 "so works are asked for by publication date")
+    if not enabled:
+        text += " (now turned off: [openalex] watch = false)"
+    return text
 
 
 def _n(count: int, noun: str) -> str:

@@ -144,7 +144,7 @@ async def test_export_is_sent_as_a_file(client: ScoopClient, core: FakeCore,
 async def test_long_answers_continue_as_followups(client: ScoopClient, core: FakeCore,
                                                   fake: FakeDiscord) -> None:
     core.answers(*(Text("x" * 1500) for _ in range(3)))
-    client._connection.parse_interaction_create(slash(("labs",)))
+    client._connection.parse_interaction_create(slash(("labs", "list")))
     await settle()
     assert len(fake.calls_of("callback")) == 1
     followups = fake.calls_of("followup")

@@ -37,8 +37,9 @@ from bot.ports import PostRef, ThreadRef
 from bot.sources.arxiv_feed import FeedKind, FeedOutcome
 from bot.sources.base import ParsedPage, SourceFormat
 from bot.store.db import LATEST_SCHEMA_VERSION, Database
+from bot.store.merge import new_record
 from bot.store.migrations import discover
-from bot.store.papers import PaperStore
+from bot.store.paper_rows import PAPER_COLUMNS, paper_row
 from bot.store.stores import Stores
 from bot.store.version_notes import VersionNoteStore
 
@@ -370,9 +371,15 @@ async def test_migration_004_on_an_existing_v3_database(tmp_path: Path) -> None:
     path = tmp_path / "v3.db"
     async with await Database.open(path, migrate=False) as db:
         assert await db.upgrade(discover()[:3]) == [1, 2, 3]
-        await PaperStore(db).upsert_papers([
-            paper(KEY, _title(KEY), version=2), paper(OTHER, _title(OTHER))])
         async with db.transaction() as conn:
+            # The rows as v3 held them: today's columns, less those later migrations added.
+            columns = [c for c in PAPER_COLUMNS if c != "title_key"]
+            for p in (paper(KEY, _title(KEY), version=2), paper(OTHER, _title(OTHER))):
+                row = dict(zip(PAPER_COLUMNS, paper_row(new_record(p)), strict=True))
+                await conn.execute(
+                    f"INSERT INTO papers ({', '.join(columns)}, first_seen, last_changed)"
+                    f" VALUES ({', '.join('?' * len(columns))}, 'now', 'now')",
+                    [row[c] for c in columns])
             for i, key in enumerate((KEY, OTHER)):
                 await conn.execute(
                     "INSERT INTO posts (platform, channel_id, paper_key, marker, state,"

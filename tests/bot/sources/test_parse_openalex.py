@@ -105,7 +105,8 @@ def test_funder_typed_company_and_single_work_object(real: Real) -> None:
 
 def test_works_list_with_arxiv_dois(real: Real) -> None:
     papers = {p.key: p for p in parse_openalex(real(RAG)).papers}
-    assert sum(p.arxiv_id is not None for p in papers.values()) == 15
+    assert sum(p.key == p.arxiv_id for p in papers.values()) == 15  # arXiv DOIs
+    assert sum(p.arxiv_id is not None for p in papers.values()) == 18  # + arXiv locations
     albert = papers["1909.11942"]
     assert albert.title.startswith("ALBERT: A Lite BERT")
     lan = albert.authors[0]
@@ -182,3 +183,22 @@ def test_a_work_with_an_overlong_id_is_skipped_by_position() -> None:
     (skipped,) = page.skipped
     assert skipped.ident == "result 0" and "at most 200" in skipped.reason
     assert len(skipped.reason) < 200
+
+
+def test_a_published_work_names_its_venue_and_a_preprint_none(real: Real) -> None:
+    by_id = {p.openalex_id: p for p in parse_openalex(real(CHEMCROW)).papers}
+    journal, preprint = by_id["W4396723768"], by_id["W4365597205"]
+    assert journal.extra["venue"] == "Nature Machine Intelligence"
+    assert journal.doi == "10.1038/s42256-024-00832-8" and journal.arxiv_id is None
+    assert "venue" not in preprint.extra  # arXiv is a repository, not a venue
+    rag = {p.openalex_id: p for p in parse_openalex(real(RAG)).papers}
+    # No source object: the name the publisher gave (raw_source_name) is the venue.
+    assert rag["W2964110616"].extra["venue"].startswith("Proceedings of the 57th Annual Meeting")
+
+
+def test_an_arxiv_location_gives_a_work_its_arxiv_id_without_changing_its_key(
+        real: Real) -> None:
+    rag = {p.openalex_id: p for p in parse_openalex(real(RAG)).papers}
+    merged = rag["W1533230146"]  # DOI 10.4230/tgdk.1.1.7, primary location arXiv 1412.6575
+    assert (merged.key, merged.arxiv_id) == ("openalex:W1533230146", "1412.6575")
+    assert merged.abs_url == "https://arxiv.org/abs/1412.6575"

@@ -186,21 +186,26 @@ async def test_untyped_announced_papers_become_new_or_replacements(tmp_path: Pat
     so never digested; the migration gives them the type the parsers now give."""
     from datetime import date
 
-    from bot.models import AnnounceType, Paper
+    from bot.models import AnnounceType
     from bot.store.papers import PaperStore
 
     before = [m for m in discover() if m.number < 7]
     day = date(2026, 11, 30)
     async with await Database.open(tmp_path / "old.db", migrate=False) as db:
         await db.upgrade(before)
-        await PaperStore(db).upsert_papers([
-            Paper(key="2411.01234", title="fed, v1", version=1, announced=day),
-            Paper(key="2411.05678", title="fed, v3", version=3, announced=day),
-            Paper(key="jsonl:x", title="fed, no id", announced=day),
-            Paper(key="2411.09999", title="unknown type", announced=day,
-                  extra={"announce_type_raw": "withdrawn"}),
-            Paper(key="2411.00001", title="metadata only"),
-        ])
+        # Rows as that schema held them (today's writer fills columns added later).
+        stamp, when = "2026-11-30T00:00:00+00:00", day.isoformat()
+        old_rows = [("2411.01234", "fed, v1", 1, when, "{}"),
+                    ("2411.05678", "fed, v3", 3, when, "{}"),
+                    ("jsonl:x", "fed, no id", None, when, "{}"),
+                    ("2411.09999", "unknown type", None, when,
+                     '{"announce_type_raw":"withdrawn"}'),
+                    ("2411.00001", "metadata only", None, None, "{}")]
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO papers (key, title, version, announced, last_announced, extra, "
+                "first_seen, last_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(k, t, v, a, a, x, stamp, stamp) for k, t, v, a, x in old_rows])
         await db.upgrade()
         papers = PaperStore(db)
         typed = {p.key: p.announce_type for p in await papers.iter_papers(since=None)}

@@ -1,0 +1,43 @@
+"""The store's side of twins: title keys written with every paper and filled for older rows,
+and ``find_twins`` over the real 2024-11-28 listing plus the real ChemCrow pair."""
+
+from __future__ import annotations
+
+import json
+
+from bot.models import Paper
+from bot.sources.arxiv_rss import parse_arxiv_rss
+from bot.sources.openalex import parse_openalex_value
+from bot.store.db import Database
+from bot.store.papers import PaperStore
+from tests.fixture_files import LISTING, fixture_bytes
+
+CHEMCROW = "industry/cassettes/paperqa_2025-09_title_search_chemcrow_openalex.body.json"
+
+
+def chemcrow() -> dict[str, Paper]:
+    page = parse_openalex_value(json.loads(fixture_bytes(CHEMCROW)))
+    return {p.key: p for p in page.papers}
+
+
+async def test_twins_are_found_among_a_whole_listing(db: Database) -> None:
+    papers = PaperStore(db)
+    listing = parse_arxiv_rss(fixture_bytes(LISTING)).papers
+    pair = chemcrow()
+    await papers.upsert_papers([*listing, pair["2304.05376"]])
+    journal = pair["openalex:W4396723768"]
+    assert await papers.find_twins([journal]) == {journal.key: [("2304.05376", "title")]}
+    # A whole listing against itself: every paper is only its own version.
+    assert await papers.find_twins(listing[:500]) == {}
+
+
+async def test_rows_written_before_title_keys_get_theirs(db: Database) -> None:
+    papers = PaperStore(db)
+    pair = chemcrow()
+    await papers.upsert_papers([pair["2304.05376"]])
+    async with db.transaction() as conn:  # as migration 011 leaves an older row
+        await conn.execute("UPDATE papers SET title_key = NULL")
+    journal = pair["openalex:W4396723768"]
+    assert await papers.find_twins([journal]) == {}
+    assert await papers.fill_title_keys() == 1 and await papers.fill_title_keys() == 0
+    assert await papers.find_twins([journal]) == {journal.key: [("2304.05376", "title")]}
