@@ -6,16 +6,16 @@ default. Every error says what was expected, so a typo never silently becomes a 
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ScoopwatchError
+from bot.timezones import zone_hint, zone_key
 
 if TYPE_CHECKING:
     from bot.store.subscriptions import Subscription
@@ -133,22 +133,21 @@ def parse_time(text: str) -> time:
 
 
 def parse_timezone(text: str) -> str:
-    """Validate an IANA zone name (``Europe/Berlin``, ``UTC``) with zoneinfo."""
-    name = _zone_names().get(text.strip().lower(), text.strip())
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """The IANA key ``text`` names, in any case (``europe/berlin`` -> ``Europe/Berlin``)."""
+    name = zone_key(text)
+    if name is None:
+        hint = zone_hint(text)
         raise ScheduleError(
-            f"unknown time zone {name!r}; expected an IANA name such as Europe/Berlin, "
-            "America/New_York or UTC"
-        ) from None
+            f"unknown time zone {_short(text.strip())!r}; "
+            + (f"{hint}; " if hint else "")
+            + "expected an IANA name such as Europe/Berlin, America/New_York or UTC"
+        )
     return name
 
 
-@functools.cache
-def _zone_names() -> dict[str, str]:
-    """Lower-case -> canonical IANA names, so ``europe/berlin`` is accepted too."""
-    return {name.lower(): name for name in available_timezones()}
+def _short(text: str, limit: int = 60) -> str:
+    """User text as an error quotes it: never more than ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_schedule(
@@ -177,14 +176,16 @@ def parse_schedule(
         elif _TIME.fullmatch(token) or token[:1].isdigit():
             once(at, "time", token)
             at = parse_time(token)
-        elif "/" in token or low in ("utc", "gmt"):
+        elif "/" in token or zone_key(token) is not None:
             once(zone, "time zone", token)
-            zone = parse_timezone("UTC" if low in ("utc", "gmt") else token)
+            zone = parse_timezone(token)
         elif _DAYISH.fullmatch(low) and ("," in low or "-" in low or _is_day_word(low)):
             once(days, "days", token)
             days = parse_days(low)
+        elif zone_hint(token):  # a region (Etc) or a bare city (Berlin): a zone was meant
+            parse_timezone(token)
         else:
-            raise ScheduleError(f"did not understand {token!r}; {EXPECTED}")
+            raise ScheduleError(f"did not understand {_short(token)!r}; {EXPECTED}")
     return ScheduleSpec(
         days=days if days is not None else parse_days(default_days),
         at=at if at is not None else parse_time(default_time),
