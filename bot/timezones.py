@@ -36,6 +36,11 @@ def _cities() -> dict[str, str]:
     return {city: keys[0] for city, keys in seen.items() if len(keys) == 1}
 
 
+def zone_keys() -> list[str]:
+    """Every zone name this module accepts, sorted (for autocomplete and tests)."""
+    return sorted(_keys().values())
+
+
 def zone_key(name: str) -> str | None:
     """The IANA key ``name`` spells, ignoring case (``europe/berlin`` -> ``Europe/Berlin``);
     None when it names no zone."""
