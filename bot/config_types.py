@@ -15,11 +15,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from bot.platforms import token_owner
+from bot.timezones import is_zone_key, zone_hint
 
 T = TypeVar("T")
 
@@ -155,11 +155,13 @@ Email = Annotated[str, AfterValidator(_email)]
 
 
 def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise expected('an IANA time zone like "Europe/Berlin" or "UTC"', value) from None
-    return value
+    """Only an IANA key spelled exactly: opening ``ZoneInfo`` on a folder of the zone tree or
+    an overlong name fails with ``OSError``, and ``localtime`` depends on the host."""
+    if is_zone_key(value):
+        return value
+    error = expected('an IANA time zone like "Europe/Berlin" or "UTC"', value)
+    hint = zone_hint(value)
+    raise ValueError(f"{error}; {hint}") if hint else error
 
 
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]

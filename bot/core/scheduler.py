@@ -2,8 +2,9 @@
 and a daily prune of the processed-event ids that keep platform redeliveries idempotent.
 
 The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
-change, so the database stays the only truth. A digest whose cron fired while the bot was
-down (last fire time > last digest) is posted once at start; so is a fetch of the latest
+change, so the database stays the only truth. A digest whose time came while the bot was down
+(its day not yet recorded as posted, its fire time after the last digest) is posted once at
+start, by the same rule the live job follows (``schedule_spec``); so is a fetch of the latest
 announcement when no successful fetch covers it (the feed only carries the latest day). After
 every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
 (``bot.core.ingest.recovery``) and threads of papers with a new version get their note
@@ -26,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.delivery.version_notes import VersionNotes
-from bot.core.digests.schedule_spec import digest_trigger, missed_digest
+from bot.core.digests.schedule_spec import digest_trigger, due_slot, missed_digest, next_digest
 from bot.core.digests.service import DigestService, utcnow
 from bot.core.ingest.pipeline import Pipeline
 from bot.core.ingest.recovery import latest_mailing_day
@@ -102,7 +103,6 @@ class Scheduler:
         self.enrich_time = enrich_time
         self.holidays = holidays
         self.clock = clock
-        self._fired_on: dict[str, date] = {}  # job id -> local date of its last scheduled run
         self._inflight: dict[asyncio.Task[object], str] = {}  # running job task -> kind
         service.on_subscriptions_changed(self.sync)
 
@@ -217,15 +217,16 @@ class Scheduler:
         now = now or self.clock()
         posted = []
         for sub in await self.service.subscriptions.all():
-            if sub.platform not in self.service.ports or not missed_digest(sub, now):
+            missed = missed_digest(sub, now)
+            if sub.platform not in self.service.ports or missed is None:
                 continue
-            upcoming = digest_trigger(sub).get_next_fire_time(None, now)
-            if upcoming is not None and upcoming - now <= CATCH_UP_SKIP_WITHIN:
+            upcoming = next_digest(sub, now)
+            if upcoming - now <= CATCH_UP_SKIP_WITHIN:
                 log.info("missed digest for %s left to the regular one at %s", sub.job_id,
                          upcoming)
             else:
-                log.info("posting missed digest for %s", sub.job_id)
-                await self.service.run_scheduled(sub.platform, sub.channel_id)
+                log.info("posting missed digest for %s (%s)", sub.job_id, missed.day)
+                await self.service.run_scheduled(sub.platform, sub.channel_id, missed)
                 posted.append(sub)
         return posted
 
@@ -255,14 +256,12 @@ class Scheduler:
         sub = await self.service.subscriptions.get(platform, channel_id)
         if sub is None:
             return
-        local_day = self.clock().astimezone(ZoneInfo(sub.timezone)).date()
-        # At the end of DST a wall time repeats and the cron fires twice: run once per day.
-        if self._fired_on.get(sub.job_id) == local_day:
-            log.info("digest %s already ran today (repeated wall time), skipped", sub.job_id)
+        slot = due_slot(sub, self.clock())
+        if slot is None:  # recorded with the digest, so this holds across restarts too
+            log.info("digest %s: this day's digest was already posted, skipped", sub.job_id)
             return
-        self._fired_on[sub.job_id] = local_day
         with self._running("digest"):
-            await self.service.run_scheduled(platform, channel_id)
+            await self.service.run_scheduled(platform, channel_id, slot)
 
     async def _fetch_job(self, day: date | None = None, attempt: int = 0) -> None:
         """Fetch the announcement; stale/empty/failed on an announcement day -> retry later."""

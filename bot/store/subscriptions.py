@@ -1,7 +1,9 @@
 """Channel digest subscriptions: one schedule per channel, plus where its last digest ended.
 
 The scheduler rebuilds its jobs from these rows at start, so they are the only truth about
-which channel gets a digest when; ``last_digest_at`` drives the missed-digest catch-up.
+which channel gets a digest when; ``last_digest_at`` drives the missed-digest catch-up, and
+``last_scheduled_day`` (the local day of the last scheduled digest) makes each scheduled day's
+digest happen once, across restarts, repeated wall times and schedule changes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Subscription:
     updated_at: datetime
     last_digest_at: datetime | None
     last_covered_until: date | None
+    last_scheduled_day: date | None = None  # local day of the last scheduled digest
 
     @property
     def job_id(self) -> str:
@@ -40,7 +43,7 @@ class Subscription:
 
 
 def _row(row: sqlite3.Row) -> Subscription:
-    covered = row["last_covered_until"]
+    covered, scheduled = row["last_covered_until"], row["last_scheduled_day"]
     return Subscription(
         id=row["id"],
         platform=row["platform"],
@@ -55,6 +58,7 @@ def _row(row: sqlite3.Row) -> Subscription:
         updated_at=parse_timestamp(row["updated_at"]),
         last_digest_at=parse_timestamp(row["last_digest_at"]) if row["last_digest_at"] else None,
         last_covered_until=date.fromisoformat(covered) if covered else None,
+        last_scheduled_day=date.fromisoformat(scheduled) if scheduled else None,
     )
 
 
@@ -126,22 +130,30 @@ class SubscriptionStore:
         *,
         at: datetime,
         covered_until: date | None,
-    ) -> None:
+        scheduled_day: date | None = None,
+    ) -> bool:
         """Record a digest inside the caller's open transaction (the digest records its posts
-        and this in one): when it ran and the newest announcement date it covered.
+        and this in one): when it ran and the newest announcement date it covered; for a
+        scheduled digest also the local day it was for.
 
         ``covered_until`` never moves backwards (a ``digest now since`` must not make the next
-        scheduled digest repeat a range).
+        scheduled digest repeat a range). Returns False, recording nothing, when
+        ``scheduled_day`` already had its digest: the caller rolls back, so a slot that two
+        runs reach (another process, a repeated firing) is posted by one of them only.
         """
         covered = covered_until.isoformat() if covered_until else None
-        await conn.execute(
+        day = scheduled_day.isoformat() if scheduled_day else None
+        cur = await conn.execute(
             """
             UPDATE subscriptions SET last_digest_at = ?,
                 last_covered_until = CASE
                     WHEN ? IS NULL THEN last_covered_until
                     WHEN last_covered_until IS NULL OR last_covered_until < ? THEN ?
-                    ELSE last_covered_until END
+                    ELSE last_covered_until END,
+                last_scheduled_day = coalesce(?, last_scheduled_day)
             WHERE platform = ? AND channel_id = ?
+              AND (? IS NULL OR last_scheduled_day IS NULL OR last_scheduled_day < ?)
             """,
-            (utc_timestamp(at), covered, covered, covered, platform, channel_id),
+            (utc_timestamp(at), covered, covered, covered, day, platform, channel_id, day, day),
         )
+        return cur.rowcount > 0

@@ -365,6 +365,26 @@ def test_invalid_timezones(tmp_path: Path, zone: str) -> None:
     assert "bot.timezone: expected an IANA time zone" in message
 
 
+@pytest.mark.parametrize(
+    ("zone", "hint"),
+    [("America/Argentina", "is a region, not a zone; name one zone in it, e.g. "
+                           "America/Argentina/Buenos_Aires"),
+     ("Etc", "is a region, not a zone"), ("America/Indiana", "America/Indiana/Indianapolis"),
+     ("utc", "did you mean UTC?"), ("europe/berlin", "did you mean Europe/Berlin?"),
+     ("Europe/Berln", "did you mean Europe/Berlin"), ("localtime", ""), ("Factory", ""),
+     ("Asia/" + "k" * 300, "")],
+)
+def test_timezone_folders_and_near_misses_are_config_errors(
+    tmp_path: Path, zone: str, hint: str
+) -> None:
+    """Folders of the zone tree and host-specific names are refused like any unknown name,
+    with a suggestion when one is close; an overlong name is quoted short."""
+    message = config_error(tmp_path, f'[bot]\ntimezone = "{zone}"\n')
+    assert "bot.timezone: expected an IANA time zone" in message
+    assert hint in message
+    assert len(message) < 400
+
+
 def test_config_is_frozen() -> None:
     config = Config()
     with pytest.raises(ValidationError):

@@ -12,12 +12,11 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from bot.core.commands.spec import Arg, ArgKind, Command, CommandError, MemberRef, ParsedCommand
 from bot.core.commands.table import COMMANDS
+from bot.timezones import zone_hint, zone_key
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -53,11 +52,6 @@ def validate_slug(text: str, what: str = "NAME") -> str:
     if hint and SLUG_RE.fullmatch(hint):
         msg += f'; try "{hint}"'
     raise CommandError(msg)
-
-
-@cache
-def _zones() -> dict[str, str]:
-    return {z.lower(): z for z in available_timezones()}
 
 
 def _date(text: str, command: Command) -> date:
@@ -183,8 +177,8 @@ def _accepts(arg: Arg, word: str) -> bool:
             return low in arg.choices
         case ArgKind.TIME:
             return bool(_TIME_RE.fullmatch(word))
-        case ArgKind.TIMEZONE:
-            return low in _zones()
+        case ArgKind.TIMEZONE:  # a wrong name with a slash gets the zone's own error
+            return zone_key(word) is not None or "/" in word
         case ArgKind.DAYS:
             return bool(_DAYS_RE.fullmatch(low))
         case ArgKind.NUMBER:
@@ -214,7 +208,13 @@ def _convert(arg: Arg, word: str, command: Command) -> Any:
         case ArgKind.CHOICE:
             return word.lower()
         case ArgKind.TIMEZONE:
-            return _zones()[word.lower()]
+            zone = zone_key(word)
+            if zone is None:
+                hint = zone_hint(word)
+                raise CommandError(f'unknown time zone "{word[:60]}"; '
+                                   + (f"{hint}; " if hint else "")
+                                   + "expected an IANA name such as Europe/Berlin", command)
+            return zone
         case ArgKind.DAYS | ArgKind.TIME:
             return word.lower()
         case ArgKind.NUMBER:

@@ -21,7 +21,13 @@ from bot.core.delivery.channel_attention import ChannelAttention, WatchedPort
 from bot.core.delivery.engine import Delivery, DeliveryReport
 from bot.core.delivery.headers import HeaderOutbox
 from bot.core.digests import compose as d
-from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
+from bot.core.digests.schedule_spec import (
+    ScheduleError,
+    Slot,
+    next_digest,
+    parse_schedule,
+    served,
+)
 from bot.core.digests.status import build_status, when
 from bot.errors import ChannelUnavailable
 from bot.industry.detector import watched_only
@@ -84,6 +90,11 @@ class DigestSettings:
             holidays=configured_holidays(config.arxiv),
             include_unlisted=config.digest.include_unlisted_companies,
         )
+
+
+class SlotServed(Exception):
+    """The scheduled day already had its digest (recorded by an earlier run or another
+    process): nothing of this run is recorded or posted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +162,14 @@ class DigestService:
             return CommandResult(messages=(Text(str(exc)),), ok=False)
         existed = await self.subscriptions.get(platform, channel_id) is not None
         now = self.clock()
-        await self.subscriptions.upsert(
+        sub = await self.subscriptions.upsert(
             platform=platform, workspace=workspace, channel_id=channel_id, days=spec.cron_days,
             time=spec.time_text, timezone=spec.timezone, mode=spec.mode, created_by=actor_id,
             now=now,
         )
         await self._changed()
         verb = "Updated this channel's digest" if existed else "Subscribed this channel to digests"
-        nxt = when(spec.next_run(now), ZoneInfo(spec.timezone))
+        nxt = when(next_digest(sub, now), ZoneInfo(spec.timezone))
         body = f"{verb}: {spec.describe()}. Next digest: {nxt}."
         return CommandResult(messages=(Text(body),), public=True)
 
@@ -222,8 +233,12 @@ class DigestService:
 
     # --- digests ------------------------------------------------------------------------------
 
-    async def run_scheduled(self, platform: str, channel_id: str) -> DigestReport | None:
-        """The scheduler's job: one subscription's digest, failures logged in the run log."""
+    async def run_scheduled(self, platform: str, channel_id: str, slot: Slot | None = None
+                            ) -> DigestReport | None:
+        """The scheduler's job: one subscription's digest, failures logged in the run log.
+
+        With ``slot`` (the scheduler always passes it) the digest is for that scheduled day:
+        skipped if the day already had its digest, and the day recorded with the digest."""
         sub = await self.subscriptions.get(platform, channel_id)
         if sub is None or platform not in self.ports:
             log.warning("digest for %s:%s skipped (no subscription or adapter)", platform,
@@ -231,7 +246,12 @@ class DigestService:
             return None
         started = self.clock()
         try:
-            report = await self.run_digest(platform, sub.workspace, channel_id)
+            report = await self.run_digest(platform, sub.workspace, channel_id,
+                                           scheduled_day=slot.day if slot else None)
+        except SlotServed:
+            log.info("digest for %s:%s on %s was already posted; not again", platform,
+                     channel_id, slot.day if slot else None)
+            return None
         except ChannelUnavailable as exc:  # marked for /scoop status; no traceback to log
             log.warning("digest for %s:%s not posted: %s", platform, channel_id, exc)
             await self.runs.record("digest", f"{platform}:{channel_id}", "error",
@@ -263,15 +283,18 @@ class DigestService:
         return headers + await self.outbox.flush(platform, channel_id, hold=waiting | hold)
 
     async def run_digest(
-        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None
+        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None,
+        scheduled_day: date | None = None,
     ) -> DigestReport:
-        """Select, compose and post one channel's digest (serialised per channel)."""
+        """Select, compose and post one channel's digest (serialised per channel); for a
+        ``scheduled_day`` that already had its digest, raise :class:`SlotServed` instead."""
         lock = self._locks.setdefault((platform, channel_id), asyncio.Lock())
         async with lock:
-            return await self._run_digest(platform, workspace, channel_id, since)
+            return await self._run_digest(platform, workspace, channel_id, since, scheduled_day)
 
     async def _run_digest(
-        self, platform: str, workspace: str, channel_id: str, since: date | None
+        self, platform: str, workspace: str, channel_id: str, since: date | None,
+        scheduled_day: date | None = None,
     ) -> DigestReport:
         if platform not in self.ports:
             raise LookupError(f"no chat adapter registered for platform {platform!r}")
@@ -283,6 +306,8 @@ class DigestService:
             if blocked is not None:  # still refused: queue nothing more behind it
                 raise blocked.error()
         sub = await self.subscriptions.get(platform, channel_id)
+        if scheduled_day is not None and sub is not None and served(sub, scheduled_day):
+            raise SlotServed(scheduled_day)
         mode = sub.mode if sub else self.settings.mode
         today = now.astimezone(ZoneInfo(sub.timezone if sub else self.settings.timezone)).date()
         if since is not None:
@@ -335,9 +360,10 @@ class DigestService:
                                                now)
             created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
                                                       rows, now)
-            if sub is not None:
-                await self.subscriptions.mark_digest_in(conn, platform, channel_id, at=now,
-                                                        covered_until=covered)
+            if sub is not None and not await self.subscriptions.mark_digest_in(
+                    conn, platform, channel_id, at=now, covered_until=covered,
+                    scheduled_day=scheduled_day) and scheduled_day is not None:
+                raise SlotServed(scheduled_day)  # another process got there first: roll back
         await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
         flushed = await self.outbox.flush(platform, channel_id)
         await self.runs.record(

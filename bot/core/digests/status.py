@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.digests.schedule_spec import spec_from_stored
+from bot.core.digests.schedule_spec import next_digest, spec_from_stored
 from bot.messages import Text
 from bot.ports import CommandResult
 from bot.store.channel_attention import AttentionRecord
@@ -81,7 +81,8 @@ async def build_status(
     else:
         spec = spec_from_stored(subscription.days, subscription.time, subscription.timezone,
                                 subscription.mode)
-        lines.append(f"Next digest here: {when(spec.next_run(now), tz)} ({spec.describe()})")
+        nxt = when(next_digest(subscription, now), tz)
+        lines.append(f"Next digest here: {nxt} ({spec.describe()})")
         lines.append(f"Last digest here: {when(subscription.last_digest_at, tz)}")
     lines.append(f"Counts: {_n(counts.papers, 'paper')}, "
                  f"{_n(counts.active_topics, 'active topic')}, {_n(counts.notes, 'note')}, "

@@ -45,6 +45,31 @@ async def test_subscription_upsert_updates_and_keeps_history(db: Database) -> No
     assert sub.job_id == "digest:slack:C1"
 
 
+async def test_a_scheduled_day_is_recorded_once(db: Database) -> None:
+    """The day of a scheduled digest is written with it; a second record for that day (or an
+    earlier one) changes nothing and says so, so the caller rolls its digest back; a manual
+    digest (no day) is recorded without touching it."""
+    store = SubscriptionStore(db)
+    await _sub(store)
+    monday = date(2026, 11, 16)
+
+    async def mark(at: datetime, day: date | None) -> bool:
+        async with store.db.transaction() as conn:
+            return await store.mark_digest_in(conn, "slack", "C1", at=at, covered_until=None,
+                                              scheduled_day=day)
+
+    assert await mark(NOW, monday)
+    assert not await mark(NOW + timedelta(hours=1), monday)
+    assert not await mark(NOW + timedelta(hours=1), monday - timedelta(days=1))
+    assert await mark(NOW + timedelta(hours=2), None)
+    sub = await store.get("slack", "C1")
+    assert sub is not None and sub.last_scheduled_day == monday
+    assert sub.last_digest_at == NOW + timedelta(hours=2)
+    assert await mark(NOW + timedelta(days=1), monday + timedelta(days=1))
+    sub = await store.get("slack", "C1")
+    assert sub is not None and sub.last_scheduled_day == monday + timedelta(days=1)
+
+
 async def test_covered_until_never_moves_back(db: Database) -> None:
     store = SubscriptionStore(db)
     await _sub(store)
