@@ -32,6 +32,7 @@ from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
+from bot.store.integrity import refuse_damage
 from bot.store.stores import Stores
 
 if TYPE_CHECKING:
@@ -163,6 +164,7 @@ async def run_bot(
     io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),
                tuple(script))
     path = str(db_path or config.storage.db_path)
+    await asyncio.to_thread(refuse_damage, path)  # before anything reads or writes it
     db = await Database.open(path)
     stores = Stores.on(db)
     sources = None
