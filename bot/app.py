@@ -33,6 +33,7 @@ from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
 from bot.store.db import Database
+from bot.store.integrity import refuse_damage
 from bot.store.stores import Stores
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ async def run_bot(
     run before stdin, and a first line shown instead of the connect hint.
     """
     path = str(db_path or config.storage.db_path)
+    await asyncio.to_thread(refuse_damage, path)  # before anything reads or writes it
     db = await Database.open(path)
     stores = Stores.on(db)
     io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),

@@ -24,7 +24,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.errors import ScoopwatchError
+from bot.errors import ScoopwatchError, StoreError
 from bot.industry.paperlists import paperlist_paper
 from bot.models import Paper
 from bot.sources.arxiv_rss import parse_arxiv_rss
@@ -151,7 +151,7 @@ def demo_database(db_path: str | None) -> Iterator[tuple[str, bool]]:
     if db_path is not None:
         path = Path(db_path)
         if path.exists():
-            raise ScoopwatchError(f"{path} already exists; the demo writes example topics and a "
+            raise StoreError(f"{path} already exists; the demo writes example topics and a "
                                   "2024 listing into its database, so give a new file name")
         yield str(path), True
         return

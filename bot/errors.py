@@ -27,6 +27,11 @@ class StoreError(ScoopwatchError):
     """The database cannot be used (newer schema than this code, corrupt file, ...)."""
 
 
+class DatabaseDamaged(StoreError):
+    """The database file is damaged or is no SQLite database at all: nothing read from it can
+    be trusted, so commands stop with one line instead of working on half a store."""
+
+
 class ChannelProblem(StrEnum):
     """Why a platform refuses to post in a channel, in the core's words (never an SDK's)."""
 

@@ -6,7 +6,8 @@ in its own module (``run``, ``papers``, ``analysis``, ``notes``, ``labs``, ``db`
 ``config``), and each chat platform may add its own (``Platform.add_commands``).
 
 Every command has ``--help``; failures are one clear line on stderr and a non-zero exit
-(2 for configuration and usage errors, 1 for everything else). Heavy modules are imported
+(2 for configuration and usage errors and for a database that is damaged, no database or
+unusable, 1 for everything else). Heavy modules are imported
 inside the commands so ``scoopwatch --help`` stays instant.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from bot.errors import ConfigError, ScoopwatchError
+from bot.errors import ConfigError, ScoopwatchError, StoreError
 from bot.platforms import platforms
 from bot.sources.base import SourceFormat
 
@@ -66,20 +68,47 @@ class CliState:
             self._config = load_config(self.config_path)
         return self._config
 
-    def db_path(self, override: str | None = None) -> str:
-        return override or self.db or str(self.config.storage.db_path)
+    def db_path(self, override: str | None = None, *, check: bool = True) -> str:
+        """The database this command works on.
+
+        With ``check``, an existing file must first pass SQLite's quick_check, so a damaged
+        file, or one that is no database, stops the command with one line (exit 2) before it
+        reads half a store; commands that check the file their own way pass False.
+        """
+        path = override or self.db or str(self.config.storage.db_path)
+        if check:
+            from bot.store.integrity import refuse_damage
+
+            refuse_damage(path)
+        return path
+
+    def known_db_path(self) -> str | None:
+        """The database path when it is known without loading the config (for error lines,
+        which must not fail themselves)."""
+        if self.db is not None:
+            return self.db
+        return str(self._config.storage.db_path) if self._config is not None else None
 
 
 def fail_cleanly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn scoopwatch's own errors into one line and an exit status instead of a traceback."""
+    """Turn scoopwatch's own errors into one line and an exit status instead of a traceback.
+
+    Every command goes through here, so this is also where a damaged database becomes one
+    line: at open (``StoreError``) or half-way, when a query reaches a damaged page
+    (SQLite's own ``DatabaseError``).
+    """
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, StoreError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except sqlite3.DatabaseError as exc:
+            status, line = _database_failure(exc)
+            click.echo(f"error: {line}", err=True)
+            sys.exit(status)
         except ScoopwatchError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -91,6 +120,18 @@ def fail_cleanly(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(1)
 
     return wrapper
+
+
+def _database_failure(exc: sqlite3.DatabaseError) -> tuple[int, str]:
+    """Exit status and line for an SQLite error that reached the command line."""
+    from bot.store.integrity import damaged, is_damage
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx is not None else None
+    path = (state.known_db_path() if state is not None else None) or "the database"
+    if is_damage(exc):
+        return 2, str(damaged(path, exc))
+    return 1, f"{path}: {exc}"
 
 
 def run_async(coro: Coroutine[Any, Any, R]) -> R:

@@ -23,7 +23,8 @@ def run(state: CliState, db: str | None) -> None:
     if logging.getLogger().level > logging.DEBUG:
         # APScheduler narrates every job at INFO; keep its warnings and errors only.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    sys.exit(run_async(run_bot(config, db_path=state.db_path(db))))
+    # run_bot checks the file itself (also when embedded or run by the demo).
+    sys.exit(run_async(run_bot(config, db_path=state.db_path(db, check=False))))
 
 
 @main.command()

@@ -21,6 +21,7 @@ from types import TracebackType
 import aiosqlite
 
 from bot.errors import StoreError
+from bot.store.integrity import damaged, is_damage
 from bot.store.migrations import LATEST_SCHEMA_VERSION, Migration, discover
 
 __all__ = ["LATEST_SCHEMA_VERSION", "Database", "parse_timestamp", "utc_timestamp"]
@@ -43,8 +44,9 @@ class Database:
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         """Open (creating if needed) and configure the database, then apply pending migrations.
 
-        Raises :class:`StoreError` for files that are not SQLite databases and for databases
-        written by a newer scoopwatch, so the CLI can print one clear line.
+        Raises :class:`StoreError` for databases written by a newer scoopwatch and
+        :class:`DatabaseDamaged` for files that are damaged or no SQLite database, so the CLI
+        can print one clear line.
         """
         path_str = str(path)
         if path_str != ":memory:":
@@ -76,6 +78,8 @@ class Database:
             await self.conn.execute("PRAGMA synchronous = NORMAL")
             await self.conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise damaged(self.path, exc) from exc
             raise StoreError(f"{self.path} is not a usable SQLite database: {exc}") from exc
 
     async def _check_version(self) -> None:
@@ -154,6 +158,8 @@ class Database:
                     for statement in migration.statements:
                         await conn.execute(statement)
                 except sqlite3.Error as exc:
+                    if is_damage(exc):
+                        raise damaged(self.path, exc) from exc
                     raise StoreError(
                         f"migration {migration.number:03d}_{migration.name} failed: {exc}"
                     ) from exc

@@ -90,13 +90,13 @@ def test_demo_with_a_piped_session_then_kept_database_and_export(runner: CliRunn
     assert "Labs: Meta · Paper: 2411.18377" in out
     assert "- **you** (2024-11-28): Ours tracks the whole body from one wrist camera" in out
     code, out = run_as_written(runner, "scoopwatch demo --db demo-kept.db")
-    assert code == 1 and "demo-kept.db already exists" in out  # never overwritten
+    assert code == 2 and "demo-kept.db already exists" in out  # never overwritten
 
 
 def test_an_existing_database_is_refused_with_one_line(runner: CliRunner) -> None:
     Path("scoopwatch.db").write_bytes(b"the lab's real notes")
     result = runner.invoke(main, ["demo", "--db", "scoopwatch.db"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == ("error: scoopwatch.db already exists; the demo writes example "
                              "topics and a 2024 listing into its database, so give a new file "
                              "name\n")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from urllib.parse import quote
 
 from bot.errors import ScoopwatchError
 from bot.messages import File, lab_label
@@ -98,7 +100,10 @@ async def export_file(
 
 
 def to_markdown(rows: Sequence[ExportRow], topic: str | None = None) -> str:
-    about = f" on {topic}" if topic else ""
+    """Headings per topic and paper, one list item per note. Everything people or sources
+    wrote is escaped, so no note, title or name can open a heading, a list, a code block or a
+    link of its own: the document keeps its shape whatever a member typed."""
+    about = f" on {_md_inline(topic)}" if topic else ""
     papers = len({r.paper_key for r in rows})
     notes = len({r.note_id for r in rows})
     out = [f"# Differentiation notes{about}", "",
@@ -106,24 +111,29 @@ def to_markdown(rows: Sequence[ExportRow], topic: str | None = None) -> str:
     current: tuple[str, str] | None = None
     for row in rows:
         if current is None or row.topic != current[0]:
-            out += ["", f"## {row.topic}"]
+            out += ["", f"## {_md_inline(row.topic)}"]
             current = (row.topic, "")
         if row.paper_key != current[1]:
             current = (row.topic, row.paper_key)
-            title = _md_escape(row.paper_title)
-            out += ["", f"### [{title}]({row.paper_url})" if row.paper_url else f"### {title}"]
-            facts = [f"Labs: {', '.join(row.labs)}" if row.labs else "Labs: none recorded",
-                     f"Paper: {row.paper_key}"]
+            title = _md_inline(row.paper_title)
+            link = f"### [{title}]({_md_url(row.paper_url)})" if row.paper_url else f"### {title}"
+            labs = ", ".join(_md_inline(lab) for lab in row.labs)
+            facts = [f"Labs: {labs}" if row.labs else "Labs: none recorded",
+                     f"Paper: {_md_inline(row.paper_key)}"]
+            out += ["", link]
             out += ["", " · ".join(facts), ""]
         edited = f", edited {row.edited_at[:10]}" if row.edited_at else ""
-        body = "\n  ".join(row.text.splitlines() or [""])
-        out.append(f"- **{_md_escape(row.author)}** ({row.written_at[:10]}{edited}): {body}")
+        body = "\n  ".join(_md_lines(row.text))
+        out.append(f"- **{_md_inline(row.author)}** ({row.written_at[:10]}{edited}): {body}")
     return "\n".join(out) + "\n"
 
 
 def to_csv(rows: Sequence[ExportRow], topic: str | None = None) -> str:
+    """RFC 4180 as the csv module writes it by default: CRLF between records, and any field
+    holding a line break of either kind (a bare CR too), a comma or a quote is quoted, so a
+    note always reads back as one field of one record."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows:
         data = asdict(row)
@@ -157,5 +167,35 @@ async def _labs(overlaps: OverlapStore, keys: Sequence[str]) -> dict[str, tuple[
             for key, labs in found.items()}
 
 
-def _md_escape(text: str) -> str:
-    return " ".join(text.split()).replace("[", "\\[").replace("]", "\\]")
+# Markup CommonMark (and GitHub's tables and strikethrough) would act on anywhere in a line:
+# emphasis, code, links, raw HTML, entities, table cells, a heading's closing hashes.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
+# What else opens a block when it starts a line: lists, setext underlines, rules. Escaping
+# its marker leaves plain text.
+_MD_BLOCK_START = re.compile(r"^(?:[-+=]|[0-9]{1,9}[.)])")
+
+
+def _md_inline(text: str) -> str:
+    """One line of literal text: whitespace (line breaks included) collapsed, markup escaped."""
+    return _MD_INLINE.sub(r"\\\1", " ".join(text.split()))
+
+
+def _md_lines(text: str) -> list[str]:
+    """A note's lines as literal Markdown text, to be indented under its list item.
+
+    Leading whitespace goes (four spaces would start a code block) and a line that would open
+    a block of its own gets its first character escaped."""
+    lines = []
+    for raw in text.splitlines() or [""]:
+        line = _MD_INLINE.sub(r"\\\1", raw.strip())
+        if _MD_BLOCK_START.match(line):
+            digits = len(line) - len(line.lstrip("0123456789"))
+            line = f"{line[:digits]}\\{line[digits:]}"
+        lines.append(line)
+    return lines
+
+
+def _md_url(url: str) -> str:
+    """A link destination that cannot end early: spaces, parentheses and angle brackets are
+    percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")

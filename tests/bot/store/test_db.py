@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import StoreError
+from bot.errors import DatabaseDamaged, StoreError
 from bot.store.db import LATEST_SCHEMA_VERSION, Database
 from bot.store.migrations import Migration, discover, in_order, split_statements
 
@@ -76,7 +76,7 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
 async def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("these are my notes, not a database\n" * 100)
-    with pytest.raises(StoreError, match="not a usable SQLite database"):
+    with pytest.raises(DatabaseDamaged, match="is not an SQLite database"):
         await Database.open(path)
     assert path.read_text().startswith("these are my notes")  # untouched
 
