@@ -256,7 +256,8 @@ def build_core(
     service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
                                                       registry=registry, **sources)
     core = Core(stores, digest=service, admins=config.bot.admins,
-                labs=labs_view(registry.labs), clock=clock, registry=registry)
+                labs=labs_view(registry.labs), clock=clock, registry=registry,
+                max_topics_per_member=config.bot.max_topics_per_member)
     return core, scheduler
 
 

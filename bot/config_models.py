@@ -60,6 +60,9 @@ class BotSection(Section):
     timezone: TimeZoneName = "UTC"
     admins: ListOf[MemberId] = ()  # empty: everyone may subscribe/unsubscribe
     log_level: LogLevel = "INFO"
+    # Every topic is matched against every paper of every digest: a cap keeps one member's
+    # catch-all queries from slowing the lab's digests. Admins are held to it too.
+    max_topics_per_member: Annotated[int, in_range(1, 1000)] = 25
 
     @property
     def tzinfo(self) -> ZoneInfo:

@@ -8,8 +8,10 @@ they stay testable without click.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,13 +20,17 @@ import click
 
 from bot.cli import CliState, db_option, fail_cleanly, format_option, main, run_async
 from bot.errors import ParseError, SourceError
-from bot.sources.base import ParsedPage, SourceFormat
+from bot.models import Paper
+from bot.sources.base import ParsedPage, Skipped, SourceFormat
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.models import Paper
+    from bot.store.papers import UpsertCounts
 
 Echo = Callable[..., None]
+Upsert = Callable[[Sequence[Paper]], Awaitable["UpsertCounts"]]
+BATCH_SIZE = 500  # papers per transaction: about 0.1 s of write lock on a 2-core machine
+SKIPPED_SHOWN = 100
 
 
 @main.command()
@@ -36,8 +42,10 @@ Echo = Callable[..., None]
 def ingest(state: CliState, files: tuple[str, ...], fmt: str, db: str | None) -> None:
     """Parse recorded arXiv/OpenAlex/OAI-PMH/JSON Lines files into the store.
 
-    Each file is parsed completely before anything is written, so a broken file leaves the
-    store untouched. Prints new, updated, unchanged and skipped counts per file.
+    Files are read one record at a time and stored 500 papers per transaction, so any size
+    fits in memory and the bot keeps writing notes meanwhile. A broken file keeps the batches
+    stored before the break and says how far it got. Prints new, updated, unchanged and
+    skipped counts per file.
     """
     failures = run_async(ingest_files(state.db_path(db), files, fmt, click.echo))
     if failures:
@@ -71,11 +79,13 @@ def backfill(
     """Harvest past papers through arXiv's OAI-PMH interface."""
     if date_to < date_from:
         raise click.BadParameter("--to is before --from")
-    run_async(
+    ok = run_async(
         backfill_oai(
             state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo
         )
     )
+    if not ok:
+        sys.exit(1)
 
 
 @main.command()
@@ -108,8 +118,7 @@ def read_pages(files: Iterable[str], fmt: str) -> list[tuple[str, ParsedPage]]:
 
 
 async def ingest_files(db_path: str, files: Sequence[str], fmt: str, echo: Echo) -> int:
-    """Ingest each file in its own transaction; returns how many files failed."""
-    from bot.sources.formats import parse_document
+    """Ingest each file in batches of ``BATCH_SIZE`` papers; returns how many files failed."""
     from bot.store.db import Database
     from bot.store.stores import Stores
 
@@ -118,22 +127,96 @@ async def ingest_files(db_path: str, files: Sequence[str], fmt: str, echo: Echo)
     async with await Database.open(db_path) as db:
         store = Stores.on(db).papers
         for name in files:
-            try:
-                page = parse_document(Path(name).read_bytes(), chosen, name=name)
-            except (ParseError, SourceError, OSError) as exc:
+            report = await ingest_file(name, chosen, store.upsert_papers)
+            for line in report.lines(name):
+                echo(line)
+            if report.reason is not None:
                 failures += 1
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                echo(f"{name}: error: {reason}", err=True)
-                continue
-            counts = await store.upsert_papers(page.papers)
-            echo(
-                f"{name}: {page.format.value}, {len(page.papers)} papers: {counts.new} new, "
-                f"{counts.updated} updated, {counts.unchanged} unchanged, "
-                f"{len(page.skipped)} skipped"
-            )
-            for skipped in page.skipped:
-                echo(f"  skipped {skipped.ident}: {skipped.reason}")
+                echo(report.failure(name), err=True)
     return failures
+
+
+async def ingest_file(name: str, fmt: SourceFormat | None, upsert: Upsert,
+                      size: int = BATCH_SIZE) -> FileReport:
+    """Read ``name`` one record at a time and store its papers ``size`` at a time, each batch
+    in its own transaction: memory stays flat and no write lock is held for long. A batch is
+    stored whole or not at all; reading or storing stops at the first failure, and the report
+    says how many papers were stored before it and at which record it happened."""
+    from bot.sources.formats import open_document
+
+    report = FileReport()
+    batch: list[Paper] = []
+    first = 1  # the record number the pending batch starts at
+    try:
+        with open_document(name, fmt) as stream:
+            report.format = stream.format.value
+            for record in stream:
+                report.read += 1
+                if isinstance(record, Skipped):
+                    report.skip(record)
+                    continue
+                batch.append(record)
+                if len(batch) >= size:
+                    report.add(await upsert(batch))
+                    batch, first = [], report.read + 1
+            if batch:
+                report.add(await upsert(batch))
+    except (ParseError, SourceError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        report.stop(report.read + 1, reason)
+    except sqlite3.OperationalError as exc:  # locked, disk full: this batch is not stored
+        report.stop(first, f"the database refused the batch ({exc})")
+    return report
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What ingesting one file did: counts, the records it skipped (the first
+    ``SKIPPED_SHOWN`` of them kept to show), and where and why it stopped early."""
+
+    format: str = ""
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    shown: list[Skipped] = field(default_factory=list)
+    stopped_at: int | None = None
+    reason: str | None = None
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def add(self, counts: UpsertCounts) -> None:
+        self.new += counts.new
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+
+    def skip(self, record: Skipped) -> None:
+        self.skipped += 1
+        if len(self.shown) < SKIPPED_SHOWN:
+            self.shown.append(record)
+
+    def stop(self, record: int, reason: str) -> None:
+        self.stopped_at, self.reason = record, reason
+
+    def lines(self, name: str) -> list[str]:
+        """The summary line of a file read to its end, and the records skipped."""
+        out = [] if self.reason is not None else [
+            f"{name}: {self.format}, {self.stored} papers: {self.new} new, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.skipped} skipped"]
+        out += [f"  skipped {s.ident}: {s.reason}" for s in self.shown]
+        if self.skipped > len(self.shown):
+            out.append(f"  ... and {self.skipped - len(self.shown)} more skipped")
+        return out
+
+    def failure(self, name: str) -> str:
+        """The error line: how far the file got, or why it could not be read."""
+        if not self.read:
+            return f"{name}: error: {self.reason}"
+        return (f"stored {self.stored} papers from {name}; "
+                f"stopped at record {self.stopped_at}: {self.reason}")
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
@@ -217,8 +300,11 @@ async def backfill_oai(
     date_to: date,
     category: str | None,
     echo: Echo,
-) -> None:
-    """Harvest a date range over OAI-PMH into the store, with a progress bar on a terminal."""
+) -> bool:
+    """Harvest a date range over OAI-PMH into the store, one transaction per page, with a
+    progress bar on a terminal. A failure keeps the pages stored before it, says how far the
+    harvest got, and returns False."""
+    from bot.errors import ScoopwatchError
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient, oai_set_for_category
     from bot.store.db import Database
@@ -226,20 +312,29 @@ async def backfill_oai(
 
     progress = sys.stderr.isatty()  # a progress line on a terminal only, never in logs
     categories = [category] if category else list(config.arxiv.categories)
-    total_new = total_updated = 0
+    total_new = total_updated = stored = 0
     async with await Database.open(db_path) as db, make_http_client(config) as client:
         store = Stores.on(db).papers
         oai = OaiPmhClient(client, base_url=config.arxiv.oai_url)
         for cat in categories:
             seen = 0
-            async for page in oai.list_records(date_from, date_to, oai_set_for_category(cat)):
-                counts = await store.upsert_papers(page.papers)
-                total_new += counts.new
-                total_updated += counts.updated
-                seen += len(page.papers)
+            try:
+                async for page in oai.list_records(date_from, date_to, oai_set_for_category(cat)):
+                    counts = await store.upsert_papers(page.papers)
+                    total_new += counts.new
+                    total_updated += counts.updated
+                    stored += counts.total
+                    seen += len(page.papers)
+                    if progress:
+                        click.echo(f"\r{cat}: {seen} records", nl=False, err=True)
+            except (ScoopwatchError, OSError, sqlite3.OperationalError) as exc:
                 if progress:
-                    click.echo(f"\r{cat}: {seen} records", nl=False, err=True)
+                    click.echo(err=True)
+                echo(f"stored {stored} papers ({total_new} new, {total_updated} updated); "
+                     f"stopped in {cat} after {seen} records: {exc}", err=True)
+                return False
             if progress:
                 click.echo(err=True)
             echo(f"{cat}: {seen} records")
     echo(f"backfill done: {total_new} new, {total_updated} updated")
+    return True

@@ -18,7 +18,12 @@ from datetime import UTC, date, datetime
 from bot.core.commands.context import CommandContext, CommandServices, DigestActions
 from bot.core.commands.parser import COMMANDS, parse
 from bot.core.commands.spec import CommandError
-from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
+from bot.core.commands.topics import (
+    MAX_TOPICS_PER_MEMBER,
+    QueryTools,
+    RecentPapers,
+    TopicService,
+)
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry
@@ -59,6 +64,7 @@ class Core:
         labs: Callable[[], CommandResult] | None = None, tools: QueryTools | None = None,
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] | None = None, registry: Registry | None = None,
+        max_topics_per_member: int = MAX_TOPICS_PER_MEMBER,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -67,7 +73,7 @@ class Core:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.topics = TopicService(
             stores.topics, RecentPapers(stores.papers, today or (lambda: self._clock().date())),
-            tools, self._clock,
+            tools, self._clock, max_topics_per_member,
         )
         self.notes = NotesService(
             stores.notes, stores.members, stores.events, stores.feedback,

@@ -1,10 +1,17 @@
-"""Hardened XML parsing shared by the arXiv and OAI-PMH parsers.
+"""Hardened, streaming XML parsing shared by the arXiv and OAI-PMH parsers.
 
 Fetched documents are untrusted: no entity expansion, no network access, no huge trees.
 Every failure becomes a ``ParseError`` that says what was expected and what arrived.
+
+Documents are read in chunks and handed over one element at a time (``iter_elements``), each
+dropped once its consumer is done with it, so a 150 MB listing needs no more memory than a
+1 MB one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -18,13 +25,13 @@ OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 Element = etree._Element
 
 
-def parse_xml(data: bytes, expected: str) -> Element:
-    """Parse ``data`` safely and return the root element; ``expected`` names it in errors."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ParseError(f"{expected}: expected bytes, got {type(data).__name__}")
-    if not bytes(data[:4096]).strip():
-        raise ParseError(f"{expected}: empty document")
-    parser = etree.XMLParser(
+CHUNK = 1 << 16
+_HEAD = 4096
+
+
+def _parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("start", "end"),
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -32,16 +39,61 @@ def parse_xml(data: bytes, expected: str) -> Element:
         remove_comments=True,
         remove_pis=True,
     )
+
+
+def iter_elements(
+    source: BinaryIO, expected: str, root_tag: str, depth: int
+) -> Iterator[tuple[int, Element]]:
+    """``(depth, element)`` for every complete element down to ``depth`` below the root
+    (children before their parent), read from ``source`` in chunks.
+
+    The root must be ``root_tag`` (``wrong_root`` otherwise); ``expected`` names the document
+    in errors. Once the consumer asks for the next element, the previous one is emptied and
+    detached, so memory holds one record at a time whatever the file's size.
+    """
+    head = source.read(_HEAD)
+    if not isinstance(head, bytes | bytearray):
+        raise ParseError(f"{expected}: expected bytes, got {type(head).__name__}")
+    if not bytes(head).strip():
+        raise ParseError(f"{expected}: empty document")
+    parser = _parser()
+    level = -1
+    root: Element | None = None
+    chunk = bytes(head)
     try:
-        root = etree.fromstring(bytes(data), parser)
+        while chunk:
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                if not isinstance(element, Element):
+                    continue  # namespace events, never asked for
+                if event == "start":
+                    level += 1
+                    if root is None:
+                        root = element
+                        if element.tag != root_tag:
+                            raise wrong_root(expected, element)
+                    continue
+                if 0 < level <= depth:
+                    yield level, element
+                    _drop(element)
+                level -= 1
+            chunk = source.read(CHUNK)
+        parser.close()
     except (etree.LxmlError, ValueError, LookupError) as exc:
-        head = bytes(data[:200]).lstrip().lower()
-        if head.startswith((b"<!doctype html", b"<html")):
+        if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
             raise ParseError(f"{expected}: got an HTML page, not XML") from exc
         raise ParseError(f"{expected}: malformed XML ({exc})") from exc
     if root is None:
         raise ParseError(f"{expected}: empty document")
-    return root
+
+
+def _drop(element: Element) -> None:
+    """Free a handled element: its content, and itself from its parent (the tree stays the
+    path from the root to the element being read)."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
 
 
 def local_name(element: Element) -> str:

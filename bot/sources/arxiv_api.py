@@ -7,7 +7,11 @@ Both serialisations use the same namespaces, so one tag-driven pass reads either
 
 from __future__ import annotations
 
-from bot.errors import SourceError
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from bot.errors import ParseError, SourceError
 from bot.models import Affiliation, AffiliationSource, Author, Paper
 from bot.sources._text import (
     arxiv_id_or_none,
@@ -19,8 +23,8 @@ from bot.sources._text import (
     iso_date,
     safe_int,
 )
-from bot.sources._xml import ARXIV, ATOM, OPENSEARCH, Element, parse_xml, text_of, wrong_root
-from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources._xml import ARXIV, ATOM, OPENSEARCH, Element, iter_elements, text_of
+from bot.sources.base import PageFacts, ParsedPage, RecordStream, Skipped, SourceFormat
 
 _WHAT = "arXiv API response"
 _ERROR_ID_MARK = "arxiv.org/api/errors"
@@ -49,38 +53,26 @@ _PAGING = {
 
 def parse_arxiv_api(data: bytes) -> ParsedPage:
     """Papers and opensearch paging of one API page; an API error entry raises SourceError."""
-    root = parse_xml(data, _WHAT)
-    if root.tag != f"{ATOM}feed":
-        raise wrong_root(_WHAT, root)
-    paging: dict[str, int | None] = {}
-    title = ""
-    entries: list[Element] = []
-    for child in root:
-        tag = child.tag
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParseError(f"{_WHAT}: expected bytes, got {type(data).__name__}")
+    return stream_arxiv_api(io.BytesIO(data)).page()
+
+
+def stream_arxiv_api(source: BinaryIO) -> RecordStream:
+    """``parse_arxiv_api`` one entry at a time (a saved result set can be large)."""
+    return RecordStream(SourceFormat.ARXIV_API, lambda facts: _records(source, facts))
+
+
+def _records(source: BinaryIO, facts: PageFacts) -> Iterator[Paper | Skipped]:
+    for _, element in iter_elements(source, _WHAT, f"{ATOM}feed", depth=1):
+        tag = element.tag
         if tag == _ENTRY:
-            _raise_if_error(child)
-            entries.append(child)
+            _raise_if_error(element)
+            yield _entry_paper(element)
         elif tag in _PAGING:
-            paging[_PAGING[tag]] = safe_int(text_of(child))
+            setattr(facts, _PAGING[tag], safe_int(text_of(element)))
         elif tag == _TITLE:
-            title = text_of(child)
-    papers: list[Paper] = []
-    skipped: list[Skipped] = []
-    for entry in entries:
-        result = _entry_paper(entry)
-        if isinstance(result, Paper):
-            papers.append(result)
-        else:
-            skipped.append(result)
-    return ParsedPage(
-        format=SourceFormat.ARXIV_API,
-        papers=tuple(papers),
-        skipped=tuple(skipped),
-        feed_title=clean_line(title) or None,
-        total_results=paging.get("total_results"),
-        start_index=paging.get("start_index"),
-        items_per_page=paging.get("items_per_page"),
-    )
+            facts.feed_title = clean_line(text_of(element)) or None
 
 
 def _raise_if_error(entry: Element) -> None:

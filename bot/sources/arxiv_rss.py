@@ -2,14 +2,18 @@
 
 The listing is scoopwatch's main input: one document per announcement day with every new,
 cross-listed and replaced paper. Both serialisations carry the same fields (arXiv docs
-``rss_specifications`` / ``atom_specifications``); they are read in one pass over the tree.
+``rss_specifications`` / ``atom_specifications``); they are read in one pass, one item at a
+time (``stream_*``), so a listing of any size is parsed in constant memory.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 from bot.errors import ParseError, SourceError
 from bot.models import Paper
@@ -25,8 +29,8 @@ from bot.sources._text import (
     iso_date,
     rfc822_date,
 )
-from bot.sources._xml import ARXIV, ATOM, DC, Element, parse_xml, text_of, wrong_root
-from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources._xml import ARXIV, ATOM, DC, Element, iter_elements, text_of
+from bot.sources.base import PageFacts, ParsedPage, RecordStream, Skipped, SourceFormat
 
 # "arXiv:2411.17700v1 Announce Type: new \nAbstract: ..." -- every part optional, anchored.
 _PREAMBLE = re.compile(
@@ -64,52 +68,89 @@ class _Entry:
 
 def parse_arxiv_rss(data: bytes) -> ParsedPage:
     """Papers of an rss.arxiv.org RSS 2.0 listing; raises SourceError for arXiv's error feed."""
-    root = parse_xml(data, "arXiv RSS listing")
-    if root.tag != "rss":
-        raise wrong_root("arXiv RSS listing", root)
-    channel = root.find("channel")
-    if channel is None:
-        raise ParseError("arXiv RSS listing: no <channel> element")
-    title = description = pub_date = build_date = ""
-    entries: list[_Entry] = []
-    for child in channel:
-        tag = child.tag
-        if tag == "item":
-            entries.append(_rss_item(child))
-        elif tag == "title":
-            title = text_of(child)
-        elif tag == "description":
-            description = text_of(child)
-        elif tag == "pubDate":
-            pub_date = text_of(child)
-        elif tag == "lastBuildDate":
-            build_date = text_of(child)
-    _raise_feed_error(title, description)
-    announced = rfc822_date(pub_date) or rfc822_date(build_date)
-    return _page(SourceFormat.ARXIV_RSS, entries, announced, title)
+    return stream_arxiv_rss(_as_file(data)).page()
 
 
 def parse_arxiv_atom(data: bytes) -> ParsedPage:
     """Papers of an rss.arxiv.org Atom 1.0 listing (``/atom/<categories>``)."""
-    root = parse_xml(data, "arXiv Atom listing")
-    if root.tag != _FEED:
-        raise wrong_root("arXiv Atom listing", root)
-    title = subtitle = updated = ""
-    entries: list[_Entry] = []
-    for child in root:
-        tag = child.tag
+    return stream_arxiv_atom(_as_file(data)).page()
+
+
+def stream_arxiv_rss(source: BinaryIO) -> RecordStream:
+    """``parse_arxiv_rss`` one item at a time. The channel's date dates the items after it
+    (arXiv writes it before the first item)."""
+    return RecordStream(SourceFormat.ARXIV_RSS, lambda facts: _rss_records(source, facts))
+
+
+def stream_arxiv_atom(source: BinaryIO) -> RecordStream:
+    """``parse_arxiv_atom`` one entry at a time. An entry without a date gets the first date
+    seen before it, else the feed's ``updated`` (arXiv dates every entry)."""
+    return RecordStream(SourceFormat.ARXIV_ATOM, lambda facts: _atom_records(source, facts))
+
+
+def _as_file(data: bytes) -> BinaryIO:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParseError(f"arXiv listing: expected bytes, got {type(data).__name__}")
+    return io.BytesIO(data)
+
+
+def _rss_records(source: BinaryIO, facts: PageFacts) -> Iterator[Paper | Skipped]:
+    what = "arXiv RSS listing"
+    title = description = pub_date = build_date = ""
+    channel = checked = False
+    for depth, element in iter_elements(source, what, "rss", depth=2):
+        tag = element.tag
+        if depth == 1:
+            channel = channel or tag == "channel"
+            continue
+        parent = element.getparent()
+        if parent is None or parent.tag != "channel":
+            continue
+        if tag == "item":
+            if not checked:  # an error feed says so in its title, before any item
+                _raise_feed_error(title, description)
+                checked = True
+            yield _to_paper(_rss_item(element), facts.announced)
+        elif tag == "title":
+            title = text_of(element)
+            facts.feed_title = clean_line(title) or None
+        elif tag == "description":
+            description = text_of(element)
+        elif tag in ("pubDate", "lastBuildDate"):
+            if tag == "pubDate":
+                pub_date = text_of(element)
+            else:
+                build_date = text_of(element)
+            facts.announced = rfc822_date(pub_date) or rfc822_date(build_date)
+    if not channel:
+        raise ParseError(f"{what}: no <channel> element")
+    _raise_feed_error(title, description)
+
+
+def _atom_records(source: BinaryIO, facts: PageFacts) -> Iterator[Paper | Skipped]:
+    title = subtitle = ""
+    updated: date | None = None
+    first_published: date | None = None
+    checked = False
+    for _, element in iter_elements(source, "arXiv Atom listing", _FEED, depth=1):
+        tag = element.tag
         if tag == _ENTRY:
-            entries.append(_atom_entry(child))
+            if not checked:
+                _raise_feed_error(title, subtitle)
+                checked = True
+            entry = _atom_entry(element)
+            first_published = first_published or entry.published
+            facts.announced = first_published or updated
+            yield _to_paper(entry, facts.announced)
         elif tag == _TITLE:
-            title = text_of(child)
+            title = text_of(element)
+            facts.feed_title = clean_line(title) or None
         elif tag == _SUBTITLE:
-            subtitle = text_of(child)
+            subtitle = text_of(element)
         elif tag == _UPDATED:
-            updated = text_of(child)
+            updated = iso_date(text_of(element), eastern=True)
+            facts.announced = first_published or updated
     _raise_feed_error(title, subtitle)
-    announced = next((e.published for e in entries if e.published), None)
-    announced = announced or iso_date(updated, eastern=True)
-    return _page(SourceFormat.ARXIV_ATOM, entries, announced, title)
 
 
 def _rss_item(item: Element) -> _Entry:
@@ -183,26 +224,6 @@ def _raise_feed_error(title: str, details: str) -> None:
     bad = query.rstrip("/").rsplit("/", 1)[-1] or query
     message = clean_line(details) or "no details given"
     raise SourceError(f"arXiv listing feed error for {bad!r}: {message}")
-
-
-def _page(
-    fmt: SourceFormat, entries: list[_Entry], announced: date | None, title: str
-) -> ParsedPage:
-    papers: list[Paper] = []
-    skipped: list[Skipped] = []
-    for entry in entries:
-        result = _to_paper(entry, announced)
-        if isinstance(result, Paper):
-            papers.append(result)
-        else:
-            skipped.append(result)
-    return ParsedPage(
-        format=fmt,
-        papers=tuple(papers),
-        skipped=tuple(skipped),
-        announced=announced,
-        feed_title=clean_line(title) or None,
-    )
 
 
 def _to_paper(entry: _Entry, page_announced: date | None) -> Paper | Skipped:

@@ -4,6 +4,10 @@
 sniffing looks only at the head of XML (cheap on multi-MB listings) and decodes JSON once,
 reusing the decoded value for the OpenAlex parser. Recorded HTTP wrappers
 (``{"url", "status_code", "body"}``, the arxiv.py golden-file shape) are unwrapped.
+
+``open_document`` reads a file as a ``RecordStream``: the XML formats and JSON Lines are parsed
+a record at a time (files of any size); the rest (an OpenAlex page, a wrapper, an HTML page,
+all bounded by what a server sends) is parsed whole.
 """
 
 from __future__ import annotations
@@ -11,15 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from bot.errors import ParseError, SourceError
-from bot.sources.arxiv_api import parse_arxiv_api
+from bot.sources.arxiv_api import parse_arxiv_api, stream_arxiv_api
 from bot.sources.arxiv_html.page import looks_like_arxiv_html, parse_arxiv_html
-from bot.sources.arxiv_rss import parse_arxiv_atom, parse_arxiv_rss
-from bot.sources.base import ParsedPage, SourceFormat
-from bot.sources.jsonl import parse_jsonl
-from bot.sources.oai_pmh import parse_oai_pmh
+from bot.sources.arxiv_rss import (
+    parse_arxiv_atom,
+    parse_arxiv_rss,
+    stream_arxiv_atom,
+    stream_arxiv_rss,
+)
+from bot.sources.base import ParsedPage, RecordStream, SourceFormat
+from bot.sources.jsonl import parse_jsonl, stream_jsonl
+from bot.sources.oai_pmh import parse_oai_pmh, stream_oai_pmh
 from bot.sources.openalex import load_json, parse_openalex, parse_openalex_value
 
 _HEAD = 4096
@@ -37,6 +47,14 @@ PARSERS: dict[SourceFormat, Callable[[bytes], ParsedPage]] = {
     SourceFormat.ARXIV_HTML: parse_arxiv_html,
 }
 _HTML_SNIFF = 1 << 18  # LaTeXML marks can sit after a page's scripts and navigation
+STREAMERS: dict[SourceFormat, Callable[[BinaryIO], RecordStream]] = {
+    SourceFormat.ARXIV_RSS: stream_arxiv_rss,
+    SourceFormat.ARXIV_ATOM: stream_arxiv_atom,
+    SourceFormat.ARXIV_API: stream_arxiv_api,
+    SourceFormat.OAI_PMH: stream_oai_pmh,
+    SourceFormat.JSONL: stream_jsonl,
+}
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(slots=True)
@@ -79,6 +97,63 @@ def parse_document(
     if sniffed.status is not None and sniffed.status >= 400:
         raise SourceError(origin)
     return page
+
+
+def open_document(path: str | Path, fmt: SourceFormat | None = None) -> RecordStream:
+    """The records of the file at ``path`` as ``fmt`` (auto-detected when None), streamed when
+    the format allows; close the stream (``with``) to release the file.
+
+    Detection matches ``parse_document``'s: JSON whose first line is a whole object followed
+    by more lines is JSON Lines. Raises ``OSError`` for an unreadable file; parse errors come
+    from the stream, at the record where the document breaks.
+    """
+    name = str(path)
+    file = Path(path).open("rb")  # noqa: SIM115 - a stream keeps it open until closed
+    try:
+        chosen = _streamable(file, None if fmt is None else SourceFormat(fmt), name)
+        file.seek(0)
+        if chosen is not None:
+            stream = STREAMERS[chosen](file)
+            stream.on_close(file.close)
+            return stream
+        data = file.read()
+    except BaseException:
+        file.close()
+        raise
+    file.close()
+    return RecordStream.of_page(parse_document(data, fmt, name=name))
+
+
+def _streamable(file: BinaryIO, fmt: SourceFormat | None, name: str) -> SourceFormat | None:
+    """The streaming parser to read ``file`` with, or None to parse it whole."""
+    raw = file.read(_HTML_SNIFF)
+    if raw[:2] in _UTF16_BOMS:
+        return None
+    head = _head(raw)
+    if fmt is not None:
+        if fmt is SourceFormat.JSONL or (fmt in STREAMERS and head[:1] == b"<"):
+            return fmt
+        return None
+    if head[:1] == b"<":
+        if _is_feed(head) is None and looks_like_arxiv_html(raw):
+            return None
+        try:
+            return _xml_format(head, "")
+        except ParseError:
+            return None  # parsed whole, to raise the same error as parse_document
+    if head[:1] in (b"{", b"[") and (
+        name.lower().endswith(_JSONL_SUFFIXES) or _first_line_then_more(file)
+    ):
+        return SourceFormat.JSONL
+    return None
+
+
+def _first_line_then_more(file: BinaryIO) -> bool:
+    """The first non-blank line is a JSON object and another non-blank line follows."""
+    file.seek(0)
+    lines = (line.strip() for line in file)
+    first = next((line for line in lines if line), b"").removeprefix(b"\xef\xbb\xbf")
+    return _is_json_object(first) and any(lines)
 
 
 def _as_bytes(data: bytes) -> bytes:

@@ -2,14 +2,16 @@
 
 This is the escape hatch for papers no built-in source covers (conference lists, exports of
 other tools). Users write these files by hand or by script, so each bad line is reported with
-its number and reason while the good lines still load.
+its number and reason while the good lines still load. Lines are read one at a time.
 """
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from bot.errors import ParseError
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
@@ -22,7 +24,7 @@ from bot.sources._text import (
     clean_line,
     dedupe,
 )
-from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources.base import ParsedPage, RecordStream, Skipped, SourceFormat
 from bot.sources.paper_ids import id_problem
 
 _BOM = b"\xef\xbb\xbf"
@@ -38,31 +40,40 @@ def parse_jsonl(data: bytes) -> ParsedPage:
     """Papers of a JSON Lines file; bad lines become ``Skipped(ident="line N", reason)``."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ParseError(f"JSON Lines: expected bytes, got {type(data).__name__}")
-    data = bytes(data).removeprefix(_BOM)
-    papers: list[Paper] = []
-    skipped: list[Skipped] = []
+    return stream_jsonl(io.BytesIO(bytes(data))).page()
+
+
+def stream_jsonl(source: BinaryIO) -> RecordStream:
+    """``parse_jsonl`` line by line, so a file of any size is read in constant memory."""
+    return RecordStream(SourceFormat.JSONL, lambda facts: _records(source))
+
+
+def _records(source: BinaryIO) -> Iterator[Paper | Skipped]:
     json_lines = 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        line = raw.strip()
+    first_bad: Skipped | None = None
+    for number, raw in enumerate(source, start=1):
+        line = (raw.removeprefix(_BOM) if number == 1 else raw).strip()
         if not line:
             continue
         try:
             record = json.loads(line)
         except RecursionError:
-            skipped.append(Skipped(ident=f"line {number}", reason="JSON nested too deeply"))
-            continue
+            bad = Skipped(ident=f"line {number}", reason="JSON nested too deeply")
         except ValueError as exc:
-            skipped.append(Skipped(ident=f"line {number}", reason=f"not valid JSON: {exc}"))
+            bad = Skipped(ident=f"line {number}", reason=f"not valid JSON: {exc}")
+        else:
+            json_lines += 1
+            try:
+                yield _paper(record)
+            except _BadRecord as exc:
+                yield Skipped(ident=f"line {number}", reason=str(exc))
             continue
-        json_lines += 1
-        try:
-            papers.append(_paper(record))
-        except _BadRecord as exc:
-            skipped.append(Skipped(ident=f"line {number}", reason=str(exc)))
-    if skipped and not json_lines:
-        first = skipped[0]
-        raise ParseError(f"JSON Lines: no line is valid JSON ({first.ident}: {first.reason})")
-    return ParsedPage(format=SourceFormat.JSONL, papers=tuple(papers), skipped=tuple(skipped))
+        first_bad = first_bad or bad
+        yield bad
+    if first_bad is not None and not json_lines:
+        raise ParseError(
+            f"JSON Lines: no line is valid JSON ({first_bad.ident}: {first_bad.reason})"
+        )
 
 
 def _paper(record: Any) -> Paper:

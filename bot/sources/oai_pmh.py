@@ -7,6 +7,10 @@ format; ``arXivRaw`` is read too (it adds the version history).
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
 from bot.errors import ParseError, SourceError
 from bot.models import Affiliation, AffiliationSource, Author, Paper
 from bot.sources._authors import split_author_list
@@ -21,62 +25,63 @@ from bot.sources._text import (
     rfc822_date,
     safe_int,
 )
-from bot.sources._xml import Element, local_name, parse_xml, text_of, wrong_root
-from bot.sources.base import ParsedPage, Skipped, SourceFormat
+from bot.sources._xml import Element, iter_elements, local_name, text_of
+from bot.sources.base import PageFacts, ParsedPage, RecordStream, Skipped, SourceFormat
 
 _WHAT = "OAI-PMH response"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV_OAI = "{http://arxiv.org/OAI/arXiv/}"
 ARXIV_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
 _NO_RECORDS = "noRecordsMatch"
+_BODIES = ("ListRecords", "GetRecord")
 _EXTRA_FIELDS = ("license", "report-no", "msc-class", "acm-class", "proxy", "submitter")
 
 
 def parse_oai_pmh(data: bytes) -> ParsedPage:
     """Records of one OAI-PMH page; OAI ``<error>`` raises SourceError except noRecordsMatch."""
-    root = parse_xml(data, _WHAT)
-    if root.tag != f"{OAI}OAI-PMH":
-        raise wrong_root(_WHAT, root)
-    body: Element | None = None
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParseError(f"{_WHAT}: expected bytes, got {type(data).__name__}")
+    return stream_oai_pmh(io.BytesIO(data)).page()
+
+
+def stream_oai_pmh(source: BinaryIO) -> RecordStream:
+    """``parse_oai_pmh`` one record at a time (a saved harvest can be large)."""
+    return RecordStream(SourceFormat.OAI_PMH, lambda facts: _records(source, facts))
+
+
+def _records(source: BinaryIO, facts: PageFacts) -> Iterator[Paper | Skipped]:
+    body = False
     errors: list[tuple[str, str]] = []
-    for child in root:
-        name = local_name(child)
-        if name == "error":
-            errors.append((child.get("code") or "unknown", clean_line(text_of(child))))
-        elif name in ("ListRecords", "GetRecord"):
-            body = child
-        elif name not in ("responseDate", "request", ""):
-            raise ParseError(f"{_WHAT}: <{name}> holds no records (use ListRecords/GetRecord)")
-    real_errors = [(code, text) for code, text in errors if code != _NO_RECORDS]
-    if real_errors:
-        detail = "; ".join(f"{code}: {text}" if text else code for code, text in real_errors)
-        raise SourceError(f"OAI-PMH error {detail}")
-    if body is None:
-        if errors:  # noRecordsMatch: an empty harvest window, not a failure
-            return ParsedPage(format=SourceFormat.OAI_PMH, papers=())
-        raise ParseError(f"{_WHAT}: no ListRecords or GetRecord element")
-    papers: list[Paper] = []
-    skipped: list[Skipped] = []
-    token: str | None = None
-    list_size: int | None = None
-    for child in body:
-        name = local_name(child)
+    for depth, element in iter_elements(source, _WHAT, f"{OAI}OAI-PMH", depth=2):
+        name = local_name(element)
+        if depth == 1:
+            if name == "error":
+                errors.append((element.get("code") or "unknown", clean_line(text_of(element))))
+            elif name in _BODIES:
+                body = True
+            elif name not in ("responseDate", "request", ""):
+                raise ParseError(f"{_WHAT}: <{name}> holds no records (use ListRecords/GetRecord)")
+            continue
+        parent = element.getparent()
+        if parent is None or local_name(parent) not in _BODIES:
+            continue
         if name == "record":
-            result = _record(child)
-            if isinstance(result, Paper):
-                papers.append(result)
-            else:
-                skipped.append(result)
+            _raise_errors(errors)  # OAI errors come before the body
+            yield _record(element)
         elif name == "resumptionToken":
-            token = text_of(child).strip() or None
-            list_size = safe_int(child.get("completeListSize"))
-    return ParsedPage(
-        format=SourceFormat.OAI_PMH,
-        papers=tuple(papers),
-        skipped=tuple(skipped),
-        resumption_token=token,
-        complete_list_size=list_size,
-    )
+            facts.resumption_token = text_of(element).strip() or None
+            facts.complete_list_size = safe_int(element.get("completeListSize"))
+    _raise_errors(errors)
+    if not body and not errors:
+        raise ParseError(f"{_WHAT}: no ListRecords or GetRecord element")
+    # noRecordsMatch alone is an empty harvest window, not a failure
+
+
+def _raise_errors(errors: list[tuple[str, str]]) -> None:
+    real = [(code, text) for code, text in errors if code != _NO_RECORDS]
+    if real:
+        detail = "; ".join(f"{code}: {text}" if text else code for code, text in real)
+        raise SourceError(f"OAI-PMH error {detail}")
 
 
 def _record(record: Element) -> Paper | Skipped:

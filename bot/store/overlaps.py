@@ -7,6 +7,7 @@ exports and cards can show labs without re-running detection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -83,61 +84,64 @@ class OverlapStore:
         Returns the number of rows stored.
         """
         key_list = list(dict.fromkeys(keys))
-        stored = 0
+        stamp = utc_timestamp(now)
+        values = [
+            (row.paper_key, row.topic_id, row.score, _terms_json(row.terms), stamp, row.topic_id)
+            for row in rows
+        ]
         async with self.db.transaction() as conn:
             for chunk in _chunks(key_list):
                 marks = ",".join("?" * len(chunk))
                 await conn.execute(f"DELETE FROM overlaps WHERE paper_key IN ({marks})", chunk)
-            for row in rows:
-                terms = json.dumps(
-                    [{"term": t.term, "field": t.field, "count": t.count} for t in row.terms]
-                )
-                cur = await conn.execute(
-                    """
-                    INSERT OR REPLACE INTO overlaps (paper_key, topic_id, score, terms, computed_at)
-                    SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM topics WHERE id = ?)
-                    """,
-                    (row.paper_key, row.topic_id, row.score, terms, utc_timestamp(now),
-                     row.topic_id),
-                )
-                stored += max(cur.rowcount, 0)
-        return stored
+            cur = await conn.executemany(
+                """
+                INSERT OR REPLACE INTO overlaps (paper_key, topic_id, score, terms, computed_at)
+                SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM topics WHERE id = ?)
+                """,
+                values,
+            )
+        return max(cur.rowcount, 0)
 
     async def for_papers(
         self, keys: Iterable[str], topic_ids: Iterable[int] | None = None
     ) -> dict[str, list[OverlapRow]]:
-        """Overlaps of ``keys`` (optionally only for ``topic_ids``), best score first."""
-        wanted_topics = None if topic_ids is None else set(topic_ids)
-        out: dict[str, list[OverlapRow]] = {}
+        """Overlaps of ``keys`` (optionally only for ``topic_ids``), best score first.
+
+        Catch-all topics make this tens of thousands of rows a digest: they are decoded in a
+        worker thread so the event loop keeps serving commands and notes.
+        """
+        wanted_topics = None if topic_ids is None else frozenset(topic_ids)
+        found: list[sqlite3.Row] = []
         for chunk in _chunks(list(dict.fromkeys(keys))):
             marks = ",".join("?" * len(chunk))
-            rows = await self.db.conn.execute_fetchall(
+            found += await self.db.conn.execute_fetchall(
                 f"SELECT * FROM overlaps WHERE paper_key IN ({marks}) ORDER BY score DESC",
                 chunk,
             )
-            for r in rows:
-                if wanted_topics is not None and r["topic_id"] not in wanted_topics:
-                    continue
-                out.setdefault(r["paper_key"], []).append(_overlap(r))
-        return out
+        return await asyncio.to_thread(_by_paper, found, wanted_topics)
 
     async def save_flags(
         self, flags: Mapping[str, Sequence[FlagLike]], now: datetime
     ) -> None:
         """Replace the cached flags of each given paper (an empty list clears them)."""
+        stamp = utc_timestamp(now)
+        rows = [
+            (key, f.company, f.lab, f.evidence, str(f.via), float(f.confidence),
+             getattr(f, "author", None), stamp)
+            for key, paper_flags in flags.items()
+            for f in paper_flags
+        ]
         async with self.db.transaction() as conn:
-            for key, paper_flags in flags.items():
-                await conn.execute("DELETE FROM paper_flags WHERE paper_key = ?", (key,))
-                for f in paper_flags:
-                    await conn.execute(
-                        """
-                        INSERT INTO paper_flags (paper_key, company, lab, evidence, via,
-                                                 confidence, author, computed_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        (key, f.company, f.lab, f.evidence, str(f.via), float(f.confidence),
-                         getattr(f, "author", None), utc_timestamp(now)),
-                    )
+            await conn.executemany("DELETE FROM paper_flags WHERE paper_key = ?",
+                                   [(key,) for key in flags])
+            await conn.executemany(
+                """
+                INSERT INTO paper_flags (paper_key, company, lab, evidence, via,
+                                         confidence, author, computed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                rows,
+            )
 
     async def flags_for(self, keys: Iterable[str]) -> dict[str, list[StoredFlag]]:
         """Cached flags per paper key (papers never detected are absent)."""
@@ -185,7 +189,23 @@ class OverlapStore:
         return int(next(iter(rows))[0])
 
 
+def _by_paper(rows: Iterable[sqlite3.Row], topic_ids: frozenset[int] | None
+              ) -> dict[str, list[OverlapRow]]:
+    out: dict[str, list[OverlapRow]] = {}
+    for r in rows:
+        if topic_ids is None or r["topic_id"] in topic_ids:
+            out.setdefault(r["paper_key"], []).append(_overlap(r))
+    return out
+
+
+def _terms_json(terms: Sequence[TermHitRow]) -> str:
+    if not terms:  # overlaps are stored unexplained (see bot.core.ingest.pipeline)
+        return "[]"
+    return json.dumps([{"term": t.term, "field": t.field, "count": t.count} for t in terms])
+
+
 def _overlap(r: sqlite3.Row) -> OverlapRow:
-    raw = json.loads(r["terms"])
+    text = r["terms"]
+    raw = json.loads(text) if text != "[]" else ()
     terms = tuple(TermHitRow(t["term"], t["field"], int(t["count"])) for t in raw)
     return OverlapRow(r["paper_key"], int(r["topic_id"]), float(r["score"]), terms)

@@ -19,6 +19,14 @@ class TopicExistsError(ScoopwatchError):
     """The member already has a topic of that name."""
 
 
+class TopicLimitError(ScoopwatchError):
+    """The member already has as many topics as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a member may have at most {limit} topics")
+        self.limit = limit
+
+
 @dataclass(frozen=True, slots=True)
 class TopicRecord:
     """One topic with its owner's display name (joined from ``members``)."""
@@ -66,12 +74,22 @@ class TopicStore:
 
     async def add(
         self, platform: str, workspace: str, member_id: str, name: str, query: str,
-        now: datetime,
+        now: datetime, *, limit: int | None = None,
     ) -> TopicRecord:
-        """Insert a topic; :class:`TopicExistsError` when the member already has ``name``."""
+        """Insert a topic; :class:`TopicExistsError` when the member already has ``name``,
+        :class:`TopicLimitError` when they already have ``limit`` topics (counted in the same
+        transaction, so two adds at once cannot both slip under it)."""
         try:
             stamp = utc_timestamp(now)
             async with self._db.transaction() as conn:
+                if limit is not None:
+                    rows = await conn.execute_fetchall(
+                        "SELECT count(*) FROM topics WHERE platform = ? AND workspace = ?"
+                        " AND member_id = ? AND name != ?",
+                        (platform, workspace, member_id, name),
+                    )
+                    if int(next(iter(rows))[0]) >= limit:
+                        raise TopicLimitError(limit)
                 cur = await conn.execute(
                     "INSERT INTO topics (platform, workspace, member_id, name, query, paused,"
                     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",

@@ -1,7 +1,8 @@
 """Matches and their explanations: which terms hit, where, how often, and the score.
 
 Building a Match is the per-match cost of the matcher, so immutable TermHits (and, for
-additive scorers, their score parts) are cached per term, field and count.
+additive scorers, their score parts) are cached per term, field and count, and a match whose
+explanation nobody will read (most of a digest's) can be scored alone.
 """
 
 from __future__ import annotations
@@ -95,3 +96,21 @@ class Explainer:
             pairs = list(zip(terms, hits, strict=True))
             score = self.scorer.score(self.query, pairs, title=title, abstract=abstract)
         return Match(self.name, score, tuple(hits))
+
+    def score(
+        self, title_counts: Mapping[int, int], total: Mapping[int, int], title: str, abstract: str
+    ) -> float:
+        """The Match's score without building its explanation (the same sum, in the same
+        order, as ``__call__``): a catch-all topic matches every paper, and explaining each
+        match costs more than finding it."""
+        if not self.additive:
+            return self(title_counts, total, title, abstract).score
+        score = 0.0
+        for entry in self.terms:
+            in_title = title_counts.get(entry.atom, 0)
+            if in_title and entry.title is not None:
+                score += (entry.title.get(in_title) or entry.hit("title", in_title))[1]
+            in_abstract = total.get(entry.atom, 0) - in_title
+            if in_abstract and entry.abstract is not None:
+                score += (entry.abstract.get(in_abstract) or entry.hit("abstract", in_abstract))[1]
+        return score

@@ -120,8 +120,9 @@ class TopicIndex:
             hits.update(map(_ABSTRACT.__add__, in_abstract))
         return hits
 
-    def match(self, title: str, abstract: str) -> list[Match]:
-        """Topics matching this title and abstract, best score first."""
+    def match(self, title: str, abstract: str, *, explain: bool = True) -> list[Match]:
+        """Topics matching this title and abstract, best score first. ``explain=False`` leaves
+        each Match's ``terms`` empty (the score is the same) and costs a fraction."""
         title_counts, total = self._scanner.count(title, abstract)
         hits = self._hit_terms(title_counts, total)
         triggered = hits & self._trigger_ids
@@ -129,18 +130,26 @@ class TopicIndex:
             return []
         candidates = self._always.union(*map(self._triggers.__getitem__, triggered))
         predicates, explainers = self._predicates, self._explainers
-        matches = [
-            explainers[n](title_counts, total, title, abstract)
-            for n in sorted(candidates)
-            if predicates[n](hits)
-        ]
+        if explain:
+            matches = [
+                explainers[n](title_counts, total, title, abstract)
+                for n in sorted(candidates)
+                if predicates[n](hits)
+            ]
+        else:
+            matches = [
+                Match(explainers[n].name, explainers[n].score(title_counts, total, title,
+                                                              abstract), ())
+                for n in sorted(candidates)
+                if predicates[n](hits)
+            ]
         if len(matches) > 1:
             matches.sort(key=_by_score)
         return matches
 
-    def match_paper(self, paper: Paper) -> list[Match]:
+    def match_paper(self, paper: Paper, *, explain: bool = True) -> list[Match]:
         """``match`` on a Paper's title and abstract."""
-        return self.match(paper.title, paper.abstract)
+        return self.match(paper.title, paper.abstract, explain=explain)
 
     def match_many(self, papers: Iterable[Paper]) -> Iterator[tuple[Paper, list[Match]]]:
         """Lazily match a stream of papers (a day's listing or a 50,000-paper backfill)."""

@@ -87,3 +87,27 @@ def test_backfill_refuses_an_inverted_range(runner: CliRunner) -> None:
     result = runner.invoke(main, ["backfill", "--from", "2024-12-01", "--to", "2024-11-01"])
     assert result.exit_code == 2
     assert "--to is before --from" in result.output
+
+
+@respx.mock
+def test_a_backfill_failing_on_page_2_keeps_page_1_and_says_how_far_it_got(
+    runner: CliRunner,
+) -> None:
+    first = OAI_HEP_TH.read_bytes().replace(
+        b"</ListRecords>", b"<resumptionToken>page-2</resumptionToken></ListRecords>")
+    assert first != OAI_HEP_TH.read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("resumptionToken") == "page-2":
+            return httpx.Response(200, content=first[:300])  # cut short
+        return httpx.Response(200, content=first)
+
+    respx.get(url__startswith="https://oaipmh.arxiv.org/oai").mock(side_effect=answer)
+    result = runner.invoke(main, ["backfill", "--from", "2017-12-14", "--to", "2017-12-15",
+                                  "--category", "hep-th", "--db", "t.db"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "stored 3 papers (3 new, 0 updated); stopped in hep-th after 3 records: OAI-PMH")
+    assert "malformed XML" in result.stderr
+    papers = runner.invoke(main, ["papers", "--db", "t.db", "--json"]).stdout.splitlines()
+    assert len(papers) == 3

@@ -19,9 +19,10 @@ from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult
 from bot.store.papers import PaperStore
-from bot.store.topics import TopicExistsError, TopicRecord, TopicStore
+from bot.store.topics import TopicExistsError, TopicLimitError, TopicRecord, TopicStore
 
 PREVIEW_DAYS = 7
+MAX_TOPICS_PER_MEMBER = 25  # config [bot] max_topics_per_member
 PREVIEW_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)  # what a digest would show
 EXAMPLES = 3
 
@@ -129,11 +130,13 @@ class TopicService:
     def __init__(
         self, topics: TopicStore, recent: Recent, tools: QueryTools | None = None,
         clock: Callable[[], datetime] | None = None,
+        max_per_member: int = MAX_TOPICS_PER_MEMBER,
     ) -> None:
         self._topics = topics
         self._recent = recent
         self._tools: QueryTools = tools or MatcherTools()
         self._clock = clock or _utcnow
+        self._max = max_per_member
 
     async def add(
         self, platform: str, workspace: str, member_id: str, name: str, query_text: str
@@ -141,11 +144,17 @@ class TopicService:
         query = self._tools.parse(query_text)
         try:
             await self._topics.add(platform, workspace, member_id, name, query_text,
-                                   self._clock())
+                                   self._clock(), limit=self._max)
         except TopicExistsError:
             raise CommandError(
                 f'You already have a topic named "{name}": use /scoop topic edit {name} QUERY '
                 "to change it, or pick another NAME."
+            ) from None
+        except TopicLimitError as exc:
+            raise CommandError(
+                f"You already have {exc.limit} topics, the most one member may have. Remove "
+                "one with /scoop topic remove NAME or change one with /scoop topic edit NAME "
+                "QUERY (whoever runs the bot can raise max_topics_per_member)."
             ) from None
         return await self._report(f'Topic "{name}" saved', query)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -168,6 +168,13 @@ def select_overlaps(
 
 def _terms(row: OverlapRow) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.term for t in row.terms))
+
+
+def with_terms(overlap: Overlap, terms: Mapping[int, Sequence[str]]) -> Overlap:
+    """``overlap`` with each topic's matched terms from ``terms`` (by topic id): overlaps are
+    stored scored only, and only the cards a digest posts are explained."""
+    return replace(overlap, matches=tuple(
+        replace(m, terms=tuple(terms.get(m.topic.id, m.terms))) for m in overlap.matches))
 
 
 def marker_for(paper_key: str) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,8 @@ class OverlapRefresher(Protocol):
     say whose affiliations are still being looked up (it waits only a few seconds for them)."""
 
     async def recompute_overlaps(self, since: date, until: date | None = None) -> int: ...
+    async def explain(self, papers: Sequence[Paper]) -> Mapping[str, Mapping[int, Sequence[str]]]:
+        ...
     def pending_keys(self) -> frozenset[str]: ...
     async def stop_background(self) -> None: ...
 
@@ -331,9 +334,10 @@ class DigestService:
         twins = await self._twins([p for p in papers if p.key in overlaps])
         posted = await self.posts.posted_keys(
             platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})
-        selection = d.select_overlaps(papers, overlaps, topics, flags,
-                                      industry_only=mode != "all-papers", posted=posted,
-                                      looking_up=looking_up, twins=twins)
+        selection = await asyncio.to_thread(  # pure, but long with catch-all topics
+            partial(d.select_overlaps, papers, overlaps, topics, flags,
+                    industry_only=mode != "all-papers", posted=posted, looking_up=looking_up,
+                    twins=twins))
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
         reason = d.quiet_reason(
@@ -345,6 +349,9 @@ class DigestService:
                                 max_papers=self.settings.max_papers, mode=mode,
                                 quiet_reason=reason)
         shown = selection.overlaps[: self.settings.max_papers]
+        if self.refresher is not None:  # overlaps are stored unexplained: explain the cards
+            terms = await self.refresher.explain([o.paper for o in shown])
+            shown = tuple(d.with_terms(o, terms.get(o.paper.key, {})) for o in shown)
         header = _with_lookup_hint(header, selection, shown, looking_up)
         rows = []
         for overlap in shown:

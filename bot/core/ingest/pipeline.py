@@ -37,7 +37,7 @@ from bot.core.ingest.enrichment import (
 from bot.core.ingest.recovery import Recovery, RecoveryReport
 from bot.models import AnnounceType, Paper
 from bot.sources.arxiv_html import HtmlClient
-from bot.store.overlaps import OverlapRow, OverlapStore, TermHitRow
+from bot.store.overlaps import OverlapRow, OverlapStore
 from bot.store.runs import RunStore
 from bot.store.topics import TopicLike
 
@@ -79,9 +79,10 @@ class TopicSource(Protocol):
 
 
 class MatchIndex(Protocol):
-    """``bot.topics.TopicIndex``: ``match_paper`` -> matches with topic id, score, terms."""
+    """``bot.topics.TopicIndex``: ``match_paper`` -> matches with topic id, score and, when
+    ``explain``, the terms that hit."""
 
-    def match_paper(self, paper: Paper) -> Sequence[Any]: ...
+    def match_paper(self, paper: Paper, *, explain: bool = True) -> Sequence[Any]: ...
 
 
 IndexBuilder = Callable[[Sequence[tuple[int, str]], Sequence[Paper]], MatchIndex]
@@ -104,14 +105,28 @@ def default_index_builder(
     return TopicIndex.build(compiled, doc_freq=doc_freq or None)
 
 
-def overlap_rows(paper: Paper, matches: Sequence[Any]) -> list[OverlapRow]:
-    """``bot.topics.Match`` values -> storable rows."""
-    rows = []
-    for m in matches:
-        topic = getattr(m.topic, "id", m.topic)
-        terms = tuple(TermHitRow(str(t.term), str(t.field), int(t.count)) for t in m.terms)
-        rows.append(OverlapRow(paper.key, int(topic), float(m.score), terms))
-    return rows
+def score_rows(index: MatchIndex, papers: Sequence[Paper]) -> list[OverlapRow]:
+    """Every (paper, topic) match as a storable row, scored but not explained. CPU-bound:
+    the pipeline runs it in a worker thread."""
+    return [
+        OverlapRow(paper.key, _topic_id(m), float(m.score), ())
+        for paper in papers
+        for m in index.match_paper(paper, explain=False)
+    ]
+
+
+def explanations(index: MatchIndex, papers: Sequence[Paper]
+                 ) -> dict[str, dict[int, tuple[str, ...]]]:
+    """The terms each topic matched, per paper key and topic id (in the order they hit)."""
+    return {
+        paper.key: {_topic_id(m): tuple(dict.fromkeys(str(t.term) for t in m.terms))
+                    for m in index.match_paper(paper)}
+        for paper in papers
+    }
+
+
+def _topic_id(match: Any) -> int:
+    return int(getattr(match.topic, "id", match.topic))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,32 +183,48 @@ class Pipeline:
         self.enrich_wait, self.sleep = enrich_wait, sleep
         self._index: MatchIndex | None = None
         self._index_hash: str | None = None
+        self._index_lock = asyncio.Lock()
         self._lookups: dict[asyncio.Task[EnrichReport], frozenset[str]] = {}
 
     # --- matching ---------------------------------------------------------------------------
 
     async def index(self, sample: Sequence[Paper] = ()) -> MatchIndex:
         """The topic index, rebuilt only when the active topic set changed (``sample`` feeds
-        term rarity when it is rebuilt)."""
-        pairs = sorted((t.id, t.query) for t in await self.topics.all_active())
-        digest = hashlib.sha256(repr(pairs).encode()).hexdigest()
-        if self._index is None or digest != self._index_hash:
-            self._index, self._index_hash = self.index_builder(pairs, sample), digest
-            log.info("topic index rebuilt for %d topics", len(pairs))
-        return self._index
+        term rarity when it is rebuilt). Building scans ``sample``, so it runs in a worker
+        thread; concurrent callers wait for one build."""
+        async with self._index_lock:
+            pairs = sorted((t.id, t.query) for t in await self.topics.all_active())
+            digest = hashlib.sha256(repr(pairs).encode()).hexdigest()
+            if self._index is None or digest != self._index_hash:
+                built = await asyncio.to_thread(self.index_builder, pairs, sample)
+                self._index, self._index_hash = built, digest
+                log.info("topic index rebuilt for %d topics", len(pairs))
+            return self._index
 
     async def match(self, papers: Sequence[Paper]) -> set[str]:
         """Match ``papers`` against every active topic and store their overlaps.
 
-        Returns the keys that matched at least one topic.
+        Matching is CPU-bound (a week of papers against catch-all topics takes seconds), so it
+        runs in a worker thread while the event loop keeps answering commands and storing
+        notes: Python hands the interpreter lock between threads every few milliseconds, which
+        keeps the loop's lag near 0.1 s (``bench/cycle.py``), so no separate process is needed.
+        Overlaps are stored scored, not explained: ``explain`` does that for the few cards a
+        digest posts. Returns the keys that matched at least one topic.
         """
         papers = [p for p in papers if p.announce_type in (*DIGEST_TYPES, None)]
         if not papers:
             return set()
         index = await self.index(papers)
-        rows = [r for p in papers for r in overlap_rows(p, index.match_paper(p))]
+        rows = await asyncio.to_thread(score_rows, index, papers)
         await self.overlaps.replace_for_papers([p.key for p in papers], rows, self.clock())
         return {r.paper_key for r in rows}
+
+    async def explain(self, papers: Sequence[Paper]) -> dict[str, dict[int, tuple[str, ...]]]:
+        """The terms each topic matched in ``papers`` (the cards a digest is about to post),
+        per paper key and topic id."""
+        if not papers:
+            return {}
+        return explanations(await self.index(), papers)
 
     async def recompute_overlaps(
         self, since: date, until: date | None = None, *, enrich: bool = True

@@ -206,7 +206,8 @@ class KeywordIndex:
         KeywordIndex.builds += 1
         self.topics = [(tid, q.lower().split()) for tid, q in topics]
 
-    def match_paper(self, paper: Paper) -> list[Match]:
+    def match_paper(self, paper: Paper, *, explain: bool = True) -> list[Match]:
+        """Like ``TopicIndex``: without ``explain`` the matches carry no terms."""
         title, abstract = paper.title.lower(), paper.abstract.lower()
         out = []
         for tid, words in self.topics:
@@ -218,7 +219,7 @@ class KeywordIndex:
                     hits.append(Hit(w, "abstract", abstract.count(w)))
             if words and len(hits) == len(words):
                 score = sum(h.count * (2 if h.field == "title" else 1) for h in hits)
-                out.append(Match(tid, float(score), tuple(hits)))
+                out.append(Match(tid, float(score), tuple(hits) if explain else ()))
         return out
 
 

@@ -66,6 +66,8 @@ async def test_industry_only_digest_on_real_papers(bot: Bot) -> None:
     sched = cards[RL_SCHEDULING]
     assert sorted(sched.member_ids) == ["U_ana", "U_ben", "U_cy"]  # three members, one card
     assert {m.topic for m in sched.matches} == {"diffusion-rl", "rl", "scheduling"}
+    terms = {m.topic: m.terms for m in sched.matches}  # explained for the posted card only
+    assert terms["scheduling"] == ("ti:scheduling",) and "diffus*" in terms["diffusion-rl"]
     assert (sched.labs[0].company, sched.labs[0].lab) == ("Google", "Google DeepMind")
     assert sched.labs[0].evidence == "Google DeepMind, London"
     assert sched.url == f"https://arxiv.org/abs/{RL_SCHEDULING}"

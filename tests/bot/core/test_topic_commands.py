@@ -128,3 +128,47 @@ async def test_preview_without_stored_papers(tmp_path: Path) -> None:
         assert "No papers announced 2024-11-22 to 2024-11-28 are stored yet" in body(result)
     finally:
         await env.db.close()
+
+
+async def test_a_member_is_capped_at_25_topics_admins_too(tmp_path: Path) -> None:
+    env = await make_env(tmp_path, admins=["U1"], papers=PAPERS)
+    try:
+        core = env.core
+        for n in range(25):
+            assert (await core.handle_command(cmd(f"topic add t{n} planning"))).ok
+        refused = await core.handle_command(cmd("topic add one-more diffusion"))
+        assert not refused.ok
+        assert body(refused).startswith(
+            "You already have 25 topics, the most one member may have. Remove one with "
+            "/scoop topic remove NAME or change one with /scoop topic edit NAME QUERY")
+        assert await TopicStore(env.db).get("slack", "T1", "U1", "one-more") is None
+        # the same name again is still "already have", editing and other members are free
+        assert "already have a topic named" in body(
+            await core.handle_command(cmd("topic add t3 planning")))
+        assert (await core.handle_command(cmd("topic edit t3 diffusion"))).ok
+        assert (await core.handle_command(cmd("topic add one-more x", member="U2",
+                                              name="bo"))).ok
+        await core.handle_command(cmd("topic pause t4"))  # paused topics still count
+        assert not (await core.handle_command(cmd("topic add one-more diffusion"))).ok
+        assert (await core.handle_command(cmd("topic remove t0"))).ok
+        assert (await core.handle_command(cmd("topic add one-more diffusion"))).ok
+    finally:
+        await env.db.close()
+
+
+async def test_the_cap_comes_from_the_config(tmp_path: Path) -> None:
+    from bot.app import build_core
+    from bot.config import build_config
+    from bot.errors import ConfigError
+    from bot.store.db import Database
+    from bot.store.stores import Stores
+
+    assert build_config({}, env={}, cwd=tmp_path).bot.max_topics_per_member == 25
+    with pytest.raises(ConfigError, match="max_topics_per_member"):
+        build_config({"bot": {"max_topics_per_member": 0}}, env={}, cwd=tmp_path)
+    config = build_config({"bot": {"max_topics_per_member": 2}}, env={}, cwd=tmp_path)
+    async with await Database.open(tmp_path / "bot.db") as db:
+        core, _scheduler = build_core(config, Stores.on(db))
+        assert (await core.handle_command(cmd("topic add a planning"))).ok
+        assert (await core.handle_command(cmd("topic add b planning"))).ok
+        assert "already have 2 topics" in body(await core.handle_command(cmd("topic add c x")))

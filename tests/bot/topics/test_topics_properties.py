@@ -165,3 +165,7 @@ def test_matcher_agrees_with_the_reference(data: st.DataObject) -> None:
             assert [(h.term, h.field, h.count) for h in match.terms] == expected[topic]
             parts = [(2.0 if f == "title" else 1.0) * saturate(c) for _, f, c in expected[topic]]
             assert match.score == sum(parts)  # default weights: no document frequencies
+        scored = index.match_paper(paper, explain=False)  # what digests store: no explanation
+        assert [(m.topic, m.score) for m in scored] == [
+            (m.topic, m.score) for m in index.match_paper(paper)]
+        assert all(m.terms == () for m in scored)
