@@ -72,14 +72,14 @@ def test_any_iana_key_is_accepted_in_any_case() -> None:
     assert parse_schedule("daily utc").timezone == "UTC"
 
 
-@given(st.text(min_size=1, max_size=400).filter(lambda t: t.strip() and " " not in t))
+@given(st.text(min_size=1, max_size=400).filter(lambda t: not any(c.isspace() for c in t)))
 @settings(max_examples=400, deadline=None)
 def test_any_zone_like_text_gets_a_schedule_or_a_schedule_error(text: str) -> None:
     token = text if "/" in text else f"Etc/{text}"
     try:
         spec = parse_schedule(f"daily 09:00 {token}")
     except ScheduleError as exc:
-        assert "\n" not in str(exc) or len(str(exc)) < 2000
+        assert "time zone" in str(exc) and len(str(exc)) < 400  # the name is quoted short
     else:
         assert zone_key(spec.timezone) == spec.timezone
     assert isinstance(zone_hint(token), str)
