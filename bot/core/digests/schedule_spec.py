@@ -111,8 +111,8 @@ def _day(name: str, whole: str) -> int:
     short = _FULL_NAMES.get(name, name)
     if short not in DAY_NAMES:
         raise ScheduleError(
-            f"{_short(name)!r} in {_short(whole)!r} is not a day; use mon, tue, wed, thu, fri, sat, sun "
-            "(lists mon,thu or ranges mon-fri), weekdays or daily"
+            f"{_short(name)!r} in {_short(whole)!r} is not a day; use mon, tue, wed, thu, fri, "
+            "sat, sun (lists mon,thu or ranges mon-fri), weekdays or daily"
         )
     return DAY_NAMES.index(short)
 
