@@ -96,7 +96,7 @@ def parse_days(text: str) -> tuple[int, ...]:
     days: set[int] = set()
     for part in word.split(","):
         if not part:
-            raise ScheduleError(f"empty day in {text!r}; {EXPECTED}")
+            raise ScheduleError(f"empty day in {_short(text)!r}; {EXPECTED}")
         if "-" in part:
             first, _, last = part.partition("-")
             a, b = _day(first, text), _day(last, text)
@@ -111,8 +111,8 @@ def _day(name: str, whole: str) -> int:
     short = _FULL_NAMES.get(name, name)
     if short not in DAY_NAMES:
         raise ScheduleError(
-            f"{name!r} in {whole!r} is not a day; use mon, tue, wed, thu, fri, sat, sun "
-            "(lists mon,thu or ranges mon-fri), weekdays or daily"
+            f"{_short(name)!r} in {_short(whole)!r} is not a day; use mon, tue, wed, thu, fri, "
+            "sat, sun (lists mon,thu or ranges mon-fri), weekdays or daily"
         )
     return DAY_NAMES.index(short)
 
@@ -165,7 +165,7 @@ def parse_schedule(
 
     def once(current: object, what: str, token: str) -> None:
         if current is not None:
-            raise ScheduleError(f"{what} given twice (at {token!r}); {EXPECTED}")
+            raise ScheduleError(f"{what} given twice (at {_short(token)!r}); {EXPECTED}")
 
     for token in args.split():
         low = token.lower()
