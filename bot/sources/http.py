@@ -116,7 +116,8 @@ class FetchResult:
         """Raise SourceError naming host, status and attempts for anything but 2xx/304."""
         if not self.ok:
             raise SourceError(
-                f"{self.host}: HTTP {self.status} after {self.attempts} attempt(s) ({self.url})"
+                f"{self.host}: HTTP {self.status} after {self.attempts} attempt(s) ({self.url})",
+                summary=f"answered HTTP {self.status}",
             )
 
 
@@ -310,11 +311,13 @@ class PoliteClient:
         except _RETRYABLE as exc:
             what = _describe(exc)
             logger.error("GET %s failed (%s) after %d attempts; giving up", shown, what, attempts)
-            raise SourceError(f"{host}: {what} after {attempts} attempt(s) ({shown})") from exc
+            raise SourceError(f"{host}: {what} after {attempts} attempt(s) ({shown})",
+                              summary=_summary(exc, attempts)) from exc
         except httpx.HTTPError as exc:  # bad URL, redirect loop, ...: retrying cannot help
             what = _describe(exc)
             logger.error("GET %s failed (%s), not retried", shown, what)
-            raise SourceError(f"{host}: {what} ({shown})") from exc
+            raise SourceError(f"{host}: {what} ({shown})", summary=_summary(exc, attempts)) \
+                from exc
         return response, attempts
 
     async def _send(self, url: httpx.URL, headers: dict[str, str], host: str) -> httpx.Response:
@@ -331,6 +334,22 @@ class PoliteClient:
             )
             raise _RetryableStatus(response, retry_after)
         return response
+
+
+def _summary(exc: BaseException, attempts: int) -> str:
+    """The failure in a member's words (``SourceError.summary``): what happened, not how."""
+    tries = f" ({attempts} tries)" if attempts > 1 else ""
+    if isinstance(exc, _RetryableStatus):
+        return f"answered HTTP {exc.response.status_code}{tries}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"did not answer in time{tries}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"broke off its answer{tries}"
+    if isinstance(exc, httpx.NetworkError):
+        return f"could not be reached{tries}"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "redirected too many times"
+    return "could not be asked (the request was refused before it was sent)"
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ScoopwatchError
+from bot.messages import echo
 
 if TYPE_CHECKING:
     from bot.store.subscriptions import Subscription
@@ -97,7 +98,7 @@ def parse_days(text: str) -> tuple[int, ...]:
     days: set[int] = set()
     for part in word.split(","):
         if not part:
-            raise ScheduleError(f"empty day in {text!r}; {EXPECTED}")
+            raise ScheduleError(f"empty day in {echo(text)!r}; {EXPECTED}")
         if "-" in part:
             first, _, last = part.partition("-")
             a, b = _day(first, text), _day(last, text)
@@ -112,8 +113,8 @@ def _day(name: str, whole: str) -> int:
     short = _FULL_NAMES.get(name, name)
     if short not in DAY_NAMES:
         raise ScheduleError(
-            f"{name!r} in {whole!r} is not a day; use mon, tue, wed, thu, fri, sat, sun "
-            "(lists mon,thu or ranges mon-fri), weekdays or daily"
+            f"{echo(name)!r} in {echo(whole)!r} is not a day; use mon, tue, wed, thu, fri, sat, "
+            "sun (lists mon,thu or ranges mon-fri), weekdays or daily"
         )
     return DAY_NAMES.index(short)
 
@@ -125,10 +126,11 @@ def _is_day_word(word: str) -> bool:
 def parse_time(text: str) -> time:
     m = _TIME.fullmatch(text.strip())
     if not m:
-        raise ScheduleError(f"{text!r} is not a time; expected HH:MM on a 24-hour clock")
+        raise ScheduleError(f"{echo(text)!r} is not a time; expected HH:MM on a 24-hour clock")
     hour, minute = int(m["h"]), int(m["m"])
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"{text!r} is not a time; expected HH:MM between 00:00 and 23:59")
+        raise ScheduleError(f"{echo(text)!r} is not a time; expected HH:MM between 00:00 and "
+                            "23:59")
     return time(hour, minute)
 
 
@@ -139,7 +141,7 @@ def parse_timezone(text: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(
-            f"unknown time zone {name!r}; expected an IANA name such as Europe/Berlin, "
+            f"unknown time zone {echo(name)!r}; expected an IANA name such as Europe/Berlin, "
             "America/New_York or UTC"
         ) from None
     return name
@@ -167,7 +169,7 @@ def parse_schedule(
 
     def once(current: object, what: str, token: str) -> None:
         if current is not None:
-            raise ScheduleError(f"{what} given twice (at {token!r}); {EXPECTED}")
+            raise ScheduleError(f"{what} given twice (at {echo(token)!r}); {EXPECTED}")
 
     for token in args.split():
         low = token.lower()
@@ -184,7 +186,7 @@ def parse_schedule(
             once(days, "days", token)
             days = parse_days(low)
         else:
-            raise ScheduleError(f"did not understand {token!r}; {EXPECTED}")
+            raise ScheduleError(f"did not understand {echo(token)!r}; {EXPECTED}")
     return ScheduleSpec(
         days=days if days is not None else parse_days(default_days),
         at=at if at is not None else parse_time(default_time),
