@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt, plain_text
+from bot.messages import (
+    DigestHeader,
+    File,
+    Message,
+    PaperCard,
+    Text,
+    ThreadPrompt,
+    counted,
+    plain_text,
+)
 
 Names = Callable[[str], str]
 TEXT_TYPES = ("text/", "application/json")
@@ -49,8 +58,8 @@ def render_header(h: DigestHeader) -> str:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" to {h.date_to.isoformat()}"
-    lines = [f"Digest for {span} ({h.mode}): {h.papers_seen} papers seen, "
-             f"{h.overlaps} overlap{'s' * (h.overlaps != 1)}, {h.shown} shown"]
+    lines = [f"Digest for {span} ({h.mode}): {counted(h.papers_seen, 'paper')} seen, "
+             f"{counted(h.overlaps, 'overlap')}, {h.shown} shown"]
     if h.topic_hits:
         lines.append("Topics with hits: " + ", ".join(
             f"{t.topic} ({t.member_name}) {t.count}" for t in h.topic_hits))
@@ -103,7 +112,7 @@ def render_prompt(prompt: ThreadPrompt, names: Names = str) -> str:
 
 def render_file(file: File, max_chars: int = 20000) -> str:
     size = len(file.content)
-    head = f"[file {file.filename}, {size} bytes] {file.title}"
+    head = f"[file {file.filename}, {counted(size, 'byte')}] {file.title}"
     if file.comment:
         head += f" - {file.comment}"
     if not file.mime_type.startswith(TEXT_TYPES):

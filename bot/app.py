@@ -29,6 +29,7 @@ from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry, registry_from_config
+from bot.log_redaction import protect_logs
 from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
@@ -87,6 +88,7 @@ def connect_hint(config: Config | None, db_path: str) -> str:
 @contextlib.asynccontextmanager
 async def open_pipeline(config: Config, db_path: str | None = None) -> AsyncIterator[Any]:
     """The fetch/enrich pipeline on its own store and HTTP client (``scoopwatch fetch``)."""
+    protect_logs(config.secrets.secret_values())
     db = await Database.open(str(db_path or config.storage.db_path))
     stores = Stores.on(db)
     sources = _sources(config, stores)
@@ -169,6 +171,7 @@ async def run_bot(
     is stored and never fetches. ``script`` and ``banner`` are the demo's opening: console lines
     run before stdin, and a first line shown instead of the connect hint.
     """
+    protect_logs(config.secrets.secret_values())  # before any adapter or client logs a line
     path = str(db_path or config.storage.db_path)
     await asyncio.to_thread(refuse_damage, path)  # before anything reads or writes it
     db = await Database.open(path)

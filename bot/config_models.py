@@ -244,6 +244,12 @@ class Secrets(BaseModel):
             raise ValueError("expected each secret to be a Secret or None")
         return {**data, **extra}
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret that is set, the core's and each platform's, as plain text: what the
+        log filter (``bot.log_redaction``) must never let through."""
+        found = (self.named(spec.field(table)) for table, spec in secret_specs())
+        return tuple(secret.get() for secret in found if secret is not None)
+
     def named(self, field: str) -> Secret | None:
         """The secret called ``field`` (``<table>_<key>``), None when it is not set."""
         if field in type(self).model_fields:

@@ -4,6 +4,7 @@ Each layer raises its own subclass so callers (CLI, bot core) can turn failures 
 line for the user without catching unrelated bugs.
 """
 
+import re
 from enum import StrEnum
 
 
@@ -20,7 +21,16 @@ class ParseError(ScoopwatchError):
 
 
 class SourceError(ScoopwatchError):
-    """A remote source failed (HTTP error, retries exhausted, API error entry, stale feed)."""
+    """A remote source failed (HTTP error, retries exhausted, API error entry, stale feed).
+
+    The message is for the log (host, status, attempts, the redacted URL); ``summary`` is the
+    few words a member may read in a quiet digest or ``/scoop status`` ("could not be
+    reached", "answered HTTP 503"): no URL, no exception names.
+    """
+
+    def __init__(self, message: str, *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class StoreError(ScoopwatchError):
@@ -68,3 +78,39 @@ class ChannelUnavailable(ScoopwatchError):
         super().__init__(f"I can't post here: {reason.description}. {fix}")
         self.reason = reason
         self.fix = fix
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What a member reads about a failed fetch, lookup or digest: a few plain words.
+
+    The nearest ``SourceError.summary`` in the chain of causes (a parser or client re-raises
+    with more context), else a plain sentence for the kind of error. The exception itself,
+    with its URL and class name, belongs in the log.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SourceError) and seen.summary:
+            return seen.summary
+        seen = seen.__cause__
+    if isinstance(exc, ParseError):
+        return "sent an answer that could not be read"
+    if isinstance(exc, SourceError):  # written for people already; only the URL goes
+        return readable(str(exc))
+    if isinstance(exc, StoreError):
+        return "the bot's database could not be used"
+    return "failed unexpectedly (the details are in the bot's log)"
+
+
+_URL = re.compile(r"\(?\b[a-z][a-z0-9+.-]*://[^\s)]*\)?", re.IGNORECASE)
+_CLASS_NAME = re.compile(r"\b(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Timeout)\b:?\s*")
+_LOOSE_PUNCTUATION = re.compile(r"\s+([:;,.)])")  # left before what was removed
+READABLE_LIMIT = 200
+
+
+def readable(reason: str) -> str:
+    """A stored reason made safe to show members: URLs and exception class names removed,
+    whitespace collapsed, at most ``READABLE_LIMIT`` characters. Reasons written now are
+    plain already (``failure_reason``); this also covers run logs of older versions."""
+    text = " ".join(_CLASS_NAME.sub("", _URL.sub("", reason)).split())
+    text = _LOOSE_PUNCTUATION.sub(r"\1", text).strip(" :;,-") or "failed"
+    return text if len(text) <= READABLE_LIMIT else text[: READABLE_LIMIT - 1] + "…"

@@ -162,6 +162,26 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+ECHO_CHARS = 60
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """Member input quoted back in a reply (``unknown command "..."``): enough to recognise
+    it, never a wall of text, so a pasted 100 KB token comes back as its first characters."""
+    return shorten(text, limit)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 paper``, ``0 papers``, ``2 papers``: every count a member reads agrees with its
+    noun (``plural`` for the irregular ones)."""
+    return f"{count} {noun_for(count, noun, plural)}"
+
+
+def noun_for(count: int, noun: str, plural: str | None = None) -> str:
+    """The noun alone, for layouts that set the number apart (``*1* paper seen``)."""
+    return noun if count == 1 else plural or noun + "s"
+
+
 def lab_label(company: str, lab: str | None) -> str:
     """How a watched lab is named to members on every platform and in exports: ``Google
     DeepMind`` for (Google, Google DeepMind), ``Meta (FAIR)`` for (Meta, FAIR), the company

@@ -52,8 +52,8 @@ def test_the_readme_jsonl_example_is_previewed_and_digested(tmp_path: Path) -> N
     assert status == 0
     transcript = out.getvalue()
     preview, rest = transcript.split("/scoop topic add", 1)
-    assert "would have matched 1 of 1 papers" in preview and title[1] in preview
+    assert "would have matched 1 of 1 paper" in preview and title[1] in preview
     digest = rest.split("/scoop digest now", 1)[1]
-    assert re.search(r"\(industry-only\): 1 papers? seen, 1 overlap, 1 shown", digest)
+    assert re.search(r"\(industry-only\): 1 paper seen, 1 overlap, 1 shown", digest)
     assert title[1] in digest and "Google DeepMind" in digest
-    assert "Digest posted (2026-11-24 to 2026-11-30): 1 of 1 papers." in digest
+    assert "Digest posted (2026-11-24 to 2026-11-30): 1 of 1 paper." in digest

@@ -50,6 +50,8 @@ from bot.messages import (
     Preformatted,
     Text,
     ThreadPrompt,
+    counted,
+    noun_for,
 )
 
 MENTION_USERS_MAX = 100  # Discord's cap on allowed_mentions.users
@@ -173,8 +175,8 @@ def render_header(h: DigestHeader) -> DiscordMessage:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" – {h.date_to.isoformat()}"
-    plural = "s" if h.overlaps != 1 else ""
-    lines = [f"**{h.papers_seen}** papers seen · **{h.overlaps}** overlap{plural} · "
+    papers, overlaps = noun_for(h.papers_seen, "paper"), noun_for(h.overlaps, "overlap")
+    lines = [f"**{h.papers_seen}** {papers} seen · **{h.overlaps}** {overlaps} · "
              f"**{h.shown}** shown · {escape(h.mode)}"]
     hits = [f"• {escape(t.topic)} ({escape(t.member_name)}): {t.count}" for t in h.topic_hits]
     if hits:
@@ -187,7 +189,8 @@ def render_header(h: DigestHeader) -> DiscordMessage:
         embed.set_footer(text=marker_footer(h.marker, h.more_hint or ""))
     elif h.more_hint:
         embed.set_footer(text=fit(h.more_hint, FOOTER_MAX))
-    summary = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
+    summary = (f"scoopwatch digest {span}: {counted(h.papers_seen, 'paper')} seen, "
+               f"{counted(h.overlaps, 'overlap')}")
     return DiscordMessage(fit(summary, CONTENT_MAX), cap_embeds([embed]))
 
 

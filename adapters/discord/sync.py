@@ -18,6 +18,7 @@ from discord import app_commands
 from adapters.discord.commands import build_group
 from adapters.discord.settings import BAD_TOKEN, DiscordSettings, DiscordStartError, api_base
 from bot.core.commands.spec import Arg, Command
+from bot.messages import counted
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -79,7 +80,7 @@ def describe_changes(where: str, current: Sequence[Mapping[str, Any]],
     lines += [f"{where}: removed /{k}{_count(old, k)}" for k in removed]
     if not lines:
         leaves = sum(1 for entry in new.values() if "options" in entry)
-        lines.append(f"{where}: {UP_TO_DATE} ({leaves} commands)")
+        lines.append(f"{where}: {UP_TO_DATE} ({counted(leaves, 'command')})")
     return lines
 
 
@@ -90,7 +91,7 @@ def _outermost(keys: list[str]) -> list[str]:
 
 def _count(entries: Mapping[str, Leaf], key: str) -> str:
     inner = sum(1 for k, e in entries.items() if k.startswith(key + " ") and "options" in e)
-    return f" ({inner} commands)" if inner else ""
+    return f" ({counted(inner, 'command')})" if inner else ""
 
 
 def _what(old: Leaf, new: Leaf) -> str:

@@ -35,6 +35,8 @@ from bot.messages import (
     PaperCard,
     Text,
     ThreadPrompt,
+    counted,
+    noun_for,
     plain_text,
 )
 
@@ -165,8 +167,8 @@ def render_header(h: DigestHeader) -> SlackMessage:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" – {h.date_to.isoformat()}"
-    plural = "s" if h.overlaps != 1 else ""
-    counts = (f"*{h.papers_seen}* papers seen · *{h.overlaps}* overlap{plural} · "
+    papers, overlaps = noun_for(h.papers_seen, "paper"), noun_for(h.overlaps, "overlap")
+    counts = (f"*{h.papers_seen}* {papers} seen · *{h.overlaps}* {overlaps} · "
               f"*{h.shown}* shown · {escape(h.mode)}")
     blocks = [header(f"scoopwatch digest: {span}"), section(counts)]
     if h.topic_hits:
@@ -177,7 +179,8 @@ def render_header(h: DigestHeader) -> SlackMessage:
         blocks.append(section("_Quiet:_ " + fit(h.quiet_reason, SECTION_MAX - 10)))
     if h.more_hint:
         blocks.append(context(fit(h.more_hint, SECTION_MAX)))
-    text = f"scoopwatch digest {span}: {h.papers_seen} papers seen, {h.overlaps} overlap{plural}"
+    text = (f"scoopwatch digest {span}: {counted(h.papers_seen, 'paper')} seen, "
+            f"{counted(h.overlaps, 'overlap')}")
     if h.marker:  # in the text, not the blocks people read: find_marker reads the text
         text += f" {marker_tag(h.marker)}"
     if h.quiet_reason:

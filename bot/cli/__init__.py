@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from bot.errors import ConfigError, ScoopwatchError, StoreError
+from bot.log_redaction import protect_logs
 from bot.platforms import platforms
 from bot.sources.base import SourceFormat
 
@@ -66,6 +67,7 @@ class CliState:
             from bot.config import load_config
 
             self._config = load_config(self.config_path)
+            protect_logs(self._config.secrets.secret_values())
         return self._config
 
     def db_path(self, override: str | None = None, *, check: bool = True) -> str:
@@ -197,6 +199,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    protect_logs()  # credentials in URLs and headers now; the config's secrets once it loads
     ctx.ensure_object(CliState)
 
 

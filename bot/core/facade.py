@@ -25,7 +25,13 @@ from bot.core.commands.topics import (
     TopicService,
 )
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
-from bot.errors import ScoopwatchError
+from bot.errors import (
+    ParseError,
+    ScoopwatchError,
+    SourceError,
+    StoreError,
+    failure_reason,
+)
 from bot.industry.registry import Registry
 from bot.messages import Text
 from bot.ports import (
@@ -121,6 +127,11 @@ class Core:
             if command.handler is None:
                 raise LookupError(f"/scoop {command.name} is declared without a handler")
             return await command.handler(CommandContext(event, self.services), parsed)
+        except (SourceError, ParseError, StoreError) as exc:  # internals: the log has them
+            log.warning("command %r from %s failed: %s", event.text[:200],
+                        event.actor.member_id, exc)
+            return CommandResult((Text(f"Sorry, that could not be done: {failure_reason(exc)}."),),
+                                 ok=False)
         except ScoopwatchError as exc:
             return CommandResult((Text(exc.blocks if isinstance(exc, CommandError) else str(exc)),),
                                  ok=False)

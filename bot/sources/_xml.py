@@ -96,6 +96,32 @@ def _drop(element: Element) -> None:
         parent.remove(element)
 
 
+_ROOT_CHUNK = 4096
+
+
+def root_element(data: bytes) -> tuple[str, int]:
+    """The root element's local name and how many bytes were read to reach it.
+
+    Read by the hardened parser itself, a chunk at a time, stopping at the first start tag:
+    however long the prolog (a DOCTYPE with a large internal subset, comments, processing
+    instructions) the root is found, and a tag inside a comment is never taken for it. The
+    name is "" when the document is not well-formed before its root.
+    """
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False)
+    read = 0
+    for start in range(0, len(data), _ROOT_CHUNK):
+        chunk = bytes(data[start : start + _ROOT_CHUNK])
+        try:
+            parser.feed(chunk)
+        except etree.XMLSyntaxError:
+            return "", read
+        read += len(chunk)
+        for _event, element in parser.read_events():
+            return (local_name(element) if isinstance(element, etree._Element) else ""), read
+    return "", read
+
+
 def local_name(element: Element) -> str:
     """Tag without namespace (``{ns}feed`` -> ``feed``); "" for comments and entities."""
     tag = element.tag

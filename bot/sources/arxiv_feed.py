@@ -15,6 +15,7 @@ from enum import StrEnum
 from lxml import etree
 
 from bot.errors import ParseError, SourceError
+from bot.messages import counted
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.sources.arxiv_schedule import DEFAULT_HOLIDAYS_2026, EASTERN, announcement_expected
 from bot.sources.base import ParsedPage
@@ -112,16 +113,19 @@ class ArxivFeedFetcher:
         except ParseError as exc:
             raise ParseError(f"arXiv feed {result.url}: {exc}") from exc
         except SourceError as exc:
-            raise SourceError(self._feed_error(result.content, str(exc))) from exc
+            raise self._feed_error(result.content, str(exc)) from exc
         if page.feed_title and page.feed_title.startswith(_FEED_ERROR_PREFIX):
-            raise SourceError(self._feed_error(result.content, page.feed_title))
+            raise self._feed_error(result.content, page.feed_title)
         return page
 
-    def _feed_error(self, content: bytes, fallback: str) -> str:
+    def _feed_error(self, content: bytes, fallback: str) -> SourceError:
+        """arXiv's "Feed error for query": the log gets its explanation and the URL, members
+        the category to fix."""
         detail = _channel_description(content) or fallback
         bad = [c for c in self.categories if f"'{c}'" in detail or f"'{c.split('.')[0]}'" in detail]
         named = ", ".join(bad) if bad else "+".join(self.categories)
-        return f"arXiv rejected the feed category {named} ({self.url}): {detail}"
+        return SourceError(f"arXiv rejected the feed category {named} ({self.url}): {detail}",
+                           summary=f"rejected the feed category {named}")
 
 
 def classify(
@@ -148,7 +152,8 @@ def classify(
             return FeedOutcome(FeedKind.STALE, day, page, why)
         quiet = f"{_quiet_reason(day)} (feed still shows {shown})"
         return FeedOutcome(FeedKind.NO_ANNOUNCEMENT, day, page, quiet)
-    return FeedOutcome(FeedKind.ANNOUNCED, day, page, f"{len(ids)} papers announced ({shown})")
+    return FeedOutcome(FeedKind.ANNOUNCED, day, page,
+                       f"{counted(len(ids), 'paper')} announced ({shown})")
 
 
 def _unchanged(day: date, expected: bool, last_seen: LastSeen | None) -> FeedOutcome:

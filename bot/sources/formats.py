@@ -12,13 +12,13 @@ all bounded by what a server sends) is parsed whole.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from bot.errors import ParseError, SourceError
+from bot.sources._xml import root_element
 from bot.sources.arxiv_api import parse_arxiv_api, stream_arxiv_api
 from bot.sources.arxiv_html.page import looks_like_arxiv_html, parse_arxiv_html
 from bot.sources.arxiv_rss import (
@@ -34,7 +34,6 @@ from bot.sources.openalex import load_json, parse_openalex, parse_openalex_value
 
 _HEAD = 4096
 _NOTHING: Any = object()
-_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 
 PARSERS: dict[SourceFormat, Callable[[bytes], ParsedPage]] = {
@@ -138,7 +137,7 @@ def _streamable(file: BinaryIO, fmt: SourceFormat | None, name: str) -> SourceFo
         if _is_feed(head) is None and looks_like_arxiv_html(raw):
             return None
         try:
-            return _xml_format(head, "")
+            return _xml_format(raw, head, "")
         except ParseError:
             return None  # parsed whole, to raise the same error as parse_document
     if head[:1] in (b"{", b"[") and (
@@ -185,9 +184,9 @@ def _sniff(data: bytes, filename: str | None, *, nested: bool = False) -> _Sniff
     if not head:
         raise ParseError(f"empty document{where}")
     if head[:1] == b"<":
-        if _is_feed(head) is None and looks_like_arxiv_html(data[:_HTML_SNIFF]):
+        if _is_feed(data) is None and looks_like_arxiv_html(data[:_HTML_SNIFF]):
             return _Sniffed(SourceFormat.ARXIV_HTML, data)
-        return _Sniffed(_xml_format(head, where), data)
+        return _Sniffed(_xml_format(data, head, where), data)
     if head[:1] not in (b"{", b"["):
         raise ParseError(f"unrecognised document{where}: starts with {head[:40]!r}")
     if filename and filename.lower().endswith(_JSONL_SUFFIXES):
@@ -213,27 +212,28 @@ def _sniff(data: bytes, filename: str | None, *, nested: bool = False) -> _Sniff
     return _Sniffed(_json_format(value, where), data, value=value)
 
 
-def _head(data: bytes) -> bytes:
+def _head(data: bytes, size: int = _HEAD) -> bytes:
     """The first bytes without BOM and leading whitespace (UTF-16 heads re-encoded)."""
-    head = data[:_HEAD]
+    head = data[:size]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
     return head.removeprefix(b"\xef\xbb\xbf").lstrip()
 
 
-def _is_feed(head: bytes) -> str | None:
+def _is_feed(data: bytes) -> str | None:
     """The root element's name when it is a feed or OAI-PMH document, else None."""
-    match = _ROOT.search(head)
-    root = match.group(1).decode("ascii", "replace") if match else ""
+    root, _read = root_element(data)
     return root if root in ("rss", "feed", "OAI-PMH") else None
 
 
-def _xml_format(head: bytes, where: str) -> SourceFormat:
-    lowered = head.lower()
-    if lowered.startswith((b"<!doctype html", b"<html")):
+def _xml_format(data: bytes, head: bytes, where: str) -> SourceFormat:
+    if head.lower().startswith((b"<!doctype html", b"<html")):
         raise ParseError(f"got an HTML page, not a feed or API response{where}")
-    match = _ROOT.search(head)
-    root = match.group(1).decode("ascii", "replace") if match else "?"
+    root, read = root_element(data)
+    if not root:
+        raise ParseError(f"not well-formed XML: no root element could be read{where}")
+    # The prolog, however long, and the start of the document: where the markers below sit.
+    lowered = _head(data, read + _HEAD).lower()
     if root == "rss":
         if b"arxiv.org" in lowered:
             return SourceFormat.ARXIV_RSS

@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from tenacity.wait import wait_exponential
 
 from bot.errors import SourceError
+from bot.log_redaction import protect_logs
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +46,13 @@ def _project_version() -> str:
 
 
 def redact(text: str) -> str:
-    """Remove ``api_key=...`` query parameters from a URL or message before it is logged."""
+    """Remove ``api_key=...`` query parameters from a URL: the form kept as a cache key and
+    shown in errors. (Logs are covered for every secret by ``bot.log_redaction``.)"""
 
     def _keep_separator(m: re.Match[str]) -> str:
         return m.group(1) if m.group(0).endswith("&") else ""
 
     return _SECRET_PARAM.sub(_keep_separator, text)
-
-
-class _RedactingFilter(logging.Filter):
-    """httpx logs every request URL at INFO; strip keys from those records too."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(str(a)) if "api_key" in str(a) else a for a in args)
-        record.msg = redact(str(record.msg))
-        return True
-
-
-def _install_httpx_log_filter() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactingFilter) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_RedactingFilter())
 
 
 class Validators(NamedTuple):
@@ -116,7 +101,8 @@ class FetchResult:
         """Raise SourceError naming host, status and attempts for anything but 2xx/304."""
         if not self.ok:
             raise SourceError(
-                f"{self.host}: HTTP {self.status} after {self.attempts} attempt(s) ({self.url})"
+                f"{self.host}: HTTP {self.status} after {self.attempts} attempt(s) ({self.url})",
+                summary=f"answered HTTP {self.status}",
             )
 
 
@@ -198,7 +184,9 @@ class PoliteClient:
             headers={"User-Agent": self.user_agent},
             follow_redirects=True,
         )
-        _install_httpx_log_filter()
+        # httpx and httpcore log URLs and headers (a redirect's Location carries the key):
+        # make sure every handler redacts credentials before the first request.
+        protect_logs()
 
     async def __aenter__(self) -> PoliteClient:
         return self
@@ -315,11 +303,13 @@ class PoliteClient:
         except _RETRYABLE as exc:
             what = _describe(exc)
             logger.error("GET %s failed (%s) after %d attempts; giving up", shown, what, attempts)
-            raise SourceError(f"{host}: {what} after {attempts} attempt(s) ({shown})") from exc
+            raise SourceError(f"{host}: {what} after {attempts} attempt(s) ({shown})",
+                              summary=_summary(exc, attempts)) from exc
         except httpx.HTTPError as exc:  # bad URL, redirect loop, ...: retrying cannot help
             what = _describe(exc)
             logger.error("GET %s failed (%s), not retried", shown, what)
-            raise SourceError(f"{host}: {what} ({shown})") from exc
+            raise SourceError(f"{host}: {what} ({shown})", summary=_summary(exc, attempts)) \
+                from exc
         return response, attempts
 
     async def _send(self, url: httpx.URL, headers: dict[str, str], host: str,
@@ -337,6 +327,22 @@ class PoliteClient:
             )
             raise _RetryableStatus(response, retry_after)
         return response
+
+
+def _summary(exc: BaseException, attempts: int) -> str:
+    """The failure in a member's words (``SourceError.summary``): what happened, not how."""
+    tries = f" ({attempts} tries)" if attempts > 1 else ""
+    if isinstance(exc, _RetryableStatus):
+        return f"answered HTTP {exc.response.status_code}{tries}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"did not answer in time{tries}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"broke off its answer{tries}"
+    if isinstance(exc, httpx.NetworkError):
+        return f"could not be reached{tries}"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "redirected too many times"
+    return "could not be asked (the request was refused before it was sent)"
 
 
 def _describe(exc: BaseException | None) -> str:

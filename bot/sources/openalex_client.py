@@ -98,9 +98,11 @@ def raise_for_openalex(result: FetchResult, api_key: str | None) -> None:
     if api_key:
         message = message.replace(api_key, "<api-key>")
     if result.status == 401:
-        raise SourceError(f"OpenAlex rejected the API key (HTTP 401: {message})")
+        raise SourceError(f"OpenAlex rejected the API key (HTTP 401: {message})",
+                          summary="rejected the API key (HTTP 401)")
     if result.status == 400:
-        raise SourceError(f"OpenAlex rejected the request (HTTP 400): {message}")
+        raise SourceError(f"OpenAlex rejected the request (HTTP 400): {message}",
+                          summary="rejected the request (HTTP 400)")
     result.raise_for_status()
 
 

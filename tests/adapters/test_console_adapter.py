@@ -120,7 +120,7 @@ def test_plain_rendering_of_every_message_type() -> None:
     assert render(File("n.md", b"# A\nb\n", "text/markdown", "Notes")) == (
         "[file n.md, 6 bytes] Notes\n  | # A\n  | b")
     assert render(File("x.bin", b"\0", "application/octet-stream", "Bin")) == (
-        "[file x.bin, 1 bytes] Bin")
+        "[file x.bin, 1 byte] Bin")
 
 
 async def test_commands_are_numbered_and_spoken_by_the_current_member() -> None:

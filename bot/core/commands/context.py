@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.commands.spec import Command, CommandError, MemberRef
-from bot.messages import SPACE, line
+from bot.messages import SPACE, echo, line
 from bot.ports import ChatPort, CommandEvent, CommandResult
 from bot.store.members import MemberRecord
 
@@ -84,10 +84,11 @@ class CommandContext:
                                          ref.member_id)
         matches = await members.find(self.platform, self.workspace, ref.name or "")
         if not matches:
-            raise CommandError(f"No member {ref} known here yet (members are known once they "
-                               "have used /scoop or replied in a paper thread).")
+            raise CommandError(f"No member {echo(str(ref))} known here yet (members are known "
+                               "once they have used /scoop or replied in a paper thread).")
         if len(matches) > 1:
-            raise CommandError(f"Several members are called {ref}: mention the one you mean.")
+            raise CommandError(f"Several members are called {echo(str(ref))}: mention the one "
+                               "you mean.")
         return matches[0]
 
     async def require_topic(self, name: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.core.commands.context import CommandContext
 from bot.core.commands.spec import Command, CommandError, ParsedCommand
-from bot.messages import Block, Line, Text, line
+from bot.messages import Block, Line, Text, echo, line
 from bot.ports import CommandResult
 from bot.topics.query import HELP as QUERY_HELP
 
@@ -41,7 +41,7 @@ def help_text(topic: str | None, commands: Sequence[Command]) -> tuple[Block, ..
         close = difflib.get_close_matches(" ".join(words), [c.name for c in commands]
                                           + sorted({c.path[0] for c in commands}), n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
-        raise CommandError(f'no command "{topic}".{hint} Type /scoop help for the list.')
+        raise CommandError(f'no command "{echo(topic)}".{hint} Type /scoop help for the list.')
     if exact and (len(group) == 1 or words == ("notes",)):
         out = list(_command_help(exact[0]))
     else:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.commands.spec import Arg, ArgKind, Command, CommandError, MemberRef, ParsedCommand
 from bot.core.commands.table import COMMANDS
+from bot.messages import echo
 from bot.timezones import zone_hint, zone_key
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -34,7 +35,7 @@ def parse_member_ref(token: str) -> MemberRef | None:
     """
     token = token.strip()
     if token[:1] == "@" and token[1:].lower() in _BROADCAST:
-        raise CommandError(f"{token} is not a member: name one person, e.g. @ana")
+        raise CommandError(f"{echo(token)} is not a member: name one person, e.g. @ana")
     m = _MENTION_RE.fullmatch(token)
     if m:
         return MemberRef(member_id=m[1])
@@ -48,7 +49,7 @@ def validate_slug(text: str, what: str = "NAME") -> str:
     if SLUG_RE.fullmatch(text):
         return text
     hint = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-    msg = f'{what} must be 1-40 characters of a-z, 0-9 and "-" (got "{text[:60]}")'
+    msg = f'{what} must be 1-40 characters of a-z, 0-9 and "-" (got "{echo(text)}")'
     if hint and SLUG_RE.fullmatch(hint):
         msg += f'; try "{hint}"'
     raise CommandError(msg)
@@ -60,7 +61,7 @@ def _date(text: str, command: Command) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise CommandError(f'expected a date as YYYY-MM-DD, got "{text}"', command)
+    raise CommandError(f'expected a date as YYYY-MM-DD, got "{echo(text)}"', command)
 
 
 def _words(text: str) -> list[re.Match[str]]:
@@ -108,7 +109,8 @@ def _match_command(head: list[str], commands: Sequence[Command]) -> Command:
         subs = [c.path[1] for c in commands if c.path[0] == head[0] and len(c.path) > 1]
         got = head[1] if len(head) > 1 else ""
         close = difflib.get_close_matches(got, subs, n=1) if got else []
-        what = f'unknown command "{head[0]} {got}"' if got else f'"{head[0]}" needs a subcommand'
+        what = (f'unknown command "{echo(head[0] + " " + got)}"' if got
+                else f'"{head[0]}" needs a subcommand')
         hint = f'; did you mean "{head[0]} {close[0]}"?' if close else "."
         raise CommandError(f"{what}{hint} Expected one of: " + ", ".join(
             f"{head[0]} {s}" for s in subs))
@@ -116,7 +118,7 @@ def _match_command(head: list[str], commands: Sequence[Command]) -> Command:
     close = difflib.get_close_matches(" ".join(head), names, n=1, cutoff=0.5)
     close = close or difflib.get_close_matches(head[0], names, n=1, cutoff=0.5)
     hint = f' Did you mean "{close[0]}"?' if close else ""
-    raise CommandError(f'unknown command "{head[0]}".{hint} Type /scoop help for the list.')
+    raise CommandError(f'unknown command "{echo(head[0])}".{hint} Type /scoop help for the list.')
 
 
 def _parse_args(command: Command, rest: str) -> dict[str, Any]:
@@ -127,11 +129,12 @@ def _parse_args(command: Command, rest: str) -> dict[str, Any]:
             twice = next((a for a in by_shape if a.name in values and a.choices
                           and word.lower() in a.choices), None)
             if twice is not None:
-                raise CommandError(f'{twice.name} given twice (at "{word}"). '
+                raise CommandError(f'{twice.name} given twice (at "{echo(word)}"). '
                                    f"Usage: {command.usage}", command)
             arg = next((a for a in by_shape if a.name not in values and _accepts(a, word)), None)
             if arg is None:
-                raise CommandError(f'unexpected "{word}". Usage: {command.usage}', command)
+                raise CommandError(f'unexpected "{echo(word)}". Usage: {command.usage}',
+                                   command)
             values[arg.name] = _convert(arg, word, command)
         return values
     words = _words(rest)
@@ -153,13 +156,14 @@ def _parse_args(command: Command, rest: str) -> dict[str, Any]:
         if arg.keyword and word.lower() == arg.keyword:
             i += 1
             if i >= len(words):
-                raise CommandError(f'expected a date after "{word}". Usage: {command.usage}',
+                raise CommandError(f'expected a date after "{echo(word)}". '
+                                   f"Usage: {command.usage}",
                                    command)
             word = words[i][0]
         values[arg.name] = _convert(arg, word, command)
         i += 1
     if i < len(words):
-        raise CommandError(f'unexpected "{rest[words[i].start():].strip()[:60]}". '
+        raise CommandError(f'unexpected "{echo(rest[words[i].start():])}". '
                            f"Usage: {command.usage}", command)
     return values
 
@@ -201,7 +205,7 @@ def _convert(arg: Arg, word: str, command: Command) -> Any:
                 return "all"
             ref = parse_member_ref(word)
             if ref is None:
-                raise CommandError(f'expected @member or "all", got "{word}"', command)
+                raise CommandError(f'expected @member or "all", got "{echo(word)}"', command)
             return ref
         case ArgKind.TOPIC_OR_MEMBER:
             return parse_member_ref(word) or validate_slug(word, "TOPIC")

@@ -15,7 +15,18 @@ from typing import Any, Protocol
 
 from bot.core.commands.context import CommandContext
 from bot.core.commands.spec import CommandError, MemberRef, ParsedCommand
-from bot.messages import Block, Code, Line, Preformatted, Span, Text, item, line
+from bot.messages import (
+    ECHO_CHARS,
+    Block,
+    Code,
+    Line,
+    Preformatted,
+    Span,
+    Text,
+    counted,
+    item,
+    line,
+)
 from bot.models import AnnounceType, Paper
 from bot.ports import CommandResult
 from bot.store.papers import PaperStore
@@ -84,8 +95,21 @@ def query_error_message(text: str, reason: str | Sequence[Span], column: int | N
     spans = (reason,) if isinstance(reason, str) else tuple(reason)
     blocks: list[Block] = [line("Bad query: ", *spans)]
     if column is not None and 1 <= column <= len(text) + 1 and "\n" not in text:
-        blocks.append(Preformatted(f"{text}\n{' ' * (column - 1)}^"))
+        shown, at = _around(text, column - 1)
+        blocks.append(Preformatted(f"{shown}\n{' ' * at}^"))
     return tuple(blocks)
+
+
+def _around(text: str, index: int, width: int = ECHO_CHARS) -> tuple[str, int]:
+    """At most ``width`` characters of ``text`` around ``index`` (with … where cut) and where
+    ``index`` falls in them: a long query's error shows the part that matters."""
+    if len(text) <= width:
+        return text, index
+    start = min(max(0, index - width // 2), len(text) - width)
+    shown = text[start : start + width]
+    lead = "…" if start > 0 else ""
+    tail = "…" if start + width < len(text) else ""
+    return f"{lead}{shown}{tail}", index - start + len(lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +243,7 @@ class TopicService:
         else:
             found = self._tools.matches(query, papers)
             lines.append(line(f"Last {PREVIEW_DAYS} days ({span}): would have matched "
-                              f"{len(found)} of {len(papers)} papers."))
+                              f"{len(found)} of {counted(len(papers), 'paper')}."))
             for paper, _score in found[:EXAMPLES]:
                 link = f" {paper.abs_url}" if paper.abs_url else ""
                 lines.append(item(f"{paper.title}{link}", indent=1))

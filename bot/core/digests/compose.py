@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.errors import readable
 from bot.messages import (
     DigestHeader,
     LabBadge,
@@ -20,6 +21,7 @@ from bot.messages import (
     QuotedNote,
     ThreadPrompt,
     TopicHits,
+    counted,
     shorten,
 )
 from bot.models import AnnounceType, Paper
@@ -319,7 +321,7 @@ def failed_fetches(runs: Sequence[RunLike]) -> list[RunLike]:
 def _failure_text(runs: Sequence[RunLike]) -> str:
     parts = []
     for r in runs:
-        reason = str(r.detail.get("reason") or r.outcome or "failed")
+        reason = readable(str(r.detail.get("reason") or r.outcome or "failed"))
         parts.append(f"arXiv fetch for {r.day}: {reason}")
     return "source failure - " + "; ".join(parts)
 
@@ -352,8 +354,8 @@ def quiet_reason(
         return (f"no active topics here yet; add one with /scoop topic add NAME QUERY"
                 f"{suffix}")
     if selection.matched == 0:
-        return (f"announcement but no overlap: {selection.papers_seen} new papers, "
-                f"none matched your {topic_count} topic{'' if topic_count == 1 else 's'}{suffix}")
+        return (f"announcement but no overlap: {counted(selection.papers_seen, 'new paper')}, "
+                f"none matched your {counted(topic_count, 'topic')}{suffix}")
     parts = []
     if selection.industry_filtered:
         parts.append(f"{selection.industry_filtered} not from a watched industry lab "

@@ -30,9 +30,9 @@ from bot.core.digests.schedule_spec import (
     served,
 )
 from bot.core.digests.status import build_status, when
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, failure_reason
 from bot.industry.detector import watched_only
-from bot.messages import DigestHeader, Text
+from bot.messages import DigestHeader, Text, counted
 from bot.models import Paper
 from bot.ports import ChatPort, CommandResult
 from bot.sources.arxiv_schedule import (
@@ -210,7 +210,7 @@ class DigestService:
         if h.overlaps == 0:
             body = f"Quiet digest posted ({span}): {h.quiet_reason}."
         else:
-            body = f"Digest posted ({span}): {report.delivered} of {h.overlaps} papers."
+            body = f"Digest posted ({span}): {report.delivered} of {counted(h.overlaps, 'paper')}."
             if h.more_hint:
                 body += f" {h.more_hint}"
         if report.failed:
@@ -218,10 +218,10 @@ class DigestService:
             if self.attention.refusals(platform, channel_id) > refusals:
                 blocked = await self.attention.get(platform, channel_id)
             if blocked is not None:
-                body += (f" {report.failed} posts could not be completed: "
+                body += (f" {counted(report.failed, 'post')} could not be completed: "
                          f"{blocked.reason.description}. {blocked.fix}")
             else:
-                body += f" {report.failed} posts failed and will be retried."
+                body += f" {counted(report.failed, 'post')} failed and will be retried."
         return CommandResult(messages=(Text(body),), ok=report.failed == 0)
 
     async def status(self, platform: str, workspace: str, channel_id: str) -> CommandResult:
@@ -265,7 +265,7 @@ class DigestService:
             log.exception("digest for %s:%s failed", platform, channel_id)
             await self.runs.record("digest", f"{platform}:{channel_id}", "error",
                                    started=started, finished=self.clock(),
-                                   detail={"reason": str(exc)}, ok=False)
+                                   detail={"reason": failure_reason(exc)}, ok=False)
             return None
         return report
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.digests.schedule_spec import next_digest, spec_from_stored
-from bot.messages import Text
+from bot.errors import readable
+from bot.messages import Text, counted
 from bot.ports import CommandResult
 from bot.store.channel_attention import AttentionRecord
 from bot.store.counts import WorkspaceCounts
@@ -46,7 +47,7 @@ def describe_run(run: Run, tz: ZoneInfo) -> str:
         parts.append(", ".join(f"{v} {k}" for k, v in counts.items()))
     reason = run.detail.get("reason")
     if reason and not run.ok:
-        parts.append(str(reason))
+        parts.append(readable(str(reason)))
     return "; ".join(parts)
 
 
@@ -84,9 +85,9 @@ async def build_status(
         nxt = when(next_digest(subscription, now), tz)
         lines.append(f"Next digest here: {nxt} ({spec.describe()})")
         lines.append(f"Last digest here: {when(subscription.last_digest_at, tz)}")
-    lines.append(f"Counts: {_n(counts.papers, 'paper')}, "
-                 f"{_n(counts.active_topics, 'active topic')}, {_n(counts.notes, 'note')}, "
-                 f"{_n(counts.posted, 'paper')} posted")
+    lines.append(f"Counts: {counted(counts.papers, 'paper')}, "
+                 f"{counted(counts.active_topics, 'active topic')}, "
+                 f"{counted(counts.notes, 'note')}, {counted(counts.posted, 'paper')} posted")
     health = await source_health(runs, tz)
     lines.append("Source health: " + ("; ".join(health) if health else "no runs yet"))
     return CommandResult(messages=(Text("\n".join(lines), title="scoopwatch status"),))
@@ -103,8 +104,8 @@ async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:
         if bad is not None:
             text += f", last failure {when(bad.finished_at, tz)}"
             if good is None or bad.id > good.id:
-                reason = bad.detail.get("reason") or bad.outcome
-                text += f" - FAILING: {reason}"
+                reason = bad.detail.get("reason") or bad.outcome or "failed"
+                text += f" - FAILING: {readable(str(reason))}"
         out.append(text)
     return out
 
@@ -128,8 +129,3 @@ async def watch_line(runs: RunStore, tz: ZoneInfo, enabled: bool) -> str | None:
     if not enabled:
         text += " (now turned off: [openalex] watch = false)"
     return text
-
-
-def _n(count: int, noun: str) -> str:
-    """``1 note``, ``2 notes``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.errors import ScoopwatchError, SourceError
+from bot.errors import ScoopwatchError, SourceError, failure_reason
 from bot.models import Author, Paper, split_arxiv_id
 from bot.sources.arxiv_html import HtmlClient, fetch_author_block
 from bot.store.merge import match_authors
@@ -118,7 +118,7 @@ async def enrich_openalex(
         except _TRANSIENT as exc:
             log.warning("OpenAlex lookup of %d papers failed: %s", len(batch), exc)
             detail = str(exc) or type(exc).__name__
-            first_error = first_error or detail
+            first_error = first_error or failure_reason(exc)
             for key in batch:
                 await store.record_attempt(key, OPENALEX, "error", detail, clock())
             failed += len(batch)
@@ -147,7 +147,9 @@ async def _lookup(openalex: WorksLookup, batch: Sequence[str]) -> dict[str, Pape
         raise
     except Exception as exc:  # a parser bug on one odd work must not stop the nightly run
         log.exception("OpenAlex lookup of %d papers failed unexpectedly", len(batch))
-        raise SourceError(f"OpenAlex lookup failed: {type(exc).__name__}: {exc}") from exc
+        raise SourceError(f"OpenAlex lookup failed: {type(exc).__name__}: {exc}",
+                          summary="failed unexpectedly (the details are in the bot's log)") \
+            from exc
     # OpenAlex works carry their own key ("openalex:W..."): store them under the arXiv key.
     return {k: replace(w, key=k, arxiv_id=w.arxiv_id or k) for k, w in found.items()}
 
@@ -212,7 +214,7 @@ async def enrich_html(
         try:
             authors = await fetch_author_block(spy, paper.key)
         except _TRANSIENT as exc:
-            error = error or str(exc) or type(exc).__name__
+            error = error or failure_reason(exc)
             log.warning("arXiv HTML of %s: %s", paper.key, exc)
             await store.record_attempt(paper.key, ARXIV_HTML, "error", str(exc), clock())
             failed, streak = failed + 1, streak + 1

@@ -35,6 +35,7 @@ from bot.core.ingest.enrichment import (
     openalex_pass,
 )
 from bot.core.ingest.recovery import Recovery, RecoveryReport
+from bot.errors import failure_reason
 from bot.models import AnnounceType, Paper
 from bot.sources.arxiv_html import HtmlClient
 from bot.store.overlaps import OverlapRow, OverlapStore
@@ -316,7 +317,7 @@ class Pipeline:
             log.warning("arXiv fetch for %s failed: %s", day, exc)
             await self.runs.record("fetch", "arxiv", "error", started=started,
                                    finished=self.clock(), day=day, ok=False,
-                                   detail={"reason": str(exc)})
+                                   detail={"reason": failure_reason(exc)})
             return FetchReport(day, "error", str(exc), should_retry=True)
         kind = str(outcome.kind)
         page = outcome.page

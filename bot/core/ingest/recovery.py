@@ -43,7 +43,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.errors import ScoopwatchError
+from bot.errors import ScoopwatchError, failure_reason
+from bot.messages import counted
 from bot.models import AnnounceType, Paper
 from bot.sources.arxiv_schedule import (
     ANNOUNCE_AT,
@@ -194,8 +195,8 @@ class Recovery:
         try:
             harvested = await self._harvest(day)
         except _TRANSIENT as exc:
-            reason = f"OAI-PMH harvest for {day} failed: {exc}"
-            log.warning("%s", reason)
+            reason = f"OAI-PMH harvest for {day} failed: {failure_reason(exc)}"
+            log.warning("OAI-PMH harvest for %s failed: %s", day, exc)
             await self._log(day, started, "error", False, reason, {})
             return DayRecovery(day, "error", reason), []
         if not harvested:
@@ -205,7 +206,8 @@ class Recovery:
         counts = await self.papers.upsert_papers(harvested, now=self.clock())
         first = [p for p in harvested
                  if p.announce_type in (AnnounceType.NEW, AnnounceType.CROSS)]
-        reason = f"{len(harvested)} records recovered from OAI-PMH ({len(first)} new or cross)"
+        reason = (f"{counted(len(harvested), 'record')} recovered from OAI-PMH "
+                  f"({len(first)} new or cross)")
         await self._log(day, started, "recovered", True, reason, {
             "records": len(harvested), "first": len(first),
             "new": getattr(counts, "new", 0), "updated": getattr(counts, "updated", 0)})

@@ -187,7 +187,7 @@ async def test_cursor_moves_and_quiet_reasons(bot: Bot, platform: FakePlatform,
     clock.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     await bot.service.run_scheduled(PLATFORM, CHANNEL)
     assert platform.headers()[-1].quiet_reason == (
-        "announcement but no overlap: 1 new papers, none matched your 3 topics")
+        "announcement but no overlap: 1 new paper, none matched your 3 topics")
 
 
 async def test_topic_added_today_finds_last_weeks_papers(bot: Bot, platform: FakePlatform
