@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+from bot.models import Author  # noqa: E402
 from tests.fixture_files import LISTING, fixture_bytes  # noqa: E402
 
 _ITEM = re.compile(rb"<item>.*?</item>\s*", re.S)
@@ -88,7 +90,7 @@ def write_rss(path: Path, *, size: int | None = None, papers: int | None = None,
 
 
 @cache
-def listing_records() -> tuple[dict[str, object], ...]:
+def listing_records() -> tuple[dict[str, Any], ...]:
     """The listing's new and cross-listed papers as JSON Lines records (real fields)."""
     from bot.models import AnnounceType
     from bot.sources.arxiv_rss import parse_arxiv_rss
@@ -133,3 +135,55 @@ def week_days(end: date, count: int = 5) -> list[date]:
             days.append(day)
         day -= timedelta(days=1)
     return sorted(days)
+
+
+_OAI_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">\n'
+    "<responseDate>{day}T09:00:00Z</responseDate>\n"
+    '<request verb="ListRecords" metadataPrefix="arXiv">https://oaipmh.arxiv.org/oai</request>\n'
+    "<ListRecords>\n"
+)
+_OAI_RECORD = (
+    "<record><header><identifier>oai:arXiv.org:{id}</identifier>"
+    "<datestamp>{day}</datestamp></header><metadata>"
+    '<arXiv xmlns="http://arxiv.org/OAI/arXiv/"><id>{id}</id><created>{created}</created>'
+    "<authors>{authors}</authors><title>{title}</title><categories>{categories}</categories>"
+    "<abstract>{abstract}</abstract></arXiv></metadata></record>\n"
+)
+
+
+def oai_page(day: date, count: int, start: int, token: str | None = None) -> bytes:
+    """An OAI-PMH ``ListRecords`` page (the shape of ``tests/fixtures/arxiv_oai``) of ``count``
+    listing papers with fresh ids, stamped ``day`` and created the day before (so they are
+    first announcements that day)."""
+    from xml.sax.saxutils import escape
+
+    records = listing_records()
+    parts = [_OAI_HEAD.format(day=day.isoformat())]
+    for n in range(start, start + count):
+        rec = records[n % len(records)]
+        authors = "".join(
+            "<author><keyname>{}</keyname><forenames>{}</forenames></author>".format(
+                escape(name.rpartition(" ")[2]), escape(name.rpartition(" ")[0]))
+            for name in rec["authors"]
+        )
+        parts.append(_OAI_RECORD.format(
+            id=fresh_id(n), day=day.isoformat(), created=(day - timedelta(days=1)).isoformat(),
+            authors=authors, title=escape(str(rec["title"])),
+            categories=" ".join(rec["categories"]),
+            abstract=escape(str(rec["abstract"]))))
+    if token:
+        parts.append(f'<resumptionToken cursor="{start}">{token}</resumptionToken>\n')
+    parts.append("</ListRecords>\n</OAI-PMH>\n")
+    return "".join(parts).encode()
+
+
+@cache
+def openalex_authors() -> tuple[tuple[Author, ...], ...]:
+    """Author lists with affiliations from 195 real OpenAlex works (the industry evaluation
+    sample), to give some benchmark papers what OpenAlex enrichment would have added."""
+    from bot.sources.openalex import parse_openalex
+
+    page = parse_openalex(fixture_bytes("industry-eval/openalex/openalexrag_works_sample.json"))
+    return tuple(p.authors for p in page.papers if p.authors)

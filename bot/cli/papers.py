@@ -7,6 +7,7 @@ they stay testable without click.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import sys
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 Echo = Callable[..., None]
 Upsert = Callable[[Sequence[Paper]], Awaitable["UpsertCounts"]]
 BATCH_SIZE = 500  # papers per transaction: about 0.1 s of write lock on a 2-core machine
+LOCKED_RETRY_DELAYS = (1.0, 2.0, 4.0)  # then each batch has waited 4 busy timeouts + 7 s
 SKIPPED_SHOWN = 100
 
 
@@ -137,12 +139,27 @@ async def ingest_files(db_path: str, files: Sequence[str], fmt: str, echo: Echo)
 
 
 async def ingest_file(name: str, fmt: SourceFormat | None, upsert: Upsert,
-                      size: int = BATCH_SIZE) -> FileReport:
+                      size: int = BATCH_SIZE,
+                      retry_delays: Sequence[float] = LOCKED_RETRY_DELAYS) -> FileReport:
     """Read ``name`` one record at a time and store its papers ``size`` at a time, each batch
     in its own transaction: memory stays flat and no write lock is held for long. A batch is
     stored whole or not at all; reading or storing stops at the first failure, and the report
-    says how many papers were stored before it and at which record it happened."""
+    says how many papers were stored before it and at which record it happened.
+
+    A running bot storing notes in a burst can keep the write lock busy past SQLite's busy
+    timeout (its waits are not fair); a locked batch is tried again after each of
+    ``retry_delays`` before the file is given up."""
     from bot.sources.formats import open_document
+
+    async def store(papers: list[Paper]) -> UpsertCounts:
+        for delay in retry_delays:
+            try:
+                return await upsert(papers)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            await asyncio.sleep(delay)
+        return await upsert(papers)
 
     report = FileReport()
     batch: list[Paper] = []
@@ -157,10 +174,10 @@ async def ingest_file(name: str, fmt: SourceFormat | None, upsert: Upsert,
                     continue
                 batch.append(record)
                 if len(batch) >= size:
-                    report.add(await upsert(batch))
+                    report.add(await store(batch))
                     batch, first = [], report.read + 1
             if batch:
-                report.add(await upsert(batch))
+                report.add(await store(batch))
     except (ParseError, SourceError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         report.stop(report.read + 1, reason)

@@ -7,6 +7,7 @@ quotes ``FeedOutcome.reason`` to users, so reasons are written for humans.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -102,7 +103,7 @@ class ArxivFeedFetcher:
         if result.not_modified:
             return _unchanged(day, expected, last_seen)
         result.raise_for_status()
-        page = self._parse(result)
+        page = await asyncio.to_thread(self._parse, result)  # 2,000 items: off the event loop
         outcome = classify(page, day, last_seen, expected)
         await self._client.remember(result)
         return outcome

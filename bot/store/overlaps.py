@@ -111,14 +111,16 @@ class OverlapStore:
         worker thread so the event loop keeps serving commands and notes.
         """
         wanted_topics = None if topic_ids is None else frozenset(topic_ids)
-        found: list[sqlite3.Row] = []
+        out: dict[str, list[OverlapRow]] = {}
         for chunk in _chunks(list(dict.fromkeys(keys))):
             marks = ",".join("?" * len(chunk))
-            found += await self.db.conn.execute_fetchall(
-                f"SELECT * FROM overlaps WHERE paper_key IN ({marks}) ORDER BY score DESC",
+            rows = await self.db.conn.execute_fetchall(
+                "SELECT paper_key, topic_id, score, terms FROM overlaps"
+                f" WHERE paper_key IN ({marks}) ORDER BY score DESC",
                 chunk,
             )
-        return await asyncio.to_thread(_by_paper, found, wanted_topics)
+            out.update(await asyncio.to_thread(_by_paper, rows, wanted_topics))
+        return out
 
     async def save_flags(
         self, flags: Mapping[str, Sequence[FlagLike]], now: datetime

@@ -8,11 +8,12 @@ Re-ingesting the same data is a no-op (every paper "unchanged", ``last_changed``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+import weakref
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.models import AnnounceType, Paper
 from bot.store.db import Database, parse_timestamp, utc_timestamp
@@ -30,6 +31,9 @@ from bot.store.paper_rows import (
 from bot.twins import arxiv_ids, comparable_doi, same_work, title_key
 
 __all__ = ["Attempt", "AttemptOutcome", "ListingState", "PaperStore", "UpsertCounts"]
+
+ABSTRACT, NO_ABSTRACT = "abstract", "'' AS abstract"
+TEXT_PAGE = 2000  # papers per page of iter_texts: a few MB of titles and abstracts
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +83,19 @@ class Attempt:
 class PaperStore:
     """Papers with their authors and per-source affiliations."""
 
+    # Upserts that changed something, per open database (every PaperStore on it shares it).
+    _writes: ClassVar[weakref.WeakKeyDictionary[Database, int]] = weakref.WeakKeyDictionary()
+
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def version(self) -> tuple[int, int]:
+        """A value that changes whenever stored papers may have changed: this process's
+        upserts that changed a row, and SQLite's ``data_version`` (bumped by every commit of
+        another connection, such as a ``scoopwatch ingest`` running beside the bot). Lets a
+        caller keep work derived from the papers until they change."""
+        rows = await self.db.conn.execute_fetchall("PRAGMA data_version")
+        return self._writes.get(self.db, 0), int(next(iter(rows))[0])
 
     async def upsert_papers(
         self, papers: Iterable[Paper], *, now: datetime | None = None
@@ -129,6 +144,8 @@ class PaperStore:
             await conn.executemany("DELETE FROM authors WHERE paper_key = ?", delete)
             await conn.executemany(INSERT_AUTHOR, authors)
             await conn.executemany(INSERT_AFFILIATION, affiliations)
+        if inserts or updates:
+            self._writes[self.db] = self._writes.get(self.db, 0) + 1
         return UpsertCounts(new=len(inserts), updated=len(updates), unchanged=unchanged)
 
     async def get(self, key: str) -> Paper | None:
@@ -169,6 +186,56 @@ class PaperStore:
         keys = [r[0] for r in rows]
         found = await self.get_many(keys)
         return [found[k] for k in keys if k in found]
+
+    async def iter_texts(
+        self,
+        since: date | None,
+        until: date | None,
+        announce_types: Collection[AnnounceType],
+        *,
+        size: int = TEXT_PAGE,
+        abstracts: bool = True,
+    ) -> AsyncIterator[list[Paper]]:
+        """What topic matching reads of the papers ``iter_papers`` would return, ``size`` at a
+        time: key, title, abstract (unless not ``abstracts``), announcement date and type; no
+        authors. A week of papers at university scale is tens of thousands: matching them
+        page by page keeps memory flat, and skipping the authors makes the reading several
+        times cheaper."""
+        types = [str(t) for t in announce_types]
+        if not types:
+            return
+        where = [f"announce_type IN ({', '.join('?' * len(types))})"]
+        args: list[Any] = list(types)
+        if since is not None:
+            where.append("announced >= ?")
+            args.append(since.isoformat())
+        if until is not None:
+            where.append("announced <= ?")
+            args.append(until.isoformat())
+        after = ""
+        while True:
+            rows = list(await self.db.conn.execute_fetchall(
+                f"SELECT key, title, {ABSTRACT if abstracts else NO_ABSTRACT},"
+                " announced, announce_type FROM papers WHERE "
+                + " AND ".join([*where, "key > ?"]) + " ORDER BY key LIMIT ?",
+                [*args, after, size],
+            ))
+            if not rows:
+                return
+            yield [_text(r) for r in rows]
+            after = rows[-1]["key"]
+
+    async def texts_for(self, keys: Iterable[str]) -> list[Paper]:
+        """``iter_texts``' view of the stored papers among ``keys``."""
+        found: list[Paper] = []
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            rows = await self.db.conn.execute_fetchall(
+                "SELECT key, title, abstract, announced, announce_type FROM papers"
+                f" WHERE key IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found += (_text(r) for r in rows)
+        return found
 
     async def count(self) -> int:
         rows = await self.db.conn.execute_fetchall("SELECT count(*) FROM papers")
@@ -352,3 +419,13 @@ def _marks(paper: Paper) -> list[str]:
     if (t := title_key(paper.title)) is not None:
         marks.append(f"title:{t}")
     return marks
+
+def _text(r: Any) -> Paper:
+    """A paper as ``iter_texts`` reads it (no authors, no other fields)."""
+    return Paper(
+        key=r["key"],
+        title=r["title"],
+        abstract=r["abstract"],
+        announced=date.fromisoformat(r["announced"]) if r["announced"] else None,
+        announce_type=AnnounceType(r["announce_type"]) if r["announce_type"] else None,
+    )

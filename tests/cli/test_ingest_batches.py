@@ -22,29 +22,28 @@ ITEMS = 1504
 
 
 async def test_a_locked_database_in_batch_3_keeps_batches_1_and_2(tmp_path: Path) -> None:
-    """Another process holds the write lock while the third batch is written: that batch is
-    rolled back whole, the first two stay, and the report names the first record not stored."""
+    """Another process takes the write lock as the third batch is written and keeps it: that
+    batch is rolled back whole (and tried again, in vain), the first two stay, and the report
+    names the first record not stored."""
     assert BATCH_SIZE == 500
     db_path = tmp_path / "t.db"
     async with await Database.open(db_path) as db:
         await db.conn.execute("PRAGMA busy_timeout = 50")
         store = PaperStore(db)
         other = sqlite3.connect(db_path, isolation_level=None)
-        batches = 0
+        tries: list[int] = []
 
         async def upsert(papers: Sequence[Paper]) -> UpsertCounts:
-            nonlocal batches
-            batches += 1
-            if batches == 3:
+            tries.append(len(papers))
+            if len(tries) == 3:
                 other.execute("BEGIN IMMEDIATE")  # e.g. a second `scoopwatch ingest`
-            try:
-                return await store.upsert_papers(papers)
-            finally:
-                if other.in_transaction:
-                    other.execute("ROLLBACK")
+            return await store.upsert_papers(papers)
 
-        report = await ingest_file(str(fixture_path(LISTING)), None, upsert)
+        report = await ingest_file(str(fixture_path(LISTING)), None, upsert,
+                                   retry_delays=(0, 0, 0))
+        other.execute("ROLLBACK")
         other.close()
+        assert tries == [500] * 6  # batch 3 tried four times
         assert await store.count() == 1000
         stored = {p.key for p in await store.iter_papers()}
     assert "2411.17700" in stored  # record 1
@@ -89,3 +88,29 @@ def test_a_whole_file_is_stored_in_batches_and_reported_once(
     assert sizes == [500, 500, 500, 4]
     assert result.stdout.count("papers:") == 1
     assert "1504 papers: 1504 new, 0 updated, 0 unchanged, 0 skipped" in result.stdout
+
+
+async def test_a_batch_locked_for_a_moment_is_tried_again(tmp_path: Path) -> None:
+    """A bot storing a burst of notes can hold the write lock past the busy timeout: the
+    batch waits and goes in, and the whole file is stored."""
+    db_path = tmp_path / "t.db"
+    async with await Database.open(db_path) as db:
+        await db.conn.execute("PRAGMA busy_timeout = 50")
+        store = PaperStore(db)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        tries = 0
+
+        async def upsert(papers: Sequence[Paper]) -> UpsertCounts:
+            nonlocal tries
+            tries += 1
+            if tries == 2:
+                other.execute("BEGIN IMMEDIATE")
+            elif other.in_transaction:
+                other.execute("ROLLBACK")
+            return await store.upsert_papers(papers)
+
+        report = await ingest_file(str(fixture_path(LISTING)), None, upsert,
+                                   retry_delays=(0, 0, 0))
+        other.close()
+        assert await store.count() == ITEMS
+    assert report.reason is None and report.new == ITEMS and tries == 5

@@ -8,6 +8,7 @@ written, so a bad query never leaves a half-saved topic.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -241,13 +242,15 @@ class TopicService:
         if not papers:
             lines.append(line(f"No papers announced {span} are stored yet, so nothing to count."))
         else:
-            found = self._tools.matches(query, papers)
+            # a week of papers against a new query is CPU work: off the event loop
+            found = await asyncio.to_thread(self._tools.matches, query, papers)
+            warnings = await asyncio.to_thread(self._tools.warnings, query, papers)
             lines.append(line(f"Last {PREVIEW_DAYS} days ({span}): would have matched "
                               f"{len(found)} of {counted(len(papers), 'paper')}."))
             for paper, _score in found[:EXAMPLES]:
                 link = f" {paper.abs_url}" if paper.abs_url else ""
                 lines.append(item(f"{paper.title}{link}", indent=1))
-            lines += [line("Warning: ", *w) for w in self._tools.warnings(query, papers)]
+            lines += [line("Warning: ", *w) for w in warnings]
         return CommandResult((Text(lines, title=title),))
 
     async def _unknown(

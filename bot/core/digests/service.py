@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -30,8 +29,8 @@ from bot.core.digests.schedule_spec import (
     served,
 )
 from bot.core.digests.status import build_status, when
+from bot.core.digests.window import SharedWindows, Window
 from bot.errors import ChannelUnavailable, failure_reason
-from bot.industry.detector import watched_only
 from bot.messages import DigestHeader, Text, counted
 from bot.models import Paper
 from bot.ports import ChatPort, CommandResult
@@ -41,12 +40,19 @@ from bot.sources.arxiv_schedule import (
     configured_holidays,
 )
 from bot.store.overlaps import FlagLike
+from bot.store.posts import NewPost
 from bot.store.stores import Stores
+from bot.store.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from bot.config import Config
 
 log = logging.getLogger(__name__)
+
+# Digests composed at once. Composing is CPU work on a window's worth of overlaps; more at once
+# would not finish sooner on a small machine, only hold more windows' selections in memory.
+COMPOSING = 2
+DETECT_PAGE = 1000  # candidates read in full and judged at a time
 
 
 class OverlapRefresher(Protocol):
@@ -101,6 +107,18 @@ class SlotServed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class _Composed:
+    """One channel's digest, composed and not yet recorded."""
+
+    header: DigestHeader
+    rows: list[NewPost]
+    covered: date | None
+    date_to: date
+    seen: int
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class DigestReport:
     """One digest run: the header posted, cards queued now, and how the outbox flush went."""
 
@@ -139,6 +157,8 @@ class DigestService:
         self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._windows = SharedWindows()
+        self._composing = asyncio.Semaphore(COMPOSING)
 
     def register_port(self, port: ChatPort) -> None:
         """Post through ``port``, watched for channels that refuse the bot."""
@@ -325,30 +345,87 @@ class DigestService:
         if self.refresher is not None:
             await self.refresher.recompute_overlaps(date_from, until)
             looking_up = self.refresher.pending_keys()
-        papers = await self.papers.iter_papers(date_from, until, d.DIGEST_TYPES)
+        key = (date_from, until, await self.papers.version())
+        async with self._windows.use(key, lambda: self._load_window(date_from, until, now)
+                                     ) as window:
+            return await self._compose_and_post(
+                platform, workspace, channel_id, window, started=started, now=now, sub=sub,
+                mode=mode, today=today, date_from=date_from, looking_up=looking_up,
+                scheduled_day=scheduled_day)
+
+    async def _load_window(self, date_from: date, until: date, now: datetime) -> Window:
+        """The window's papers, their overlaps with any topic, and the flags of those. The
+        papers are read without authors or abstracts (selection needs neither: a posted card
+        reads its paper in full), so a week at university scale stays small."""
+        papers = [p async for page in self.papers.iter_texts(date_from, until, d.DIGEST_TYPES,
+                                                             abstracts=False)
+                  for p in page]
+        overlaps = await self.overlaps.for_papers([p.key for p in papers])
+        flags = await self._flags(list(overlaps), now)
+        return Window(papers, overlaps, flags, await self._twins(list(overlaps)))
+
+    async def _compose_and_post(
+        self, platform: str, workspace: str, channel_id: str, window: Window, *,
+        started: datetime, now: datetime, sub: Subscription | None, mode: str, today: date,
+        date_from: date, looking_up: frozenset[str], scheduled_day: date | None,
+    ) -> DigestReport:
+        async with self._composing:  # a few at a time: a selection holds the whole window
+            composed = await self._compose(platform, workspace, channel_id, window, mode=mode,
+                                           today=today, date_from=date_from,
+                                           looking_up=looking_up)
+            async with self.db.transaction() as conn:  # the whole digest is recorded, or none
+                header = await self.headers.record(conn, platform, workspace, channel_id,
+                                                   composed.header, now)
+                created = await self.posts.insert_intents(conn, platform, workspace,
+                                                          channel_id, composed.rows, now)
+                if sub is not None and not await self.subscriptions.mark_digest_in(
+                        conn, platform, channel_id, at=now, covered_until=composed.covered,
+                        scheduled_day=scheduled_day) and scheduled_day is not None:
+                    raise SlotServed(scheduled_day)  # another process got there first: roll back
+        await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
+        flushed = await self.outbox.flush(platform, channel_id)
+        await self.runs.record(
+            "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
+            started=started, finished=self.clock(), day=composed.date_to, ok=not flushed.failed,
+            detail={"counts": {"seen": composed.seen, "overlaps": header.overlaps,
+                               "posted": flushed.done}, "reason": composed.reason},
+        )
+        return DigestReport(header, len(created), flushed.done, flushed.failed)
+
+    async def _compose(
+        self, platform: str, workspace: str, channel_id: str, window: Window, *, mode: str,
+        today: date, date_from: date, looking_up: frozenset[str],
+    ) -> _Composed:
+        """Select this channel's overlaps from the window and compose what to post."""
+        papers = window.papers
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
-        overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
-        flags = await self._flags([p for p in papers if p.key in overlaps], now)
-        if mode != "all-papers" and not self.settings.include_unlisted:
-            flags = {key: watched_only(found) for key, found in flags.items()}
-        twins = await self._twins([p for p in papers if p.key in overlaps])
+        overlaps = await asyncio.to_thread(window.overlaps_for, frozenset(topics))
+        watched = mode != "all-papers" and not self.settings.include_unlisted
+        flags = await asyncio.to_thread(window.watched_flags) if watched else window.flags
+        twins = {key: window.twins[key] for key in overlaps if key in window.twins}
         posted = await self.posts.posted_keys(
             platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})
-        selection = await asyncio.to_thread(  # pure, but long with catch-all topics
-            partial(d.select_overlaps, papers, overlaps, topics, flags,
-                    industry_only=mode != "all-papers", posted=posted, looking_up=looking_up,
-                    twins=twins))
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
-        reason = d.quiet_reason(
-            selection, days=d.days_between(date_from, date_to), fetch_runs=runs, mode=mode,
-            expected=lambda day: announcement_expected(day, self.settings.holidays),
-            topic_count=len(topics),
-        )
-        header = d.build_header(selection, date_from=date_from, date_to=date_to,
-                                max_papers=self.settings.max_papers, mode=mode,
-                                quiet_reason=reason)
+
+        def select() -> tuple[d.Selection, DigestHeader, str | None]:
+            """Pure, but long with catch-all topics: run in a worker thread."""
+            selection = d.select_overlaps(papers, overlaps, topics, flags,
+                                          industry_only=mode != "all-papers", posted=posted,
+                                          looking_up=looking_up, twins=twins)
+            reason = d.quiet_reason(
+                selection, days=d.days_between(date_from, date_to), fetch_runs=runs,
+                mode=mode, topic_count=len(topics),
+                expected=lambda day: announcement_expected(day, self.settings.holidays))
+            header = d.build_header(selection, date_from=date_from, date_to=date_to,
+                                    max_papers=self.settings.max_papers, mode=mode,
+                                    quiet_reason=reason)
+            return selection, header, reason
+
+        selection, header, reason = await asyncio.to_thread(select)
         shown = selection.overlaps[: self.settings.max_papers]
+        full = await self.papers.get_many(o.paper.key for o in shown)  # the window's are light
+        shown = tuple(replace(o, paper=full.get(o.paper.key, o.paper)) for o in shown)
         if self.refresher is not None:  # overlaps are stored unexplained: explain the cards
             terms = await self.refresher.explain([o.paper for o in shown])
             shown = tuple(d.with_terms(o, terms.get(o.paper.key, {})) for o in shown)
@@ -362,39 +439,32 @@ class DigestService:
         held = [p.announced for p in selection.awaiting if p.announced]
         if held and covered is not None:  # the next digest starts at the first one held back
             covered = min(covered, min(held) - timedelta(days=1))
-        async with self.db.transaction() as conn:  # the whole digest is recorded, or none of it
-            header = await self.headers.record(conn, platform, workspace, channel_id, header,
-                                               now)
-            created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
-                                                      rows, now)
-            if sub is not None and not await self.subscriptions.mark_digest_in(
-                    conn, platform, channel_id, at=now, covered_until=covered,
-                    scheduled_day=scheduled_day) and scheduled_day is not None:
-                raise SlotServed(scheduled_day)  # another process got there first: roll back
-        await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
-        flushed = await self.outbox.flush(platform, channel_id)
-        await self.runs.record(
-            "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
-            started=started, finished=self.clock(), day=date_to, ok=not flushed.failed,
-            detail={"counts": {"seen": selection.papers_seen, "overlaps": header.overlaps,
-                               "posted": flushed.done}, "reason": reason},
-        )
-        return DigestReport(header, len(created), flushed.done, flushed.failed)
+        return _Composed(header, rows, covered, date_to, selection.papers_seen, reason)
 
-    async def _twins(self, papers: Sequence[Paper]) -> dict[str, list[str]]:
+    async def _twins(self, keys: Sequence[str]) -> dict[str, list[str]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
-        arXiv preprint): a digest posts one work once, whichever version came first."""
-        found = await self.papers.find_twins(papers) if papers else {}
-        return {key: [twin for twin, _why in pairs] for key, pairs in found.items()}
+        arXiv preprint): a digest posts one work once, whichever version came first. Read in
+        full a page at a time (the window's papers are light)."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(keys), DETECT_PAGE):
+            papers = await self.papers.get_many(keys[start:start + DETECT_PAGE])
+            pairs = await self.papers.find_twins(list(papers.values())) if papers else {}
+            found.update({key: [twin for twin, _why in ps] for key, ps in pairs.items()})
+        return found
 
-    async def _flags(self, papers: Sequence[Paper], now: datetime) -> dict[str, list[FlagLike]]:
-        """Fresh detector flags for candidates (cached in the store); cached ones otherwise."""
+    async def _flags(self, keys: Sequence[str], now: datetime) -> dict[str, list[FlagLike]]:
+        """Fresh detector flags for candidates (cached in the store); cached ones otherwise.
+        Candidates are read in full and judged a page at a time, in a worker thread."""
         if self.detect is None:
-            cached = await self.overlaps.flags_for(p.key for p in papers)
+            cached = await self.overlaps.flags_for(keys)
             return {k: list(v) for k, v in cached.items()}
-        fresh: dict[str, list[FlagLike]] = {p.key: list(self.detect(p)) for p in papers}
-        if fresh:
-            await self.overlaps.save_flags(fresh, now)
+        fresh: dict[str, list[FlagLike]] = {}
+        for start in range(0, len(keys), DETECT_PAGE):
+            papers = await self.papers.get_many(keys[start:start + DETECT_PAGE])
+            page = await asyncio.to_thread(_detect_all, self.detect, papers)
+            if page:
+                await self.overlaps.save_flags(page, now)
+            fresh.update(page)
         return fresh
 
     async def _notes(
@@ -405,6 +475,10 @@ class DigestService:
         return await self.notes.latest_for_topics(
             platform, workspace, overlap.topic_names, limit=2, exclude_paper=overlap.paper.key
         )
+
+
+def _detect_all(detect: Detector, papers: Mapping[str, Paper]) -> dict[str, list[FlagLike]]:
+    return {key: list(detect(paper)) for key, paper in papers.items()}
 
 
 def _with_lookup_hint(header: DigestHeader, selection: d.Selection,

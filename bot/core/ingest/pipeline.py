@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -48,6 +48,7 @@ __all__ = ["ARXIV_HTML", "OPENALEX", "EnrichReport", "FetchReport", "Pipeline", 
 
 DIGEST_TYPES = (AnnounceType.NEW, AnnounceType.CROSS)
 ENRICH_WAIT_SECONDS = 5.0
+MATCH_PAGE = 2000  # recovered papers matched at a time
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -60,6 +61,12 @@ class FeedFetcher(Protocol):
 
 class PaperRepo(EnrichStore, Protocol):
     """The parts of ``bot.store.papers.PaperStore`` the pipeline uses."""
+
+    async def version(self) -> Any: ...
+    def iter_texts(
+        self, since: date | None, until: date | None, announce_types: Collection[AnnounceType],
+    ) -> AsyncIterator[list[Paper]]: ...
+    async def texts_for(self, keys: Iterable[str]) -> list[Paper]: ...
 
     async def iter_papers(
         self, since: date | None, until: date | None,
@@ -185,6 +192,9 @@ class Pipeline:
         self._index: MatchIndex | None = None
         self._index_hash: str | None = None
         self._index_lock = asyncio.Lock()
+        self._index_builds = 0
+        self._recompute_lock = asyncio.Lock()
+        self._recomputed: tuple[tuple[Any, ...], int, set[str]] | None = None
         self._lookups: dict[asyncio.Task[EnrichReport], frozenset[str]] = {}
 
     # --- matching ---------------------------------------------------------------------------
@@ -194,13 +204,18 @@ class Pipeline:
         term rarity when it is rebuilt). Building scans ``sample``, so it runs in a worker
         thread; concurrent callers wait for one build."""
         async with self._index_lock:
-            pairs = sorted((t.id, t.query) for t in await self.topics.all_active())
-            digest = hashlib.sha256(repr(pairs).encode()).hexdigest()
+            pairs, digest = await self._active_topics()
             if self._index is None or digest != self._index_hash:
                 built = await asyncio.to_thread(self.index_builder, pairs, sample)
                 self._index, self._index_hash = built, digest
+                self._index_builds += 1
                 log.info("topic index rebuilt for %d topics", len(pairs))
             return self._index
+
+    async def _active_topics(self) -> tuple[list[tuple[int, str]], str]:
+        """(id, query) of every active topic, and a digest of them."""
+        pairs = sorted((t.id, t.query) for t in await self.topics.all_active())
+        return pairs, hashlib.sha256(repr(pairs).encode()).hexdigest()
 
     async def match(self, papers: Sequence[Paper]) -> set[str]:
         """Match ``papers`` against every active topic and store their overlaps.
@@ -234,9 +249,21 @@ class Pipeline:
         a topic added today still finds last week's papers; enriches new candidates from
         OpenAlex only (digests run on a chat command, which must not wait on arxiv.org's 3 s
         spacing: the HTML step runs with the fetch, recovery and the daily enrichment job),
-        waiting for that at most ``enrich_wait`` seconds (``enrich_within``)."""
-        papers = await self.papers.iter_papers(since, until, DIGEST_TYPES)
-        matched = await self.match(papers)
+        waiting for that at most ``enrich_wait`` seconds (``enrich_within``).
+
+        Digests of many channels at the same minute ask for the same window: while neither
+        the papers (``PaperStore.version``) nor the topics changed, the overlaps stored by the
+        last recompute stand, so it is done once (recomputes queue on a lock)."""
+        async with self._recompute_lock:
+            key = (since, until, await self.papers.version(), (await self._active_topics())[1])
+            last = self._recomputed
+            if last is not None and last[0] == key and last[1] == self._index_builds:
+                matched = last[2]
+            else:  # (an index rebuilt meanwhile may score differently: recompute then too)
+                matched = set()
+                async for page in self.papers.iter_texts(since, until, DIGEST_TYPES):
+                    matched |= await self.match(page)
+                self._recomputed = (key, self._index_builds, matched)
         if enrich and matched:
             await self.enrich_within(matched)
         return len(matched)
@@ -394,7 +421,10 @@ class Pipeline:
         if self.recovery is None:
             return RecoveryReport()
         report = await self.recovery.recover(now or self.clock())
-        matched = await self.match(report.papers) if report.papers else set()
+        matched: set[str] = set()
+        for start in range(0, len(report.keys), MATCH_PAGE):  # a page at a time: memory
+            matched |= await self.match(
+                await self.papers.texts_for(report.keys[start:start + MATCH_PAGE]))
         if matched:
             await self.run_enrichment(matched)
         return replace(report, matched=len(matched))

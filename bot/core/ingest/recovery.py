@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 RUN_KIND, OAI_SOURCE = "fetch", "arxiv-oai"
 LOOKBACK_DAYS = 7
+UPSERT_BATCH = 500  # papers stored per transaction
 NEW_WITHIN_DAYS = 7
 _TRANSIENT = (ScoopwatchError, OSError, TimeoutError)
 
@@ -132,7 +133,7 @@ class DayRecovery:
 @dataclass(frozen=True, slots=True)
 class RecoveryReport:
     days: tuple[DayRecovery, ...] = ()
-    papers: tuple[Paper, ...] = ()  # recovered first announcements, for matching
+    keys: tuple[str, ...] = ()  # recovered first announcements, for matching
     matched: int = 0
 
     @property
@@ -178,19 +179,21 @@ class Recovery:
         async with self._lock:
             missed = await self.missed_days(now or self.clock())
             days: list[DayRecovery] = []
-            papers: list[Paper] = []
+            keys: list[str] = []
             for day in missed:
                 result, first = await self._recover_day(day)
                 days.append(result)
-                papers.extend(first)
+                keys.extend(first)
                 if result.outcome == "error":
                     break
             if days:
                 log.info("recovered %d of %d missed arXiv days", sum(d.ok for d in days),
                          len(missed))
-            return RecoveryReport(tuple(days), tuple(papers))
+            return RecoveryReport(tuple(days), tuple(keys))
 
-    async def _recover_day(self, day: date) -> tuple[DayRecovery, list[Paper]]:
+    async def _recover_day(self, day: date) -> tuple[DayRecovery, list[str]]:
+        """Harvest and store one day; returns its outcome and the keys of its first
+        announcements (only the keys: a missed week can be tens of thousands of papers)."""
         started = self.clock()
         try:
             harvested = await self._harvest(day)
@@ -203,14 +206,19 @@ class Recovery:
             reason = f"OAI-PMH has no records stamped {day} yet"
             await self._log(day, started, "empty", False, reason, {})
             return DayRecovery(day, "empty", reason), []
-        counts = await self.papers.upsert_papers(harvested, now=self.clock())
-        first = [p for p in harvested
+        new = updated = 0
+        for start in range(0, len(harvested), UPSERT_BATCH):  # short write locks: notes wait
+            counts = await self.papers.upsert_papers(harvested[start:start + UPSERT_BATCH],
+                                                     now=self.clock())
+            new += getattr(counts, "new", 0)
+            updated += getattr(counts, "updated", 0)
+        first = [p.key for p in harvested
                  if p.announce_type in (AnnounceType.NEW, AnnounceType.CROSS)]
         reason = (f"{counted(len(harvested), 'record')} recovered from OAI-PMH "
                   f"({len(first)} new or cross)")
         await self._log(day, started, "recovered", True, reason, {
             "records": len(harvested), "first": len(first),
-            "new": getattr(counts, "new", 0), "updated": getattr(counts, "updated", 0)})
+            "new": new, "updated": updated})
         return DayRecovery(day, "recovered", reason, len(harvested), len(first)), first
 
     async def _harvest(self, day: date) -> list[Paper]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,10 @@ class GatedIndex:
     """The real index, counting the papers it matched; the ``PARK_AT``-th call waits until the
     test opens ``gate``."""
 
-    def __init__(self, topics: Sequence[tuple[int, str]], sample: Sequence[Paper]) -> None:
+    def __init__(self, topics: Sequence[tuple[int, str]], sample: Sequence[Paper],
+                 park_at: int) -> None:
         self.index = default_index_builder(topics, sample)
+        self.park_at = park_at
         self.scored = 0
         self.explained: list[str] = []
         self.parked = threading.Event()
@@ -62,7 +65,7 @@ class GatedIndex:
         self.scored += 1
         if explain:
             self.explained.append(paper.key)
-        if self.scored == PARK_AT:
+        if self.scored == self.park_at:
             self.parked.set()
             self.gate.wait(timeout=5)  # on the loop's own thread this freezes it that long
         if explain:
@@ -70,16 +73,25 @@ class GatedIndex:
         return self.index.match_paper(paper, explain=False)
 
 
+@dataclass
+class Lab:
+    bot: Bot
+    core: Core
+    built: list[GatedIndex] = field(default_factory=list)  # the indexes the pipeline built
+    park_at: int = PARK_AT  # 0: never park
+
+
 @pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[tuple[Bot, Core, list[GatedIndex]]]:
+async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
     async with await Database.open(tmp_path / "bot.db") as db:
         bot = build_bot(db, FakePort(FakePlatform()), FakeClock(THURSDAY_9_BERLIN),
                         settings=DigestSettings(timezone="Europe/Berlin", max_papers=5))
-        built: list[GatedIndex] = []
+        core = Core(Stores.on(db), digest=bot.service, clock=lambda: THURSDAY_9_BERLIN)
+        lab = Lab(bot, core)
 
         def builder(topics: Sequence[tuple[int, str]], sample: Sequence[Paper]) -> GatedIndex:
-            built.append(GatedIndex(topics, sample))
-            return built[-1]
+            lab.built.append(GatedIndex(topics, sample, lab.park_at))
+            return lab.built[-1]
 
         bot.pipeline.index_builder = builder
         registry = Registry.default()
@@ -89,14 +101,11 @@ async def lab(tmp_path: Path) -> AsyncIterator[tuple[Bot, Core, list[GatedIndex]
         await bot.papers.upsert_papers(papers)
         for n in range(60):  # three members at 20 topics each: under the cap
             await add_topic(bot, f"U{n % 3}", f"all-{n}", CATCH_ALL[n % len(CATCH_ALL)])
-        core = Core(Stores.on(db), digest=bot.service, clock=lambda: THURSDAY_9_BERLIN)
-        yield bot, core, built
+        yield lab
 
 
-async def test_a_command_is_answered_while_a_60_topic_digest_matches(
-    lab: tuple[Bot, Core, list[GatedIndex]],
-) -> None:
-    bot, core, built = lab
+async def test_a_command_is_answered_while_a_60_topic_digest_matches(lab: Lab) -> None:
+    bot, core, built = lab.bot, lab.core, lab.built
     digest = asyncio.create_task(bot.service.digest_now(PLATFORM, WORKSPACE, CHANNEL))
     progress: list[int] = []  # how many papers were matched, each time the loop came round
 
@@ -125,3 +134,28 @@ async def test_a_command_is_answered_while_a_60_topic_digest_matches(
     assert 0 < len(cards) <= 5
     assert sorted(index.explained) == sorted(c.paper_key for c in cards)  # only posted cards
     assert all(m.terms for c in cards for m in c.matches)
+
+
+async def test_channels_digesting_at_once_share_one_window(lab: Lab) -> None:
+    """Ten channels at 09:00: the window is matched once and each candidate judged once,
+    and every channel still gets its own digest."""
+    bot, built = lab.bot, lab.built
+    lab.park_at = 0
+    judged: list[str] = []
+    detect = bot.service.detect
+    assert detect is not None
+
+    def counting(paper: Paper) -> Any:
+        judged.append(paper.key)
+        return detect(paper)
+
+    bot.service.detect = counting
+    channels = [f"C{n}" for n in range(10)]
+    reports = await asyncio.gather(*(
+        bot.service.run_digest(PLATFORM, WORKSPACE, channel) for channel in channels))
+    assert [len(built), built[0].scored - len(built[0].explained)] == [1, DIGESTED]
+    assert len(judged) == len(set(judged)) > 0  # each candidate once, not once per channel
+    assert all(r.delivered == r.queued > 0 for r in reports)
+    for channel in channels:
+        assert len(bot.port.state.headers(channel)) == 1
+        assert 0 < len(bot.port.state.cards(channel)) <= 5

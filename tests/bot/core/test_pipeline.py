@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes_digest import (
@@ -173,3 +175,48 @@ async def test_replace_announcements_are_not_matched(bot: Bot) -> None:
     old = paper("2611.00001", "Sparse attention")
     rep = replace(paper("2611.00002", "Sparse things"), announce_type=AnnounceType.REPLACE)
     assert await bot.pipeline.match([old, rep]) == {"2611.00001"}
+
+
+async def test_a_window_is_rematched_only_when_papers_or_topics_changed(
+    bot: Bot, tmp_path: Path
+) -> None:
+    """A hundred channels' digests at the same minute ask for the same window: matched once."""
+    import sqlite3
+
+    await bot.papers.upsert_papers([
+        paper("2611.00001", "Sparse attention", announced=date(2026, 11, 12)),
+        paper("2611.00002", "Dense retrieval", announced=date(2026, 11, 19)),
+    ])
+    await add_topic(bot, "U_ana", "sparse", "sparse")
+    loads: list[int] = []  # papers read for matching, per recompute
+    iter_texts = bot.papers.iter_texts
+
+    async def counting(*args: Any, **kw: Any) -> AsyncIterator[list[Paper]]:
+        loads.append(0)
+        async for page in iter_texts(*args, **kw):
+            loads[-1] += len(page)
+            yield page
+
+    assert bot.pipeline.papers is bot.papers
+    bot.papers.iter_texts = counting  # type: ignore[method-assign]
+    window = date(2026, 11, 1)
+    results = await asyncio.gather(*(bot.pipeline.recompute_overlaps(window) for _ in range(5)))
+    assert results == [1] * 5 and loads == [2]
+    # the same papers again (nothing changed): still no re-match
+    await bot.papers.upsert_papers([paper("2611.00002", "Dense retrieval",
+                                          announced=date(2026, 11, 19))])
+    assert await bot.pipeline.recompute_overlaps(window) == 1 and loads == [2]
+    # another window, a changed paper, a changed topic, another process's write: re-matched
+    assert await bot.pipeline.recompute_overlaps(date(2026, 11, 15)) == 0 and len(loads) == 2
+    await bot.papers.upsert_papers([paper("2611.00002", "Sparse retrieval",
+                                          announced=date(2026, 11, 19))])
+    assert await bot.pipeline.recompute_overlaps(window) == 2 and len(loads) == 3
+    dense = await add_topic(bot, "U_ben", "dense", "dense")
+    assert await bot.pipeline.recompute_overlaps(window) == 2 and len(loads) == 4
+    other = sqlite3.connect(bot.db.path)
+    other.execute("UPDATE papers SET title = 'Dense attention' WHERE key = '2611.00001'")
+    other.commit()
+    other.close()
+    assert await bot.pipeline.recompute_overlaps(window) == 2 and len(loads) == 5
+    overlaps = await OverlapStore(bot.db).for_papers(["2611.00001"])
+    assert [r.topic_id for r in overlaps["2611.00001"]] == [dense]  # its new title

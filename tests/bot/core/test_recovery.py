@@ -181,7 +181,7 @@ async def test_recover_harvests_each_missed_day_once(db: Database) -> None:
         (fri, "recovered", 3, 2), (mon, "recovered", 1, 1)]
     assert oai.calls == [(fri, fri, "cs:cs:LG"), (fri, fri, "cs:cs:CL"),
                          (mon, mon, "cs:cs:LG"), (mon, mon, "cs:cs:CL")]
-    assert sorted(p.key for p in report.papers) == ["2611.00001", "2611.00003", "2611.00101"]
+    assert sorted(report.keys) == ["2611.00001", "2611.00003", "2611.00101"]
     papers = PaperStore(db)
     stored = {p.key: (p.announced, p.announce_type) for p in await papers.iter_papers()}
     assert stored == {
@@ -273,7 +273,7 @@ async def test_real_oai_client_on_a_recorded_harvest(db: Database) -> None:
     assert stored == {"1412.8323": AnnounceType.REPLACE_CROSS,  # v2 of a quant-ph paper
                       "1507.07790": AnnounceType.REPLACE,  # journal-ref of a 2015 paper
                       "1607.01710": AnnounceType.NEW}  # the edited fresh v1
-    assert [p.key for p in report.papers] == ["1607.01710"]
+    assert list(report.keys) == ["1607.01710"]
 
 
 # --- through the pipeline: recovered papers are matched and enriched -------------------------

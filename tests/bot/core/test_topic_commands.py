@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pytest
 from test_core_support import Env, body, cmd, make_env, paper
 
 from bot.messages import Text
-from bot.models import AnnounceType
+from bot.models import AnnounceType, Paper
 from bot.store.topics import TopicStore
 
 PAPERS = [
@@ -172,3 +172,32 @@ async def test_the_cap_comes_from_the_config(tmp_path: Path) -> None:
         assert (await core.handle_command(cmd("topic add a planning"))).ok
         assert (await core.handle_command(cmd("topic add b planning"))).ok
         assert "already have 2 topics" in body(await core.handle_command(cmd("topic add c x")))
+
+
+async def test_a_preview_matches_off_the_event_loop(env: Env) -> None:
+    """A preview over a university's week of papers is CPU work: another member's command is
+    answered while it runs (the matcher is held until that answer, so this is an ordering)."""
+    import asyncio
+    import threading
+
+    from test_core_support import FakeTools
+
+    started, release = threading.Event(), threading.Event()
+
+    class SlowTools(FakeTools):
+        def matches(self, query: list[str], papers: Sequence[Paper]
+                    ) -> list[tuple[Paper, float]]:
+            started.set()
+            release.wait(timeout=5)  # on the loop's own thread this freezes it that long
+            return super().matches(query, papers)
+
+    env.core.topics._tools = SlowTools()
+    preview = asyncio.create_task(env.core.handle_command(cmd("preview diffusion")))
+    while not started.is_set() and not preview.done():
+        await asyncio.sleep(0.001)
+    other = await env.core.handle_command(cmd("topic list", member="U2", name="bo",
+                                              channel="C2"))
+    answered_first = not release.is_set() and not preview.done()
+    release.set()
+    assert (await preview).ok and other.ok
+    assert answered_first

@@ -473,3 +473,42 @@ async def test_ingest_real_rss_listing(store: PaperStore, db: Database) -> None:
         )  # fmt: skip
     rows = await db.conn.execute_fetchall("SELECT count(*) FROM authors")
     assert next(iter(rows))[0] == sum(len(p.authors) for p in page.papers)
+
+
+async def test_texts_page_through_what_iter_papers_returns(store: PaperStore) -> None:
+    """Matching reads the papers a page at a time, titles and abstracts only."""
+    from bot.sources.arxiv_rss import parse_arxiv_rss
+
+    await store.upsert_papers(parse_arxiv_rss(RSS_FIXTURE.read_bytes()).papers)
+    types = (AnnounceType.NEW, AnnounceType.CROSS)
+    full = await store.iter_papers(date(2024, 11, 28), date(2024, 11, 29), types)
+    pages = [page async for page in store.iter_texts(date(2024, 11, 28), date(2024, 11, 29),
+                                                     types, size=100)]
+    assert [len(p) for p in pages] == [100] * 9 + [35]
+    texts = [t for page in pages for t in page]
+    assert sorted(t.key for t in texts) == sorted(p.key for p in full)  # 935, each once
+    by_key = {p.key: p for p in full}
+    for t in texts:
+        paper = by_key[t.key]
+        assert (t.title, t.abstract, t.announced, t.announce_type) == (
+            paper.title, paper.abstract, paper.announced, paper.announce_type)
+        assert t.authors == ()
+    assert [p async for p in store.iter_texts(date(2024, 11, 29), None, types)] == []
+    some = sorted(by_key)[:3]
+    assert sorted(t.key for t in await store.texts_for([*some, "nope"])) == some
+
+
+async def test_version_changes_when_papers_change(store: PaperStore, db: Database) -> None:
+    import sqlite3
+
+    start = await store.version()
+    await store.upsert_papers([make_paper("2411.00001")])
+    changed = await store.version()
+    assert changed != start
+    await store.upsert_papers([make_paper("2411.00001")])  # the same again: no change
+    assert await store.version() == changed
+    other = sqlite3.connect(db.path)
+    other.execute("UPDATE papers SET title = 'x'")
+    other.commit()
+    other.close()
+    assert await store.version() != changed

@@ -1,0 +1,87 @@
+"""What the digests of one window share: its papers, their overlaps and industry flags.
+
+At a university a hundred channels may have their digest at 09:00. Each reads the same window
+of papers, with authors and affiliations, and the detector would judge the same candidates a
+hundred times: a week of papers a hundred times over does not fit a small VM. Digests that run
+at the same time therefore share one load; it is dropped when the last of them is done, so a
+later digest always reads fresh data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.industry.detector import watched_only
+from bot.models import Paper
+from bot.store.overlaps import FlagLike, OverlapRow
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The papers of a window, the overlaps of each with any topic, and the flags of those
+    that overlap one, and per candidate the keys of its other versions (``bot.twins``). Papers
+    are light (``PaperStore.iter_texts`` without abstracts)."""
+
+    papers: Sequence[Paper]
+    overlaps: Mapping[str, Sequence[OverlapRow]]
+    flags: Mapping[str, Sequence[FlagLike]]
+    twins: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    _views: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def overlaps_for(self, topic_ids: frozenset[int]) -> Mapping[str, Sequence[OverlapRow]]:
+        """The overlaps with ``topic_ids`` (one workspace's topics), best score first; the
+        digests of one workspace share the result."""
+        return self._view(("overlaps", topic_ids), lambda: self._overlaps_for(topic_ids))
+
+    def watched_flags(self) -> Mapping[str, Sequence[FlagLike]]:
+        """The flags of watched labs only (``[digest] include_unlisted_companies = false``)."""
+        return self._view("watched", lambda: {
+            key: watched_only(found) for key, found in self.flags.items()})
+
+    def _view(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        if key not in self._views:  # racing threads may both build it: same result
+            self._views[key] = build()
+        return self._views[key]
+
+    def _overlaps_for(self, topic_ids: frozenset[int]) -> dict[str, list[OverlapRow]]:
+        found: dict[str, list[OverlapRow]] = {}
+        for key, rows in self.overlaps.items():
+            mine = [r for r in rows if r.topic_id in topic_ids]
+            if mine:
+                found[key] = mine
+        return found
+
+
+@dataclass(slots=True)
+class _Entry:
+    task: asyncio.Future[Window]
+    users: int = field(default=0)
+
+
+class SharedWindows:
+    """Loads a window once for every digest that asks for it while it is in use."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, _Entry] = {}
+
+    @asynccontextmanager
+    async def use(self, key: Hashable, load: Callable[[], Awaitable[Window]]
+                  ) -> AsyncIterator[Window]:
+        """The window for ``key``: the one being used by another digest, else ``load()``'s.
+        ``key`` must change whenever the data would (dates, the papers' version)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(asyncio.ensure_future(load()))
+        entry.users += 1
+        try:
+            yield await asyncio.shield(entry.task)
+        finally:
+            entry.users -= 1
+            if entry.users == 0 and self._entries.get(key) is entry:
+                del self._entries[key]
+                if not entry.task.done():
+                    entry.task.cancel()
