@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.delivery.version_notes import VersionNotes
-from bot.core.digests.schedule_spec import digest_trigger, missed_digest
+from bot.core.digests.schedule_spec import digest_trigger, last_fire_time, missed_digest
 from bot.core.digests.service import DigestService, utcnow
 from bot.core.ingest.pipeline import Pipeline
 from bot.core.ingest.recovery import latest_mailing_day
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 
 FETCH_JOB, ENRICH_JOB, CATCH_UP_FETCH_JOB = "fetch", "enrich", "fetch-catch-up"
 PRUNE_EVENTS_JOB = "prune-events"
+SWEEP_JOB = "sweep"
+# How often rows another process left (its lease ran out: it was killed) are taken over:
+# interrupted posts and digests whose slot was claimed but never recorded.
+SWEEP_EVERY = timedelta(minutes=5)
 # Platforms redeliver an event within minutes (webhook retries, gateway resumes); a week
 # of delivery ids covers any redelivery many times over and keeps the table small.
 EVENT_RETENTION = timedelta(days=7)
@@ -137,6 +142,8 @@ class Scheduler:
             self.aps.add_job(self._prune_events_job, CronTrigger(
                 hour=PRUNE_EVENTS_AT.hour, minute=PRUNE_EVENTS_AT.minute, timezone=UTC),
                 id=PRUNE_EVENTS_JOB, name="forget old event ids", **self._job_options())
+        self.aps.add_job(self._sweep_job, IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()),
+                         id=SWEEP_JOB, name="take over abandoned work", **self._job_options())
         await self.sync()
         if not self.aps.running:
             self.aps.start()
@@ -215,7 +222,8 @@ class Scheduler:
                          upcoming)
             else:
                 log.info("posting missed digest for %s", sub.job_id)
-                await self.service.run_scheduled(sub.platform, sub.channel_id)
+                await self.service.run_scheduled(sub.platform, sub.channel_id,
+                                                 last_fire_time(digest_trigger(sub), now))
                 posted.append(sub)
         return posted
 
@@ -251,8 +259,9 @@ class Scheduler:
             log.info("digest %s already ran today (repeated wall time), skipped", sub.job_id)
             return
         self._fired_on[sub.job_id] = local_day
-        with self._running("digest"):
-            await self.service.run_scheduled(platform, channel_id)
+        with self._running("digest"):  # the slot: another process may fire it too
+            await self.service.run_scheduled(platform, channel_id,
+                                             last_fire_time(digest_trigger(sub), self.clock()))
 
     async def _fetch_job(self, day: date | None = None, attempt: int = 0) -> None:
         """Fetch the announcement; stale/empty/failed on an announcement day -> retry later."""
@@ -317,6 +326,16 @@ class Scheduler:
             log.info("forgot %d processed-event ids older than %s", forgotten,
                      self.event_retention)
         return forgotten
+
+    async def _sweep_job(self) -> None:
+        """Finish posts and scheduled digests another process abandoned (killed with a claim
+        held: its lease ran out); failures are logged and retried at the next sweep."""
+        with self._running("digest"):
+            try:
+                await self.service.resume()
+                await self.service.retake_abandoned()
+            except Exception:
+                log.exception("taking over abandoned work failed")
 
     async def _prune_events_job(self) -> None:
         with self._running("prune"):

@@ -4,11 +4,14 @@ Everything platform-specific goes through the registered ``ChatPort``; every pos
 an outbox (headers: ``bot.core.delivery.headers``, cards: ``bot.core.delivery.cards``) so it happens
 exactly once even across crashes. A channel the platform refuses until someone acts is marked
 (``bot.core.delivery.channel_attention``): members are told the fix instead of a promise to retry.
+A scheduled digest first claims its slot (``bot.store.digest_slots``), so two processes whose
+schedulers fire the same slot post one digest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +36,8 @@ from bot.sources.arxiv_schedule import (
     announcement_expected,
     configured_holidays,
 )
+from bot.store.claims import kept
+from bot.store.digest_slots import Slot
 from bot.store.overlaps import FlagLike
 from bot.store.stores import Stores
 
@@ -52,6 +57,11 @@ class OverlapRefresher(Protocol):
 
 
 Detector = Callable[[Paper], Sequence[FlagLike]]
+
+
+class SlotTaken(Exception):
+    """Another worker took this digest's slot over while it was being composed (this one's
+    lease ran out): the digest is not recorded here."""
 
 
 def utcnow() -> datetime:
@@ -119,7 +129,9 @@ class DigestService:
         self.counts = stores.counts
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(stores.channel_attention, clock)
-        self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
+        self.slots = stores.digest_slots
+        # One lock per channel for every post; claims keep other processes off each row.
+        self.delivery = Delivery(self.ports, clock, stores.claims)
         self.outbox = Outbox(self.posts, self.delivery)
         self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
@@ -220,29 +232,64 @@ class DigestService:
 
     # --- digests ------------------------------------------------------------------------------
 
-    async def run_scheduled(self, platform: str, channel_id: str) -> DigestReport | None:
-        """The scheduler's job: one subscription's digest, failures logged in the run log."""
+    async def run_scheduled(self, platform: str, channel_id: str, slot: datetime | None = None
+                            ) -> DigestReport | None:
+        """The scheduler's job: one subscription's digest, failures logged in the run log.
+
+        ``slot`` is the cron's fire time: the digest first claims it, so a slot another worker
+        claimed (or already posted) is left to it and two schedulers on one database post one
+        digest. A digest that fails before it is recorded gives its slot back."""
         sub = await self.subscriptions.get(platform, channel_id)
         if sub is None or platform not in self.ports:
             log.warning("digest for %s:%s skipped (no subscription or adapter)", platform,
                         channel_id)
             return None
+        claim = Slot(platform, channel_id, slot) if slot is not None else None
+        if claim is not None and not await self.slots.claim(claim, self.clock()):
+            log.info("digest for %s:%s at %s is another worker's; skipped", platform,
+                     channel_id, slot)
+            return None
         started = self.clock()
         try:
-            report = await self.run_digest(platform, sub.workspace, channel_id)
+            async with self._slot_kept(claim):
+                return await self.run_digest(platform, sub.workspace, channel_id, slot=claim)
+        except SlotTaken:
+            log.warning("digest for %s:%s at %s was taken over by another worker", platform,
+                        channel_id, slot)
+            return None
         except ChannelUnavailable as exc:  # marked for /scoop status; no traceback to log
             log.warning("digest for %s:%s not posted: %s", platform, channel_id, exc)
-            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
-                                   started=started, finished=self.clock(),
-                                   detail={"reason": str(exc)}, ok=False)
+            await self._failed(platform, channel_id, started, claim, exc)
             return None
         except Exception as exc:
             log.exception("digest for %s:%s failed", platform, channel_id)
-            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
-                                   started=started, finished=self.clock(),
-                                   detail={"reason": str(exc)}, ok=False)
+            await self._failed(platform, channel_id, started, claim, exc)
             return None
-        return report
+
+    def _slot_kept(self, slot: Slot | None) -> contextlib.AbstractAsyncContextManager[object]:
+        """Renew the slot's lease while its digest is composed and recorded."""
+        if slot is None:
+            return contextlib.nullcontext()
+        return kept(lambda: self.slots.renew(slot, self.clock()),
+                    self.slots.lease.total_seconds() / 4, f"digest slot {slot}")
+
+    async def _failed(self, platform: str, channel_id: str, started: datetime,
+                      slot: Slot | None, exc: Exception) -> None:
+        await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                               started=started, finished=self.clock(),
+                               detail={"reason": str(exc)}, ok=False)
+        if slot is not None:  # only a slot whose digest was not recorded is given back
+            await self.slots.release(slot)
+
+    async def retake_abandoned(self) -> int:
+        """Post the scheduled digests whose worker claimed their slot and died before
+        recording them (their lease ran out); returns how many were tried."""
+        slots = [s for s in await self.slots.abandoned(self.clock()) if s.platform in self.ports]
+        for slot in slots:
+            log.info("digest for %s:%s at %s was abandoned by its worker; posting it",
+                     slot.platform, slot.channel_id, slot.at)
+            await self.run_scheduled(slot.platform, slot.channel_id, slot.at)
+        return len(slots)
 
     async def stop_background(self) -> None:
         """Shutdown: cancel affiliation lookups that digests left running in the background."""
@@ -261,15 +308,18 @@ class DigestService:
         return headers + await self.outbox.flush(platform, channel_id, hold=waiting | hold)
 
     async def run_digest(
-        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None
+        self, platform: str, workspace: str, channel_id: str, *, since: date | None = None,
+        slot: Slot | None = None,
     ) -> DigestReport:
-        """Select, compose and post one channel's digest (serialised per channel)."""
+        """Select, compose and post one channel's digest (serialised per channel); a
+        scheduled one marks its claimed ``slot`` done as it is recorded."""
         lock = self._locks.setdefault((platform, channel_id), asyncio.Lock())
         async with lock:
-            return await self._run_digest(platform, workspace, channel_id, since)
+            return await self._run_digest(platform, workspace, channel_id, since, slot)
 
     async def _run_digest(
-        self, platform: str, workspace: str, channel_id: str, since: date | None
+        self, platform: str, workspace: str, channel_id: str, since: date | None,
+        slot: Slot | None,
     ) -> DigestReport:
         if platform not in self.ports:
             raise LookupError(f"no chat adapter registered for platform {platform!r}")
@@ -327,6 +377,8 @@ class DigestService:
         if held and covered is not None:  # the next digest starts at the first one held back
             covered = min(covered, min(held) - timedelta(days=1))
         async with self.db.transaction() as conn:  # the whole digest is recorded, or none of it
+            if slot is not None and not await self.slots.mark_done(conn, slot, now):
+                raise SlotTaken(f"digest slot {slot} is no longer ours")
             header = await self.headers.record(conn, platform, workspace, channel_id, header,
                                                now)
             created = await self.posts.insert_intents(conn, platform, workspace, channel_id,
@@ -335,7 +387,9 @@ class DigestService:
                 await self.subscriptions.mark_digest_in(conn, platform, channel_id, at=now,
                                                         covered_until=covered)
         await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
-        flushed = await self.outbox.flush(platform, channel_id)
+        # A header another worker is posting holds the cards back until it is out.
+        flushed = await self.outbox.flush(
+            platform, channel_id, hold=await self.headers.waiting(platform, channel_id))
         await self.runs.record(
             "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
             started=started, finished=self.clock(), day=date_to, ok=not flushed.failed,

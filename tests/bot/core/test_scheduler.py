@@ -159,7 +159,7 @@ async def test_start_builds_jobs_and_posts_a_missed_digest_once(db: Database) ->
         # (The catch-up fetch, for the fake past "now", was dropped by APScheduler's real clock
         # as a misfire; test_scheduler_catch_up covers it.)
         ids = {job.id for job in sched.aps.get_jobs()} - {"fetch-catch-up"}
-        assert ids == {"fetch", "enrich", f"digest:{PLATFORM}:{CHANNEL}"}
+        assert ids == {"fetch", "enrich", "sweep", f"digest:{PLATFORM}:{CHANNEL}"}
         job = sched.aps.get_job(f"digest:{PLATFORM}:{CHANNEL}")
         assert job.coalesce and job.misfire_grace_time == 7200
         nxt = job.next_run_time  # APScheduler's own (real) clock
@@ -251,7 +251,7 @@ async def test_stop_lets_an_in_flight_digest_finish(db: Database) -> None:
     await bot.service.subscribe(PLATFORM, WORKSPACE, CHANNEL, "U", "daily")
     release, finished = asyncio.Event(), []
 
-    async def slow(platform: str, channel_id: str) -> None:
+    async def slow(platform: str, channel_id: str, slot: datetime | None = None) -> None:
         await release.wait()
         finished.append(channel_id)
 
@@ -352,7 +352,7 @@ async def test_stop_waits_for_a_digest_fired_by_apscheduler(db: Database) -> Non
     await bot.service.subscribe(PLATFORM, WORKSPACE, CHANNEL, "U", "daily")
     finished: list[str] = []
 
-    async def slow(platform: str, channel_id: str) -> None:
+    async def slow(platform: str, channel_id: str, slot: datetime | None = None) -> None:
         await asyncio.sleep(0.2)
         finished.append(channel_id)
 
