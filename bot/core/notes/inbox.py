@@ -38,9 +38,10 @@ from bot.store.inbox import InboxRow, InboxStore
 
 log = logging.getLogger(__name__)
 
-PATIENCE = 30.0
-"""Seconds an inbound event waits for the write lock before the member is asked to resend
-(a platform that waits for our acknowledgement meanwhile redelivers, and is kept once)."""
+PATIENCE = 120.0
+"""Seconds an inbound event waits for the write lock before the member is asked to resend:
+longer than any write transaction of the bot or its commands should hold it (a platform that
+waits for our acknowledgement meanwhile redelivers, and the copy is kept once)."""
 POLL = 30.0  # seconds between looks for rows another process left behind
 MAX_BACKOFF = 300.0  # the longest wait before a failed row is tried again
 QUOTE_CHARS = 60

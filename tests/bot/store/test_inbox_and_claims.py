@@ -87,7 +87,7 @@ async def test_the_insert_waits_for_another_connections_write_lock(tmp_path: Pat
             while inbox.busy_waits < 3:  # SQLite gave up three times; we keep waiting
                 await asyncio.sleep(0.01)
             assert not adding.done()
-        row_id, new = await adding
+        _row_id, new = await adding
         assert new and await inbox.pending_count() == 1
 
 
