@@ -149,6 +149,11 @@ class Scheduler:
             self.aps.start()
         await self.prune_events(now)  # also at start: a bot rarely up at 04:00 still prunes
         await self.service.resume()
+        held = await self.service.held_elsewhere_until()
+        if held is not None:  # a killed predecessor's claims: take its rows over at once then
+            self.aps.add_job(self._sweep_job, DateTrigger(run_date=held + timedelta(seconds=1)),
+                             id=f"{SWEEP_JOB}-after-start", name="take over claims left",
+                             **self._job_options())
         posted = await self.catch_up(now)
         await self.catch_up_fetch(now)
         return posted

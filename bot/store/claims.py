@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.store.db import Database, utc_timestamp
+from bot.store.db import Database, parse_timestamp, utc_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,18 @@ class Claims:
                 (lease_end(now, self.lease), row_id, self.owner),
             )
             return cur.rowcount == 1
+
+    async def held_elsewhere_until(self, now: datetime) -> datetime | None:
+        """When the last live claim another worker holds on an unfinished outbox row runs
+        out (a killed predecessor's, after a restart), or None."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT max(until) FROM (SELECT max(claim_until) AS until FROM posts"
+            " WHERE state <> 'done' AND claim_owner <> :me AND claim_until >= :now"
+            " UNION ALL SELECT max(claim_until) FROM digest_headers"
+            " WHERE state <> 'done' AND claim_owner <> :me AND claim_until >= :now)",
+            {"me": self.owner, "now": utc_timestamp(now)})
+        last = next(iter(rows))[0]
+        return parse_timestamp(last) if last else None
 
     async def release(self, table: str, row_id: int) -> None:
         """Let go of a row (done, or failed and left for any worker's next try)."""

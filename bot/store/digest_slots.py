@@ -83,6 +83,14 @@ class DigestSlotStore:
                 " AND state = 'claimed' AND claim_owner = ?",
                 (slot.platform, slot.channel_id, utc_timestamp(slot.at), self.owner))
 
+    async def held_elsewhere_until(self, now: datetime) -> datetime | None:
+        """When the last live claim another worker holds on an unrecorded slot runs out."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT max(claim_until) FROM digest_slots WHERE state = 'claimed'"
+            " AND claim_owner <> ? AND claim_until >= ?", (self.owner, utc_timestamp(now)))
+        last = next(iter(rows))[0]
+        return parse_timestamp(last) if last else None
+
     async def abandoned(self, now: datetime) -> list[Slot]:
         """Slots claimed by a worker whose lease ran out before it recorded the digest, for
         channels still subscribed whose last digest is older than the slot."""

@@ -281,6 +281,14 @@ class DigestService:
         if slot is not None:  # only a slot whose digest was not recorded is given back
             await self.slots.release(slot)
 
+    async def held_elsewhere_until(self) -> datetime | None:
+        """When the last claim another worker holds on a post or a digest slot runs out: after
+        a restart, the killed predecessor's, to take over then."""
+        now = self.clock()
+        ends = [await self.delivery.claims.held_elsewhere_until(now),
+                await self.slots.held_elsewhere_until(now)]
+        return max((end for end in ends if end is not None), default=None)
+
     async def retake_abandoned(self) -> int:
         """Post the scheduled digests whose worker claimed their slot and died before
         recording them (their lease ran out); returns how many were tried."""
