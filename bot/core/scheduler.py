@@ -1,5 +1,6 @@
 """APScheduler 3 wiring: one digest job per subscription, the nightly fetch, daily enrichment,
-and a daily prune of the processed-event ids that keep platform redeliveries idempotent.
+a daily prune of the processed-event ids that keep platform redeliveries idempotent, and a
+sweep that takes over posts and digest slots another process claimed and abandoned.
 
 The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
 change, so the database stays the only truth. A digest whose cron fired while the bot was

@@ -12,6 +12,7 @@ claimed in arrival order only.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from datetime import datetime, timedelta
 from bot.errors import StoreError
 from bot.store.claims import LEASE, lease_end
 from bot.store.db import Database, is_busy, parse_timestamp, utc_timestamp
+
+log = logging.getLogger(__name__)
 
 KINDS = ("reply", "deleted", "reaction")
 ERROR_CHARS = 500
@@ -65,7 +68,7 @@ class InboxStore:
         self.db = db
         self.owner = owner
         self.lease = lease
-        self.busy_waits = 0  # inserts that found the store locked and waited (for the log)
+        self.busy_waits = 0  # times an insert found the store locked and tried again
 
     async def add(self, platform: str, event_key: str, subject: str, kind: str, event: str,
                   now: datetime, *, patience: float) -> tuple[int, bool]:
@@ -103,6 +106,8 @@ class InboxStore:
                 self.busy_waits += 1
                 if loop.time() >= deadline:
                     raise StoreBusy("the store stayed locked") from exc
+                log.info("another connection holds the write lock; inbound %s %s waits its "
+                         "turn", kind, event_key)
 
     async def due(self, now: datetime) -> bool:
         """Whether any row can be claimed now (a read: no write lock when the inbox is idle)."""
