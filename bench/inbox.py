@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -187,6 +188,7 @@ async def main(args: argparse.Namespace) -> None:
         await adapter.stop()
         await db.close()
         await fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
