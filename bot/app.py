@@ -3,7 +3,8 @@
 Nothing else in scoopwatch constructs clients or wires services. ``run_bot`` opens the database
 (applying migrations), builds the digest side (``build_digest_side``) and
 the core, starts every enabled adapter, and shuts everything down cleanly on end of input,
-SIGINT or SIGTERM: adapters stop taking input, in-flight jobs finish, the store closes.
+SIGINT or SIGTERM: adapters stop taking input, the inbox and in-flight jobs finish, the store
+closes.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ async def _serve(config: Config, core: Core, scheduler: Any, io: AppIO, path: st
         failed = await _connect(adapters)
         if failed:
             return failed
+        await core.start()  # the inbox: events a crash left are processed now
         await scheduler.start()  # resumes the outbox: every platform is connected by now
         tasks = [asyncio.create_task(a.run(stop), name=f"adapter-{a.name}") for a in adapters]
         waiter = asyncio.create_task(stop.wait())
@@ -233,6 +235,7 @@ async def _serve(config: Config, core: Core, scheduler: Any, io: AppIO, path: st
             stop.set()  # one adapter ending (console EOF/quit) ends the process
             results = await asyncio.gather(*tasks, return_exceptions=True)
             waiter.cancel()
+            await core.stop()
             await scheduler.stop()
     status = 0
     for adapter, result in zip(adapters, results, strict=True):

@@ -106,6 +106,11 @@ class Reaction:
     at: datetime
 
 
+InboundEvent = ThreadReply | ThreadReplyDeleted | Reaction
+"""The inbound events that may become (or change) a note: kept in the inbox before they are
+acknowledged (``CoreApi.receive``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     """What a command answers. ``public`` replies go to the channel, others only to the actor."""
@@ -160,16 +165,24 @@ class CoreApi(Protocol):
         """Parse, validate and run a ``/scoop`` command."""
         ...
 
+    async def receive(self, event: InboundEvent) -> bool:
+        """Keep a thread reply, edit, deletion or reaction in the inbox, to be processed in
+        the background until done. Returns once the event is durable (a redelivery of one
+        already kept included), so adapters acknowledge the platform only then: True; False
+        when it could not be kept (the member was asked in the thread to send it again)."""
+        ...
+
     async def handle_thread_reply(self, event: ThreadReply) -> bool:
-        """Store (or update) a differentiation note; True when it was one."""
+        """Keep, then store (or update) a differentiation note at once; True when it was one
+        (the console, which prints the outcome of every line)."""
         ...
 
     async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> object:
-        """Mark the note of a deleted thread message deleted."""
+        """Keep, then mark the note of a deleted thread message deleted at once."""
         ...
 
     async def handle_reaction(self, event: Reaction) -> object:
-        """Record feedback on a paper card."""
+        """Keep, then record feedback on a paper card at once."""
         ...
 
     async def topic_names(self, platform: str, workspace: str, member_id: str

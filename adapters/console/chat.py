@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from adapters.console.plugin import CONSOLE
 from adapters.plain import render
+from bot.errors import ScoopwatchError
 from bot.messages import DigestHeader, File, Message, PaperCard
 from bot.ports import (
     Actor,
@@ -224,7 +225,7 @@ class ConsoleSession:
             self.port.print(f"{speaker}> {rest.strip()}" if speaker else f"{self.member}> {line}")
         try:
             return await self._dispatch(self.member, line)
-        except ConsoleError as exc:
+        except (ConsoleError, ScoopwatchError) as exc:  # a sentence meant for the member
             self.port.print(f"   ! {exc}")
         except Exception as exc:  # a bug or a store failure: say so, keep the session alive
             log.exception("console line failed: %r", line)

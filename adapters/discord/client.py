@@ -2,16 +2,14 @@
 
 Handlers only translate (``EventTranslator``) and call the core. Raw edit/delete/reaction
 events are used because Discord sends them even for messages not in the client's cache.
-Redelivered gateway events (after a resume) are skipped by id; the core also records each
-message once.
+Gateway events are not acknowledged and never sent twice on purpose, so a thread reply, edit,
+deletion or reaction goes straight into the core's inbox (``CoreApi.receive``), which keeps it
+before anything else happens and recognises the copies a resume may replay.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -23,6 +21,7 @@ from adapters.discord.interactions import CommandRunner, CoreApi, Suggestions
 from adapters.discord.port import DiscordPort
 from adapters.discord.render import DiscordMessage
 from adapters.inflight import Inflight
+from bot.ports import InboundEvent
 
 if TYPE_CHECKING:  # typing only: discord.types and discord import each other
     from discord.types.threads import ThreadArchiveDuration
@@ -34,25 +33,6 @@ def scoop_intents() -> discord.Intents:
     """Guilds, guild messages, reactions and the privileged message content."""
     return discord.Intents(guilds=True, guild_messages=True, reactions=True,
                            message_content=True)
-
-
-class SeenEvents:
-    """The last ``maxsize`` event keys, so a redelivered event is handled once."""
-
-    def __init__(self, maxsize: int = 10_000) -> None:
-        self.maxsize = maxsize
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self.maxsize:
-            self._seen.popitem(last=False)
-        return True
-
-    def forget(self, key: str) -> None:
-        self._seen.pop(key, None)
 
 
 class ScoopClient(discord.Client):
@@ -76,7 +56,6 @@ class ScoopClient(discord.Client):
         for guild_id in guild_ids:  # guild commands appear at once; global ones take a while
             self.tree.copy_global_to(guild=discord.Object(guild_id))
         self.inflight = Inflight()
-        self.seen = SeenEvents()
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s in %d servers", self.user, len(self.guilds))
@@ -85,37 +64,27 @@ class ScoopClient(discord.Client):
         event = await self.translator.reply(message)
         if event is not None:
             self.port.remember(message.id, message.channel.id)
-            await self._handle(event.event_id or str(message.id),
-                               self.core.handle_thread_reply(event))
+            await self._keep(event)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         event = await self.translator.reply(payload.message, edited=True)
         if event is not None:
-            await self._handle(event.event_id or str(payload.message_id),
-                               self.core.handle_thread_reply(event))
+            await self._keep(event)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         event = await self.translator.deleted(payload)
         if event is not None:
-            await self._handle(f"delete:{payload.message_id}",
-                               self.core.handle_reply_deleted(event))
+            await self._keep(event)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         event = await self.translator.reaction(payload)
         if event is not None:
-            key = f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}"
-            await self._handle(key, self.core.handle_reaction(event))
+            await self._keep(event)
 
-    async def _handle(self, key: str, call: Awaitable[object]) -> None:
-        """Run one core call once per event key; a failure lets a redelivery try again."""
-        if not self.seen.first_time(key):
-            log.info("ignoring redelivered event %s", key)
-            if asyncio.iscoroutine(call):
-                call.close()
-            return
+    async def _keep(self, event: InboundEvent) -> None:
+        """Hand an event to the core's inbox; the core processes it in the background."""
         async with self.inflight.track():
             try:
-                await call
+                await self.core.receive(event)
             except Exception:
-                self.seen.forget(key)
-                log.exception("handling Discord event %s failed", key)
+                log.exception("a Discord %s event could not be handled", type(event).__name__)

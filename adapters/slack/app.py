@@ -1,10 +1,15 @@
 """The Bolt app: ``/scoop``, thread messages and reactions, wired to the core.
 
-Listeners ``ack()`` first and only then call the core, so a slow command (a digest posting
-twenty cards) never misses Slack's 3-second window; answers go through ``respond()``
-(ephemeral unless the core marks the result public). ``/scoop`` is for channels, as on
-Discord (where the command is server-only): typed in a direct message it is answered with
-where to use it instead, since a DM has no digest to subscribe and no paper threads. Every
+Bolt runs with ``process_before_response``: Slack's acknowledgement (the HTTP answer, or the
+Socket Mode ack) goes out when the listener returns. A thread message or reaction is handed to
+the core's inbox (``CoreApi.receive``, one short insert) first, so Slack is told "received"
+only once the event is durable, and a redelivery is kept once; if the listener fails, Slack is
+not acknowledged and sends it again. ``/scoop`` acknowledges at once and runs as a lazy
+listener, so a slow command (a digest posting twenty cards) never misses Slack's 3-second
+window; answers go through ``respond()`` (ephemeral unless the core marks the result public).
+``/scoop`` is for channels, as on Discord (where the command is server-only): typed in a direct
+message it is answered with where to use it instead, since a DM has no digest to subscribe and
+no paper threads. Every
 value Bolt needs is passed explicitly, and Bolt's ``SLACK_*`` environment fallbacks are
 hidden while it is built, so a stray ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` cannot turn
 the app into an OAuth app.
@@ -24,19 +29,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import Inflight
 from adapters.slack.errors import error_code
-from adapters.slack.events import EventDeduper, EventTranslator
+from adapters.slack.events import EventTranslator
 from adapters.slack.pacing import Sleep, retry_handlers
 from adapters.slack.port import SlackPort
 from adapters.slack.render import BLOCKS_MAX, SlackMessage, fallback_text, render
 from bot.config import environment_without
 from bot.errors import ChannelUnavailable
 from bot.messages import File, Text
-from bot.ports import (
-    CommandResult,
-    CoreApi,
-    ThreadReply,
-    ThreadReplyDeleted,
-)
+from bot.ports import CommandResult, CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +61,20 @@ def build_web_client(token: str, api_url: str, *, sleep: Sleep = asyncio.sleep,
 
 
 class SlackHandlers:
-    """Bolt listeners: acknowledge, translate, call the core, render its answer."""
+    """Bolt listeners: translate, call the core, render its answer."""
 
-    def __init__(self, core: CoreApi, port: SlackPort, translator: EventTranslator,
-                 dedupe: EventDeduper | None = None) -> None:
+    def __init__(self, core: CoreApi, port: SlackPort, translator: EventTranslator) -> None:
         self.core = core
         self.port = port
         self.translator = translator
-        self.dedupe = dedupe or EventDeduper()
         self.inflight = Inflight()
 
-    async def on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
-                         respond: Respond) -> None:
+    async def ack_command(self, ack: Callable[..., Awaitable[Any]]) -> None:
+        """Acknowledge ``/scoop`` at once; :meth:`on_command` runs it afterwards."""
+        await ack()
+
+    async def on_command(self, body: dict[str, Any], respond: Respond) -> None:
         async with self.inflight.track():
-            await ack()
             if is_direct_message(body):
                 await _respond(respond, render(Text(CHANNELS_ONLY)), "ephemeral")
                 return
@@ -113,30 +113,29 @@ class SlackHandlers:
         await self._event(body, request, self._reaction)
 
     async def _event(self, body: dict[str, Any], request: AsyncBoltRequest,
-                     handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        event_id = body.get("event_id")
-        if not self.dedupe.first_time(event_id):
-            retry = request.headers.get("x-slack-retry-num") or ["?"]
-            log.info("ignoring redelivered event %s (retry %s)", event_id, retry[0])
-            return
+                     keep: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Keep the event in the core's inbox before Bolt acknowledges it (the listener's
+        return is the acknowledgement). A failure propagates: Bolt answers 500 (no Socket
+        Mode ack) and Slack delivers the event again; a redelivery of a kept event is kept
+        once by the inbox."""
         async with self.inflight.track():
             try:
-                await handle(body)
+                await keep(body)
             except Exception:
-                self.dedupe.forget(event_id)  # let Slack's redelivery try again
-                log.exception("handling event %s failed", event_id)
+                retry = request.headers.get("x-slack-retry-num") or ["0"]
+                log.exception("event %s (retry %s) not kept; Slack will send it again",
+                              body.get("event_id"), retry[0])
+                raise
 
     async def _message(self, body: dict[str, Any]) -> None:
         event = await self.translator.message(body)
-        if isinstance(event, ThreadReply):
-            await self.core.handle_thread_reply(event)
-        elif isinstance(event, ThreadReplyDeleted):
-            await self.core.handle_reply_deleted(event)
+        if event is not None:
+            await self.core.receive(event)
 
     async def _reaction(self, body: dict[str, Any]) -> None:
         event = await self.translator.reaction(body)
         if event is not None and not event.actor.is_bot:
-            await self.core.handle_reaction(event)
+            await self.core.receive(event)
 
 
 def is_direct_message(body: dict[str, Any]) -> bool:
@@ -184,12 +183,12 @@ def build_bolt_app(handlers: SlackHandlers, client: AsyncWebClient, *,
         app = AsyncApp(
             name="scoopwatch", client=client, signing_secret=signing_secret,
             installation_store=None, oauth_settings=None, oauth_flow=None, authorize=None,
-            request_verification_enabled=True, process_before_response=False,
+            request_verification_enabled=True, process_before_response=True,
             verification_token=None,
         )
     if app.oauth_flow is not None or app.installation_store is not None:
         raise RuntimeError("Bolt switched to OAuth mode; scoopwatch runs single-workspace")
-    app.command(command)(handlers.on_command)
+    app.command(command)(ack=handlers.ack_command, lazy=[handlers.on_command])
     app.event("message")(handlers.on_message)
     app.event("reaction_added")(handlers.on_reaction)
     return app

@@ -1,16 +1,16 @@
-"""Slack payloads -> the core's platform-neutral events; redelivery de-duplication.
+"""Slack payloads -> the core's platform-neutral events.
 
 Only translation happens here. Every threaded message that is not a bot's is forwarded: the
-core decides whether the thread is a paper thread. Inbound text arrives entity-escaped with
-Slack markup (``<@U1>``, ``<https://x|label>``); command text keeps its mentions (the core's
-member references understand them) while note text becomes readable plain text.
+core decides whether the thread is a paper thread (and its inbox recognises redeliveries).
+Inbound text arrives entity-escaped with Slack markup (``<@U1>``, ``<https://x|label>``);
+command text keeps its mentions (the core's member references understand them) while note
+text becomes readable plain text.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -37,35 +37,6 @@ _COMMAND_MARKUP_RE = re.compile(r"<([@!])([^<>|]+)(?:\|([^<>]*))?>")
 _BROADCASTS = frozenset({"here", "channel", "everyone"})
 
 Body = dict[str, Any]
-
-
-class EventDeduper:
-    """Remembers the last ``maxsize`` event ids so a redelivered event is handled once.
-
-    Slack redelivers (``X-Slack-Retry-Num``, socket ``retry_attempt``) with the same
-    ``event_id``; the core also de-duplicates by message id, this just saves the work.
-    """
-
-    def __init__(self, maxsize: int = 10_000) -> None:
-        self._maxsize = maxsize
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, event_id: str | None) -> bool:
-        """True (and remembered) the first time an id is seen; ids of None always pass."""
-        if not event_id:
-            return True
-        if event_id in self._seen:
-            self._seen.move_to_end(event_id)
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > self._maxsize:
-            self._seen.popitem(last=False)
-        return True
-
-    def forget(self, event_id: str | None) -> None:
-        """Let a redelivery through again (the first attempt failed)."""
-        if event_id:
-            self._seen.pop(event_id, None)
 
 
 def ts_time(ts: str | None) -> datetime:

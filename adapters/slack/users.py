@@ -5,11 +5,13 @@ references and for note authors), so the adapter resolves one. When the lookup f
 or a proxy answering an error page, the network gone) the name is left empty, meaning
 "unknown for now": the event goes on with the member id, the core keeps the name it already
 knows, and the failure is not cached, so the next event looks the name up again. A name is
-never worth dropping an event.
+never worth dropping an event, nor worth missing Slack's 3-second window for acknowledging
+one: a look-up that takes longer than ``wait`` counts as failed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.errors import error_code
 
 log = logging.getLogger(__name__)
+
+LOOKUP_WAIT = 1.0  # seconds: events are acknowledged after translation, within Slack's 3 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +37,11 @@ class UserInfo:
 class UserDirectory:
     """A bounded LRU cache in front of ``users.info``."""
 
-    def __init__(self, client: AsyncWebClient, maxsize: int = 2000) -> None:
+    def __init__(self, client: AsyncWebClient, maxsize: int = 2000,
+                 wait: float = LOOKUP_WAIT) -> None:
         self._client = client
         self._maxsize = maxsize
+        self._wait = wait
         self._cache: OrderedDict[str, UserInfo] = OrderedDict()
 
     async def get(self, user_id: str, fallback: str | None = None) -> UserInfo:
@@ -46,7 +52,11 @@ class UserDirectory:
             self._cache.move_to_end(user_id)
             return cached
         try:
-            resp = await self._client.users_info(user=user_id)
+            resp = await asyncio.wait_for(self._client.users_info(user=user_id), self._wait)
+        except TimeoutError:
+            log.warning("users.info %s took over %.1f s; the name stays unknown for now",
+                        user_id, self._wait)
+            return UserInfo(fallback or "")
         except SlackApiError as exc:
             log.warning("users.info %s failed: %s", user_id, error_code(exc))
             return UserInfo(fallback or "")

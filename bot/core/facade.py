@@ -4,6 +4,8 @@ Adapters translate platform events into ``bot.ports`` events and render what com
 parsing, validation, permissions and dispatch happen here, so the three platforms behave the
 same. Each command's code is named by its entry in ``bot.core.commands.table``; the facade only
 parses, checks who may run it, keeps channel order, and turns errors into a short answer.
+Thread replies, edits, deletions and reactions go through the inbox (``bot.core.notes.inbox``):
+kept before the platform is acknowledged, then processed until done.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.core.commands.topics import (
     RecentPapers,
     TopicService,
 )
+from bot.core.notes.inbox import Inbox
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import (
     ParseError,
@@ -38,6 +41,7 @@ from bot.ports import (
     ChatPort,
     CommandEvent,
     CommandResult,
+    InboundEvent,
     Reaction,
     ThreadReply,
     ThreadReplyDeleted,
@@ -85,9 +89,20 @@ class Core:
             stores.notes, stores.members, stores.events, stores.feedback,
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
+        self.inbox = Inbox(stores.inbox, self.notes, self.ports.get, self._clock)
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
                                         labs, registry, self._clock)
         self.channel_locks = ChannelLocks()
+
+    async def start(self) -> None:
+        """Process the inbox rows a crash or a stop left behind, and keep the worker going
+        (called once the adapters are connected, so the ✅ can be given)."""
+        await self.inbox.start()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the inbox finish the row it is processing (adapters have stopped taking
+        events by now)."""
+        await self.inbox.stop(timeout)
 
     def register_port(self, port: ChatPort) -> None:
         """Make a platform reachable for acknowledgements and (via the digest side) posts."""
@@ -141,14 +156,17 @@ class Core:
                 (Text("Sorry, something went wrong handling that command; it was logged."),),
                 ok=False)
 
+    async def receive(self, event: InboundEvent) -> bool:
+        return await self.inbox.receive(event)
+
     async def handle_thread_reply(self, event: ThreadReply) -> bool:
-        return await self.notes.handle_thread_reply(event)
+        return await self.inbox.handle_now(event)
 
     async def handle_reply_deleted(self, event: ThreadReplyDeleted) -> bool:
-        return await self.notes.handle_reply_deleted(event)
+        return await self.inbox.handle_now(event)
 
     async def handle_reaction(self, event: Reaction) -> bool:
-        return await self.notes.handle_reaction(event)
+        return await self.inbox.handle_now(event)
 
     async def topic_names(self, platform: str, workspace: str, member_id: str
                           ) -> Sequence[str]:

@@ -1,5 +1,6 @@
 """APScheduler 3 wiring: one digest job per subscription, the nightly fetch, daily enrichment,
-and a daily prune of the processed-event ids that keep platform redeliveries idempotent.
+a daily prune of the processed-event ids that keep platform redeliveries idempotent, and a
+sweep that takes over posts and digest slots another process claimed and abandoned.
 
 The job store is in memory and rebuilt from ``subscriptions`` at start and whenever they
 change, so the database stays the only truth. A digest whose time came while the bot was down
@@ -8,7 +9,7 @@ start, by the same rule the live job follows (``schedule_spec``); so is a fetch 
 announcement when no successful fetch covers it (the feed only carries the latest day). After
 every successful fetch, announcement days no fetch covered are recovered over OAI-PMH
 (``bot.core.ingest.recovery``) and threads of papers with a new version get their note
-(``bot.core.delivery.version_notes``). Pure helpers (``digest_trigger``, ``last_fire_time``,
+(``bot.core.delivery.version_notes``). Pure helpers (``digest_trigger``, ``due_slot``,
 ``missed_digest``, ``announcement_day``) take ``now`` explicitly so tests use a fake clock.
 """
 
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.delivery.version_notes import VersionNotes
 from bot.core.digests.schedule_spec import digest_trigger, due_slot, missed_digest, next_digest
@@ -51,6 +53,10 @@ PRUNE_EVENTS_JOB = "prune-events"
 # The OpenAlex institution watch runs after the arXiv fetch, so tonight's arXiv papers are
 # stored when it looks for a journal work's arXiv twin.
 WATCH_JOB, WATCH_AFTER_FETCH = "openalex-watch", timedelta(minutes=45)
+SWEEP_JOB = "sweep"
+# How often rows another process left (its lease ran out: it was killed) are taken over:
+# interrupted posts and digests whose slot was claimed but never recorded.
+SWEEP_EVERY = timedelta(minutes=5)
 # Platforms redeliver an event within minutes (webhook retries, gateway resumes); a week
 # of delivery ids covers any redelivery many times over and keeps the table small.
 EVENT_RETENTION = timedelta(days=7)
@@ -147,11 +153,18 @@ class Scheduler:
             self.aps.add_job(self._prune_events_job, CronTrigger(
                 hour=PRUNE_EVENTS_AT.hour, minute=PRUNE_EVENTS_AT.minute, timezone=UTC),
                 id=PRUNE_EVENTS_JOB, name="forget old event ids", **self._job_options())
+        self.aps.add_job(self._sweep_job, IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()),
+                         id=SWEEP_JOB, name="take over abandoned work", **self._job_options())
         await self.sync()
         if not self.aps.running:
             self.aps.start()
         await self.prune_events(now)  # also at start: a bot rarely up at 04:00 still prunes
         await self.service.resume()
+        held = await self.service.held_elsewhere_until()
+        if held is not None:  # a killed predecessor's claims: take its rows over at once then
+            self.aps.add_job(self._sweep_job, DateTrigger(run_date=held + timedelta(seconds=1)),
+                             id=f"{SWEEP_JOB}-after-start", name="take over claims left",
+                             **self._job_options())
         posted = await self.catch_up(now)
         await self.catch_up_fetch(now)
         return posted
@@ -260,7 +273,7 @@ class Scheduler:
         if slot is None:  # recorded with the digest, so this holds across restarts too
             log.info("digest %s: this day's digest was already posted, skipped", sub.job_id)
             return
-        with self._running("digest"):
+        with self._running("digest"):  # the slot: another process may fire it too
             await self.service.run_scheduled(platform, channel_id, slot)
 
     async def _fetch_job(self, day: date | None = None, attempt: int = 0) -> None:
@@ -326,6 +339,16 @@ class Scheduler:
             log.info("forgot %d processed-event ids older than %s", forgotten,
                      self.event_retention)
         return forgotten
+
+    async def _sweep_job(self) -> None:
+        """Finish posts and scheduled digests another process abandoned (killed with a claim
+        held: its lease ran out); failures are logged and retried at the next sweep."""
+        with self._running("digest"):
+            try:
+                await self.service.resume()
+                await self.service.retake_abandoned()
+            except Exception:
+                log.exception("taking over abandoned work failed")
 
     async def _prune_events_job(self) -> None:
         with self._running("prune"):

@@ -4,7 +4,8 @@ The connection runs in autocommit mode (``isolation_level=None``) and every writ
 atomic goes through :meth:`Database.transaction`, which issues ``BEGIN IMMEDIATE`` itself: the
 write lock is taken up front (no SQLITE_BUSY half-way through a transaction) and an
 ``asyncio.Lock`` keeps two tasks from interleaving statements in one transaction on the shared
-connection.
+connection. Commits are ``synchronous = FULL`` in WAL mode: a note the bot acknowledged, or an
+inbound event it told the platform it has, survives a power cut, not just a crash.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.errors import StoreError
 from bot.store.integrity import damaged, is_damage
 from bot.store.migrations import LATEST_SCHEMA_VERSION, Migration, discover
 
-__all__ = ["LATEST_SCHEMA_VERSION", "Database", "parse_timestamp", "utc_timestamp"]
+__all__ = ["LATEST_SCHEMA_VERSION", "Database", "is_busy", "parse_timestamp", "utc_timestamp"]
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +35,22 @@ BUSY_TIMEOUT_MS = 5000
 class Database:
     """An open scoopwatch database. Build it with :meth:`open`, not the constructor."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str,
+                 busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.conn = conn
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         self._lock = asyncio.Lock()
         self._tx_owner: asyncio.Task[object] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: str | Path, *, migrate: bool = True,
+                   busy_timeout_ms: int | None = None) -> Database:
         """Open (creating if needed) and configure the database, then apply pending migrations.
 
-        Raises :class:`StoreError` for databases written by a newer scoopwatch and
+        ``busy_timeout_ms`` is how long one statement waits for another connection's write
+        lock before SQLite gives up (default :data:`BUSY_TIMEOUT_MS`). Raises
+        :class:`StoreError` for databases written by a newer scoopwatch and
         :class:`DatabaseDamaged` for files that are damaged or no SQLite database, so the CLI
         can print one clear line.
         """
@@ -58,7 +64,8 @@ class Database:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path_str}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, path_str)
+        db = cls(conn, path_str,
+                 BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms)
         try:
             await db._configure()
             await db._check_version()
@@ -71,11 +78,13 @@ class Database:
 
     async def _configure(self) -> None:
         try:
-            await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             # Reading the schema is what makes SQLite notice a non-database file.
             await self.conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
             await self.conn.execute("PRAGMA journal_mode = WAL")
-            await self.conn.execute("PRAGMA synchronous = NORMAL")
+            # NORMAL would only survive a crash of the process: FULL syncs the WAL at every
+            # commit, so what the bot acknowledged survives losing power too.
+            await self.conn.execute("PRAGMA synchronous = FULL")
             await self.conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
             if is_damage(exc):
@@ -105,18 +114,23 @@ class Database:
         await self.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, wait: float | None = None
+                          ) -> AsyncIterator[aiosqlite.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` if the body raises.
 
         Transactions from different tasks queue on a lock; opening one inside another in the
         same task would deadlock, so it raises :class:`RuntimeError` instead. All writes must
         go through here: a bare ``conn.execute`` from another task while a transaction is open
-        would silently become part of it (it is one connection).
+        would silently become part of it (it is one connection). ``wait`` bounds the wait for
+        this process's other transactions (``TimeoutError`` after it); another process's
+        write lock is waited for ``busy_timeout_ms`` by SQLite itself (then :func:`is_busy`).
         """
         task = asyncio.current_task()
         if task is not None and self._tx_owner is task:
             raise RuntimeError("nested Database.transaction() in the same task")
-        async with self._lock:
+        async with asyncio.timeout(wait):
+            await self._lock.acquire()
+        try:
             self._tx_owner = task
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
@@ -128,6 +142,8 @@ class Database:
                     raise
             finally:
                 self._tx_owner = None
+        finally:
+            self._lock.release()
 
     async def _rollback(self) -> None:
         try:
@@ -167,6 +183,14 @@ class Database:
             log.info("applied migration %03d_%s to %s", migration.number, migration.name, self.path)
             applied.append(migration.number)
         return applied
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite saying another connection holds the lock (SQLITE_BUSY or
+    SQLITE_LOCKED, with their extended codes): worth trying again later, unlike the rest."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and code is not None and (
+        code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:

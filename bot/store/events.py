@@ -36,12 +36,17 @@ class EventLog:
             return cur.rowcount == 1
 
     async def forget_before(self, before: datetime) -> int:
-        """Drop old delivery ids (platforms only redeliver within minutes)."""
+        """Drop old delivery ids, and inbox rows done before ``before``: both only recognise
+        redeliveries, and platforms only redeliver within minutes."""
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "DELETE FROM processed_events WHERE seen_at < ?", (utc_timestamp(before),)
             )
-            return cur.rowcount
+            done = await conn.execute(
+                "DELETE FROM inbox WHERE state = 'done' AND updated_at < ?",
+                (utc_timestamp(before),)
+            )
+            return cur.rowcount + done.rowcount
 
 
 class FeedbackStore:

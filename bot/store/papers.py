@@ -351,7 +351,7 @@ class PaperStore:
     # --- the same work under two keys (bot.twins) ----------------------------------------
 
     async def fill_title_keys(self, batch: int = 5000) -> int:
-        """Give rows written before titles had keys (migration 011) theirs; returns how many.
+        """Give rows written before titles had keys (migration 009) theirs; returns how many.
         A title too short to have one gets "" (NULL means not computed yet)."""
         filled = 0
         while True:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.store.channel_attention import ChannelAttentionStore
+from bot.store.claims import Claims, new_owner
 from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
+from bot.store.digest_slots import DigestSlotStore
 from bot.store.events import EventLog, FeedbackStore
+from bot.store.inbox import InboxStore
 from bot.store.local_posts import LocalPostStore
 from bot.store.members import MemberStore
 from bot.store.notes import NoteStore
@@ -30,9 +33,11 @@ from bot.store.version_notes import VersionNoteStore
 
 @dataclass(frozen=True, slots=True)
 class Stores:
-    """The repositories of one open database."""
+    """The repositories of one open database, for one worker: ``owner`` names it in the
+    claims it takes on outbox rows, inbox rows and digest slots (``bot.store.claims``)."""
 
     db: Database
+    owner: str
     papers: PaperStore
     topics: TopicStore
     members: MemberStore
@@ -50,17 +55,25 @@ class Stores:
     channel_attention: ChannelAttentionStore
     counts: CountStore
     local_posts: LocalPostStore
+    claims: Claims
+    inbox: InboxStore
+    digest_slots: DigestSlotStore
 
     @classmethod
-    def on(cls, db: Database) -> Stores:
-        """All repositories over ``db`` (cheap: they hold the connection, nothing else)."""
+    def on(cls, db: Database, owner: str | None = None) -> Stores:
+        """All repositories over ``db`` (cheap: they hold the connection, nothing else), for
+        a new worker unless ``owner`` is given."""
         state = SourceState(db)
+        owner = owner or new_owner()
         return cls(
-            db=db, papers=PaperStore(db), topics=TopicStore(db), members=MemberStore(db),
-            notes=NoteStore(db), events=EventLog(db), feedback=FeedbackStore(db),
-            subscriptions=SubscriptionStore(db), overlaps=OverlapStore(db), posts=PostStore(db),
+            db=db, owner=owner, papers=PaperStore(db), topics=TopicStore(db),
+            members=MemberStore(db), notes=NoteStore(db), events=EventLog(db),
+            feedback=FeedbackStore(db), subscriptions=SubscriptionStore(db),
+            overlaps=OverlapStore(db), posts=PostStore(db),
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
             channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
             local_posts=LocalPostStore(db),
+            claims=Claims(db, owner), inbox=InboxStore(db, owner),
+            digest_slots=DigestSlotStore(db, owner),
         )

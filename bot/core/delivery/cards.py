@@ -54,6 +54,7 @@ class Outbox:
     noun = "card(s)"
     on_failure = "left for the next flush"
     holds_channel: tuple[type[Exception], ...] = (ChannelUnavailable,)
+    table = "posts"
 
     def __init__(self, posts: PostStore, delivery: Delivery) -> None:
         self.posts = posts
@@ -71,6 +72,9 @@ class Outbox:
 
     def label(self, rec: PostRecord) -> str:
         return f"card {rec.paper_key} in {rec.platform}:{rec.channel_id} at {rec.state}"
+
+    def row_id(self, rec: PostRecord) -> int:
+        return rec.id
 
     async def steps(self, port: ChatPort, rec: PostRecord) -> None:
         rec = await self._reload(rec)

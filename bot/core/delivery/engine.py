@@ -13,7 +13,11 @@ strike between any two steps. The rules, the same for all three:
   again: at least once, never lost;
 - what the platform answered is recorded before the next step, and the row is re-read under
   its channel's lock before any step, so a digest, the resume at start and a version-note run
-  never drive the same row twice.
+  never drive the same row twice;
+- a row is claimed (``bot.store.claims``: owner and lease, renewed while it is worked on)
+  before its steps run, and the claim is confirmed right before every post, so a second
+  process on the same database never drives it at the same time; a row another worker holds
+  is skipped, and one whose worker died is taken over when its lease runs out.
 
 One lock per channel, shared by the three kinds, keeps a channel's posts in order: its header,
 then its cards, each with its thread and prompt, and version notes in between, never inside.
@@ -32,6 +36,7 @@ from typing import Protocol, TypeVar
 from bot.errors import ChannelUnavailable
 from bot.messages import Message
 from bot.ports import ChatPort, PostRef, ThreadRef
+from bot.store.claims import ClaimLost, Claims, kept
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +51,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """One pass over pending rows: done (by this pass, or by another one meanwhile), failed
-    (left for a retry), and skipped (not tried: no adapter registered for their platform, or
-    their channel waits for its header or for someone to let the bot in)."""
+    (left for a retry), and skipped (not tried: no adapter registered for their platform,
+    their channel waits for its header or for someone to let the bot in, or another worker
+    holds them)."""
 
     done: int = 0
     failed: int = 0
@@ -78,9 +84,14 @@ class Kind(Protocol[P_contra]):
     noun: str  # "digest header(s)": what the log says is left for later
     on_failure: str  # what a failure means, for the log
     holds_channel: tuple[type[Exception], ...]  # failures after which the channel's rest waits
+    table: str  # whose rows a worker claims to deliver an item (``bot.store.claims``)
 
     def label(self, item: P_contra) -> str:
         """Which row, for the log."""
+        ...
+
+    def row_id(self, item: P_contra) -> int:
+        """The id of the row claimed for ``item`` in ``table``."""
         ...
 
     async def steps(self, port: ChatPort, item: P_contra) -> None:
@@ -115,22 +126,39 @@ def by_marker(port: ChatPort, channel_id: str, marker: str, recorded: datetime) 
 
 
 class Delivery:
-    """The ports posts go through, the clock their rows are stamped with, and one lock per
-    channel."""
+    """The ports posts go through, the clock their rows are stamped with, one lock per channel
+    (order within this process) and the claims that keep other processes off a row."""
 
-    def __init__(self, ports: Mapping[str, ChatPort], clock: Callable[[], datetime]) -> None:
+    def __init__(self, ports: Mapping[str, ChatPort], clock: Callable[[], datetime],
+                 claims: Claims) -> None:
         self.ports = ports  # shared, live mapping: ports registered later are seen
         self.clock = clock
+        self.claims = claims
         self._locks: dict[Channel, asyncio.Lock] = {}
 
-    async def deliver(self, kind: Kind[P], item: P) -> None:
-        """Run one row's remaining steps under its channel's lock; raises whatever the
-        platform or the store raised."""
+    async def deliver(self, kind: Kind[P], item: P) -> bool:
+        """Claim one row and run its remaining steps under its channel's lock; False when
+        another worker holds the row (nothing was done). Raises whatever the platform or the
+        store raised, and :class:`ClaimLost` when the row was taken over meanwhile."""
         port = self.ports.get(item.platform)
         if port is None:
             raise LookupError(f"no chat adapter registered for platform {item.platform!r}")
         async with self._locks.setdefault((item.platform, item.channel_id), asyncio.Lock()):
-            await kind.steps(port, item)
+            row_id, claims = kind.row_id(item), self.claims
+            if not await claims.take(kind.table, row_id, self.clock()):
+                kind.log.info("%s is being posted by another worker", kind.label(item))
+                return False
+            try:
+                async with kept(lambda: claims.renew(kind.table, row_id, self.clock()),
+                                claims.lease.total_seconds() / 4, kind.label(item)):
+                    await kind.steps(FencedPort(port, lambda: claims.renew(
+                        kind.table, row_id, self.clock())), item)
+            finally:
+                try:
+                    await claims.release(kind.table, row_id)
+                except Exception:  # the lease runs out instead; keep the step's own outcome
+                    kind.log.warning("could not release %s", kind.label(item), exc_info=True)
+        return True
 
     async def flush(
         self, kind: Kind[P], items: Iterable[P], hold: Collection[Channel] = ()
@@ -154,8 +182,13 @@ class Delivery:
                 failed += 1
                 continue
             try:
-                await self.deliver(kind, item)
-                done += 1
+                if await self.deliver(kind, item):
+                    done += 1
+                else:
+                    skipped += 1
+            except ClaimLost as exc:  # another worker carries on with it
+                kind.log.warning("%s: %s", kind.label(item), exc)
+                skipped += 1
             except Exception as exc:
                 failed += 1
                 if isinstance(exc, kind.holds_channel):
@@ -168,3 +201,32 @@ class Delivery:
             kind.log.info("no %s adapter registered, %d %s left for later", platform, count,
                           kind.noun)
         return DeliveryReport(done, failed, skipped + sum(missing.values()))
+
+
+class FencedPort:
+    """A ``ChatPort`` that confirms (and renews) the row's claim before every post, so a
+    worker whose row was taken over while it stalled stops instead of posting it again."""
+
+    def __init__(self, port: ChatPort, confirm: Callable[[], Awaitable[bool]]) -> None:
+        self.port = port
+        self.platform = port.platform
+        self._confirm = confirm
+
+    async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
+                   ) -> PostRef:
+        if not await self._confirm():
+            raise ClaimLost(f"the row for {channel_id} was taken over by another worker")
+        return await self.port.post(channel_id, message, thread)
+
+    async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
+        return await self.port.open_thread(post, name)
+
+    async def react(self, post: PostRef, emoji: str) -> None:
+        await self.port.react(post, emoji)
+
+    async def find_marker(self, channel_id: str, marker: str, since: datetime
+                          ) -> PostRef | None:
+        return await self.port.find_marker(channel_id, marker, since)
+
+    async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
+        return await self.port.find_bot_reply(thread)

@@ -39,6 +39,7 @@ class HeaderOutbox:
     noun = "digest header(s)"
     on_failure = "its cards wait"
     holds_channel: tuple[type[Exception], ...] = (Exception,)
+    table = "digest_headers"
 
     def __init__(self, store: DigestHeaderStore, delivery: Delivery) -> None:
         self.store = store
@@ -58,7 +59,8 @@ class HeaderOutbox:
 
     async def deliver_channel(self, platform: str, channel_id: str) -> None:
         """Post a channel's pending headers, oldest first. The first failure propagates: the
-        digest reports it, and the channel's cards stay queued behind the header."""
+        digest reports it, and the channel's cards stay queued behind the header. A header
+        another worker is posting is left to it (its cards wait for it: :meth:`waiting`)."""
         for rec in await self.store.pending(platform, channel_id):
             await self.delivery.deliver(self, rec)
 
@@ -79,6 +81,9 @@ class HeaderOutbox:
 
     def label(self, rec: HeaderRecord) -> str:
         return f"digest header {rec.marker} in {rec.platform}:{rec.channel_id}"
+
+    def row_id(self, rec: HeaderRecord) -> int:
+        return rec.id
 
     async def steps(self, port: ChatPort, rec: HeaderRecord) -> None:
         fresh = await self.store.get(rec.id)

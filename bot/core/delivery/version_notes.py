@@ -38,6 +38,7 @@ class VersionNotes:
     noun = "thread(s)"
     on_failure = "retried next run"
     holds_channel: tuple[type[Exception], ...] = ()
+    table = "posts"  # a note claims its card's row: a done post has no other work
 
     def __init__(self, store: VersionNoteStore, delivery: Delivery) -> None:
         self.store = store
@@ -51,6 +52,9 @@ class VersionNotes:
     def label(self, due: DueNote) -> str:
         return (f"version note for {due.paper_key} v{due.version} in "
                 f"{due.platform}:{due.channel_id}")
+
+    def row_id(self, due: DueNote) -> int:
+        return due.post_id
 
     async def steps(self, port: ChatPort, due: DueNote) -> None:
         fresh = await self.store.due(due.post_id)  # another run may have noted it meanwhile

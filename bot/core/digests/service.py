@@ -4,11 +4,14 @@ Everything platform-specific goes through the registered ``ChatPort``; every pos
 an outbox (headers: ``bot.core.delivery.headers``, cards: ``bot.core.delivery.cards``) so it happens
 exactly once even across crashes. A channel the platform refuses until someone acts is marked
 (``bot.core.delivery.channel_attention``): members are told the fix instead of a promise to retry.
+A scheduled digest first claims its slot (``bot.store.digest_slots``), so two processes whose
+schedulers fire the same slot post one digest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -39,6 +42,8 @@ from bot.sources.arxiv_schedule import (
     announcement_expected,
     configured_holidays,
 )
+from bot.store.claims import kept
+from bot.store.digest_slots import SlotClaim
 from bot.store.overlaps import FlagLike
 from bot.store.posts import NewPost
 from bot.store.stores import Stores
@@ -67,6 +72,11 @@ class OverlapRefresher(Protocol):
 
 
 Detector = Callable[[Paper], Sequence[FlagLike]]
+
+
+class SlotTaken(Exception):
+    """Another worker took this digest's slot over while it was being composed (this one's
+    lease ran out): the digest is not recorded here."""
 
 
 def utcnow() -> datetime:
@@ -152,7 +162,9 @@ class DigestService:
         self.counts = stores.counts
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(stores.channel_attention, clock)
-        self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
+        self.slots = stores.digest_slots
+        # One lock per channel for every post; claims keep other processes off each row.
+        self.delivery = Delivery(self.ports, clock, stores.claims)
         self.outbox = Outbox(self.posts, self.delivery)
         self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
@@ -260,34 +272,82 @@ class DigestService:
                             ) -> DigestReport | None:
         """The scheduler's job: one subscription's digest, failures logged in the run log.
 
-        With ``slot`` (the scheduler always passes it) the digest is for that scheduled day:
-        skipped if the day already had its digest, and the day recorded with the digest."""
+        ``slot`` (the scheduler always passes it) is the scheduled day and its fire instant.
+        The digest first claims the fire instant, so a slot another worker claimed is left to
+        it and two schedulers on one database post one digest; a day that already had its
+        digest (recorded by an earlier run, before a restart) is skipped. A digest that fails
+        before it is recorded gives its claim back."""
         sub = await self.subscriptions.get(platform, channel_id)
         if sub is None or platform not in self.ports:
             log.warning("digest for %s:%s skipped (no subscription or adapter)", platform,
                         channel_id)
             return None
+        claim = SlotClaim(platform, channel_id, slot.at) if slot is not None else None
+        if claim is not None and not await self.slots.claim(claim, self.clock()):
+            log.info("digest for %s:%s at %s is another worker's; skipped", platform,
+                     channel_id, slot)
+            return None
         started = self.clock()
         try:
-            report = await self.run_digest(platform, sub.workspace, channel_id,
-                                           scheduled_day=slot.day if slot else None)
+            async with self._slot_kept(claim):
+                return await self.run_digest(platform, sub.workspace, channel_id,
+                                             slot=slot, claim=claim)
         except SlotServed:
             log.info("digest for %s:%s on %s was already posted; not again", platform,
                      channel_id, slot.day if slot else None)
+            if claim is not None:
+                await self.slots.release(claim)
+            return None
+        except SlotTaken:
+            log.warning("digest for %s:%s at %s was taken over by another worker", platform,
+                        channel_id, slot.at if slot else None)
             return None
         except ChannelUnavailable as exc:  # marked for /scoop status; no traceback to log
             log.warning("digest for %s:%s not posted: %s", platform, channel_id, exc)
-            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
-                                   started=started, finished=self.clock(),
-                                   detail={"reason": str(exc)}, ok=False)
+            await self._failed(platform, channel_id, started, claim, str(exc))  # says the fix
             return None
         except Exception as exc:
             log.exception("digest for %s:%s failed", platform, channel_id)
-            await self.runs.record("digest", f"{platform}:{channel_id}", "error",
-                                   started=started, finished=self.clock(),
-                                   detail={"reason": failure_reason(exc)}, ok=False)
+            await self._failed(platform, channel_id, started, claim, failure_reason(exc))
             return None
-        return report
+
+    def _slot_kept(self, slot: SlotClaim | None) -> contextlib.AbstractAsyncContextManager[object]:
+        """Renew the slot's lease while its digest is composed and recorded."""
+        if slot is None:
+            return contextlib.nullcontext()
+        return kept(lambda: self.slots.renew(slot, self.clock()),
+                    self.slots.lease.total_seconds() / 4, f"digest slot {slot}")
+
+    async def _failed(self, platform: str, channel_id: str, started: datetime,
+                      slot: SlotClaim | None, reason: str) -> None:
+        await self.runs.record("digest", f"{platform}:{channel_id}", "error",
+                               started=started, finished=self.clock(),
+                               detail={"reason": reason}, ok=False)
+        if slot is not None:  # only a slot whose digest was not recorded is given back
+            await self.slots.release(slot)
+
+    async def held_elsewhere_until(self) -> datetime | None:
+        """When the last claim another worker holds on a post or a digest slot runs out: after
+        a restart, the killed predecessor's, to take over then."""
+        now = self.clock()
+        ends = [await self.delivery.claims.held_elsewhere_until(now),
+                await self.slots.held_elsewhere_until(now)]
+        return max((end for end in ends if end is not None), default=None)
+
+    async def retake_abandoned(self) -> int:
+        """Post the scheduled digests whose worker claimed their slot and died before
+        recording them (their lease ran out); returns how many were tried."""
+        slots = [s for s in await self.slots.abandoned(self.clock()) if s.platform in self.ports]
+        for slot in slots:
+            log.info("digest for %s:%s at %s was abandoned by its worker; posting it",
+                     slot.platform, slot.channel_id, slot.at)
+            sub = await self.subscriptions.get(slot.platform, slot.channel_id)
+            if sub is None:  # unsubscribed meanwhile: nothing to post
+                await self.slots.release(slot)
+                continue
+            day = slot.at.astimezone(ZoneInfo(sub.timezone)).date()  # fired on its own day
+            await self.run_scheduled(slot.platform, slot.channel_id, Slot(day, slot.at))
+        return len(slots)
 
     async def stop_background(self) -> None:
         """Shutdown: cancel affiliation lookups that digests left running in the background."""
@@ -307,17 +367,19 @@ class DigestService:
 
     async def run_digest(
         self, platform: str, workspace: str, channel_id: str, *, since: date | None = None,
-        scheduled_day: date | None = None,
+        slot: Slot | None = None, claim: SlotClaim | None = None,
     ) -> DigestReport:
-        """Select, compose and post one channel's digest (serialised per channel); for a
-        ``scheduled_day`` that already had its digest, raise :class:`SlotServed` instead."""
+        """Select, compose and post one channel's digest (serialised per channel). A
+        scheduled one names its ``slot``: for a day that already had its digest it raises
+        :class:`SlotServed`, and it marks its ``claim`` done as it is recorded (or raises
+        :class:`SlotTaken` when the claim is no longer its own)."""
         lock = self._locks.setdefault((platform, channel_id), asyncio.Lock())
         async with lock:
-            return await self._run_digest(platform, workspace, channel_id, since, scheduled_day)
+            return await self._run_digest(platform, workspace, channel_id, since, slot, claim)
 
     async def _run_digest(
         self, platform: str, workspace: str, channel_id: str, since: date | None,
-        scheduled_day: date | None = None,
+        slot: Slot | None, claim: SlotClaim | None,
     ) -> DigestReport:
         if platform not in self.ports:
             raise LookupError(f"no chat adapter registered for platform {platform!r}")
@@ -329,6 +391,7 @@ class DigestService:
             if blocked is not None:  # still refused: queue nothing more behind it
                 raise blocked.error()
         sub = await self.subscriptions.get(platform, channel_id)
+        scheduled_day = slot.day if slot is not None else None
         if scheduled_day is not None and sub is not None and served(sub, scheduled_day):
             raise SlotServed(scheduled_day)
         mode = sub.mode if sub else self.settings.mode
@@ -351,7 +414,7 @@ class DigestService:
             return await self._compose_and_post(
                 platform, workspace, channel_id, window, started=started, now=now, sub=sub,
                 mode=mode, today=today, date_from=date_from, looking_up=looking_up,
-                scheduled_day=scheduled_day)
+                scheduled_day=scheduled_day, claim=claim)
 
     async def _load_window(self, date_from: date, until: date, now: datetime) -> Window:
         """The window's papers, their overlaps with any topic, and the flags of those. The
@@ -368,12 +431,15 @@ class DigestService:
         self, platform: str, workspace: str, channel_id: str, window: Window, *,
         started: datetime, now: datetime, sub: Subscription | None, mode: str, today: date,
         date_from: date, looking_up: frozenset[str], scheduled_day: date | None,
+        claim: SlotClaim | None,
     ) -> DigestReport:
         async with self._composing:  # a few at a time: a selection holds the whole window
             composed = await self._compose(platform, workspace, channel_id, window, mode=mode,
                                            today=today, date_from=date_from,
                                            looking_up=looking_up)
             async with self.db.transaction() as conn:  # the whole digest is recorded, or none
+                if claim is not None and not await self.slots.mark_done(conn, claim, now):
+                    raise SlotTaken(f"digest slot {claim} is no longer ours")
                 header = await self.headers.record(conn, platform, workspace, channel_id,
                                                    composed.header, now)
                 created = await self.posts.insert_intents(conn, platform, workspace,
@@ -383,7 +449,9 @@ class DigestService:
                         scheduled_day=scheduled_day) and scheduled_day is not None:
                     raise SlotServed(scheduled_day)  # another process got there first: roll back
         await self.headers.deliver_channel(platform, channel_id)  # raises: the cards wait
-        flushed = await self.outbox.flush(platform, channel_id)
+        # A header another worker is posting holds the cards back until it is out.
+        flushed = await self.outbox.flush(
+            platform, channel_id, hold=await self.headers.waiting(platform, channel_id))
         await self.runs.record(
             "digest", f"{platform}:{channel_id}", "ok" if not flushed.failed else "partial",
             started=started, finished=self.clock(), day=composed.date_to, ok=not flushed.failed,

@@ -8,9 +8,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.messages import Message, Text
-from bot.ports import CommandEvent, CommandResult, Reaction, ThreadReply, ThreadReplyDeleted
+from bot.ports import (
+    CommandEvent,
+    CommandResult,
+    InboundEvent,
+    Reaction,
+    ThreadReply,
+    ThreadReplyDeleted,
+)
 
-HANDLER_TASKS = ("discord.py:", "CommandTree-invoker")
+HANDLER_TASKS = ("discord.py:", "CommandTree-invoker", "scoopwatch inbox")
 
 
 @dataclass
@@ -34,6 +41,14 @@ class FakeCore:
         if self.delay:
             await asyncio.sleep(self.delay)
         return self.answer
+
+    async def receive(self, event: InboundEvent) -> bool:
+        """What the adapter hands the core's inbox, by kind of event."""
+        if isinstance(event, ThreadReply):
+            return await self.handle_thread_reply(event)
+        if isinstance(event, ThreadReplyDeleted):
+            return await self.handle_reply_deleted(event)
+        return await self.handle_reaction(event)
 
     async def handle_thread_reply(self, event: ThreadReply) -> bool:
         self.replies.append(event)

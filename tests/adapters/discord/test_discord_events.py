@@ -96,14 +96,16 @@ async def test_update_without_edit_timestamp_is_not_an_edit(
     assert core.replies == []
 
 
-async def test_redelivered_message_is_handled_once(client: ScoopClient, core: FakeCore,
-                                                   fake: FakeDiscord) -> None:
+async def test_a_replayed_message_carries_the_same_delivery_key(
+        client: ScoopClient, core: FakeCore, fake: FakeDiscord) -> None:
+    """Both copies reach the core's inbox, which keeps one: they carry one delivery key."""
     thread_id = open_thread(client, fake)
     data = message(thread_id, BEN, "once", in_thread=True)
     client._connection.parse_message_create(data)
     client._connection.parse_message_create(data)
     await settle()
-    assert len(core.replies) == 1
+    first, second = core.replies
+    assert first.event_id == second.event_id == f"create:{data['id']}"
 
 
 async def test_deletions_in_threads_and_unknown_channels_reach_the_core(

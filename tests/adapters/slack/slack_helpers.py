@@ -10,7 +10,14 @@ from typing import Any
 
 from adapters.slack.runner import SlackAdapter
 from bot.messages import LabBadge, MemberMatch, PaperCard, Text
-from bot.ports import CommandEvent, CommandResult, Reaction, ThreadReply, ThreadReplyDeleted
+from bot.ports import (
+    CommandEvent,
+    CommandResult,
+    InboundEvent,
+    Reaction,
+    ThreadReply,
+    ThreadReplyDeleted,
+)
 
 MakeAdapter = Callable[..., Awaitable[SlackAdapter]]
 
@@ -31,6 +38,14 @@ class FakeCore:
         if self.delay:
             await asyncio.sleep(self.delay)
         return self.result
+
+    async def receive(self, event: InboundEvent) -> bool:
+        """What the adapter hands the core's inbox, by kind of event."""
+        if isinstance(event, ThreadReply):
+            return await self.handle_thread_reply(event)
+        if isinstance(event, ThreadReplyDeleted):
+            return await self.handle_reply_deleted(event)
+        return await self.handle_reaction(event)
 
     async def handle_thread_reply(self, event: ThreadReply) -> bool:
         self.replies.append(event)

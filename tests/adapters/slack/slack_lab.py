@@ -22,6 +22,7 @@ from slack_payloads import CHANNEL, SIGNING_SECRET, event_callback, form_body, s
 from adapters.slack.runner import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.config import build_config
+from bot.core.facade import Core
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.papers import PaperStore
@@ -40,6 +41,7 @@ class Lab:
     adapter: SlackAdapter
     db: Database
     fake: FakeSlack
+    core: Core
 
     async def command(self, text: str, user: str = ANA, name: str = "ana",
                       channel: str = CHANNEL, **fields: str) -> dict | None:
@@ -73,9 +75,11 @@ class Lab:
             return resp.status, await resp.text()
 
     async def settle(self) -> None:
-        """Let the listener Bolt started after the ack run to its end."""
+        """Let the listener Bolt started after the ack run to its end, and the core's inbox
+        process what it kept."""
         await asyncio.sleep(0.05)
         assert await self.adapter.handlers.inflight.wait_idle(10)
+        await self.core.inbox.idle()
 
 
 @asynccontextmanager
@@ -93,7 +97,7 @@ async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIt
     core.register_port(adapter.port)
     await adapter.start()
     try:
-        yield Lab(adapter, db, fake)
+        yield Lab(adapter, db, fake, core)
     finally:
         await adapter.stop()
         await db.close()

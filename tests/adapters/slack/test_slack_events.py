@@ -1,4 +1,4 @@
-"""Translation of Slack payloads into core events, and redelivery handling."""
+"""Translation of Slack payloads into core events, and what an event not kept gets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_helpers import FakeCore, MakeAdapter, until
+from slack_helpers import FakeCore, MakeAdapter
 from slack_payloads import (
     event_callback,
     message_changed,
@@ -15,11 +15,11 @@ from slack_payloads import (
     thread_reply,
 )
 
-from adapters.slack.events import EventDeduper, command_text, parse_message, to_plain, ts_time
+from adapters.slack.events import command_text, parse_message, to_plain, ts_time
 from adapters.slack.users import UserDirectory
 from bot.core.commands.parser import parse, parse_member_ref
 from bot.core.commands.spec import CommandError, MemberRef
-from bot.ports import ThreadReply
+from bot.ports import InboundEvent
 
 ROOT, TS = "1732800000.000100", "1732801000.000200"
 
@@ -104,35 +104,27 @@ def test_slack_broadcasts_are_never_members(raw: str) -> None:
         parse(command_text(f"topic list {raw}"))
 
 
-def test_deduper_is_bounded_and_can_forget() -> None:
-    dedupe = EventDeduper(maxsize=2)
-    assert dedupe.first_time("a") and not dedupe.first_time("a")
-    assert dedupe.first_time("b") and dedupe.first_time("c")
-    assert dedupe.first_time("a")  # evicted, so seen as new
-    dedupe.forget("c")
-    assert dedupe.first_time("c")
-    assert dedupe.first_time(None) and dedupe.first_time(None)
-
-
 class FlakyCore(FakeCore):
-    """Fails the first reply, like a locked database."""
+    """Cannot keep the first event, like a store that refused the insert."""
 
-    async def handle_thread_reply(self, event: ThreadReply) -> bool:
+    async def receive(self, event: InboundEvent) -> bool:
         if not self.replies:
-            self.replies.append(event)
-            raise RuntimeError("database is locked")
-        return await super().handle_thread_reply(event)
+            self.replies.append(event)  # type: ignore[arg-type]
+            raise RuntimeError("disk I/O error")
+        return await super().receive(event)
 
 
-async def test_failed_event_can_be_redelivered(make_adapter: MakeAdapter) -> None:
+async def test_an_event_not_kept_is_not_acknowledged_and_comes_again(
+        make_adapter: MakeAdapter) -> None:
+    """The listener's return is the acknowledgement: an event the core could not keep gets a
+    500 (no ack), so Slack sends it again, and the redelivery is kept."""
     core = FlakyCore()
     adapter = await make_adapter(core, mode="socket", start=False)
     body = event_callback(thread_reply("U0ANA0001", "note", TS, ROOT))
-    await adapter.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
-    await until(lambda: len(core.replies) == 1)
-    await adapter.handlers.inflight.wait_idle(1)
+    first = await adapter.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+    assert first.status == 500 and len(core.replies) == 1
     retry: dict[str, str | Sequence[str]] = {"x-slack-retry-num": "1",
                                              "x-slack-retry-reason": "http_error"}
-    await adapter.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode",
-                                                      headers=retry))
-    await until(lambda: len(core.replies) == 2)
+    again = await adapter.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode",
+                                                              headers=retry))
+    assert again.status == 200 and len(core.replies) == 2

@@ -159,7 +159,7 @@ async def test_start_builds_jobs_and_posts_a_missed_digest_once(db: Database) ->
         # (The catch-up fetch, for the fake past "now", was dropped by APScheduler's real clock
         # as a misfire; test_scheduler_catch_up covers it.)
         ids = {job.id for job in sched.aps.get_jobs()} - {"fetch-catch-up"}
-        assert ids == {"fetch", "enrich", f"digest:{PLATFORM}:{CHANNEL}"}
+        assert ids == {"fetch", "enrich", "sweep", f"digest:{PLATFORM}:{CHANNEL}"}
         job = sched.aps.get_job(f"digest:{PLATFORM}:{CHANNEL}")
         assert job.coalesce and job.misfire_grace_time == 7200
         nxt = job.next_run_time  # APScheduler's own (real) clock

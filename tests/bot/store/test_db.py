@@ -84,7 +84,7 @@ async def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
 async def test_file_database_pragmas(db: Database) -> None:
     assert await _pragma(db, "journal_mode") == "wal"
     assert await _pragma(db, "foreign_keys") == 1
-    assert await _pragma(db, "synchronous") == 1  # NORMAL
+    assert await _pragma(db, "synchronous") == 2  # FULL: acknowledged notes survive power loss
     assert int(await _pragma(db, "busy_timeout")) > 0
     assert db.conn.row_factory is not None
 

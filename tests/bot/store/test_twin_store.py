@@ -35,7 +35,7 @@ async def test_rows_written_before_title_keys_get_theirs(db: Database) -> None:
     papers = PaperStore(db)
     pair = chemcrow()
     await papers.upsert_papers([pair["2304.05376"]])
-    async with db.transaction() as conn:  # as migration 011 leaves an older row
+    async with db.transaction() as conn:  # as migration 009 leaves an older row
         await conn.execute("UPDATE papers SET title_key = NULL")
     journal = pair["openalex:W4396723768"]
     assert await papers.find_twins([journal]) == {}
