@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.store.card_feedback import CardFeedbackStore
 from bot.store.channel_attention import ChannelAttentionStore
 from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.events import EventLog, FeedbackStore
+from bot.store.flag_corrections import FlagCorrectionStore
 from bot.store.local_posts import LocalPostStore
 from bot.store.members import MemberStore
 from bot.store.notes import NoteStore
@@ -23,6 +25,7 @@ from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.source_state import SourceState
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.topic_suggestions import TopicSuggestionStore
 from bot.store.topics import TopicStore
 from bot.store.validators import ValidatorStore
 from bot.store.version_notes import VersionNoteStore
@@ -50,6 +53,9 @@ class Stores:
     channel_attention: ChannelAttentionStore
     counts: CountStore
     local_posts: LocalPostStore
+    flag_corrections: FlagCorrectionStore
+    card_feedback: CardFeedbackStore
+    topic_suggestions: TopicSuggestionStore
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -62,5 +68,6 @@ class Stores:
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
             channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
-            local_posts=LocalPostStore(db),
+            local_posts=LocalPostStore(db), flag_corrections=FlagCorrectionStore(db),
+            card_feedback=CardFeedbackStore(db), topic_suggestions=TopicSuggestionStore(db),
         )
