@@ -19,6 +19,7 @@ from bot.core.commands.context import CommandContext, CommandServices, DigestAct
 from bot.core.commands.parser import COMMANDS, parse
 from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
+from bot.core.notes.feedback import FeedbackService
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry
@@ -69,8 +70,9 @@ class Core:
             stores.topics, RecentPapers(stores.papers, today or (lambda: self._clock().date())),
             tools, self._clock,
         )
+        self.feedback = FeedbackService(stores, self.ports.get, self._clock)
         self.notes = NotesService(
-            stores.notes, stores.members, stores.events, stores.feedback,
+            stores.notes, stores.members, stores.events, self.feedback,
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,

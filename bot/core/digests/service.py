@@ -25,6 +25,7 @@ from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
 from bot.core.digests.status import build_status, when
 from bot.errors import ChannelUnavailable
 from bot.industry.detector import watched_only
+from bot.industry.overrides import LocalOverrides
 from bot.messages import DigestHeader, Text
 from bot.models import Paper
 from bot.ports import ChatPort, CommandResult
@@ -118,6 +119,7 @@ class DigestService:
         self.overlaps = stores.overlaps
         self.runs = stores.runs
         self.counts = stores.counts
+        self.corrections = stores.flag_corrections
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(stores.channel_attention, clock)
         self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
@@ -301,6 +303,8 @@ class DigestService:
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
         overlaps = await self.overlaps.for_papers([p.key for p in papers], topics)
         flags = await self._flags([p for p in papers if p.key in overlaps], now)
+        corrected = await self.corrections.for_workspace(platform, workspace)  # the lab's 🏢
+        flags = LocalOverrides.of(corrected).apply(flags)
         if mode != "all-papers" and not self.settings.include_unlisted:
             flags = {key: watched_only(found) for key, found in flags.items()}
         twins = await self._twins([p for p in papers if p.key in overlaps])
