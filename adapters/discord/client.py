@@ -101,10 +101,21 @@ class ScoopClient(discord.Client):
                                self.core.handle_reply_deleted(event))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, "react", "unreact")
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member took a reaction back: the feedback it gave is undone."""
+        await self._reaction(payload, "unreact", "react")
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, kind: str,
+                        opposite: str) -> None:
+        """Adding, removing and adding again are distinct events with the same reaction: each
+        one lets the opposite one through again, while a replay of itself is skipped."""
         event = await self.translator.reaction(payload)
         if event is not None:
-            key = f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}"
-            await self._handle(key, self.core.handle_reaction(event))
+            key = f"{payload.message_id}:{payload.user_id}:{payload.emoji}"
+            self.seen.forget(f"{opposite}:{key}")
+            await self._handle(f"{kind}:{key}", self.core.handle_reaction(event))
 
     async def _handle(self, key: str, call: Awaitable[object]) -> None:
         """Run one core call once per event key; a failure lets a redelivery try again."""
