@@ -8,12 +8,14 @@ these authors work.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.store.db import Database
 from bot.store.events import FeedbackStore
 from tests.test_scenario_console import LISTING, ingest, jsonl, session
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 JOINT = "Microsoft Research-Inria Joint Centre, Palaiseau"
 AFFILIATIONS = [
     {"id": "2411.18279", "title": "Large Language Model-Brained GUI Agents: A Survey",
@@ -54,11 +56,25 @@ SCRIPT = f"""\
 """
 
 
+def readme_example() -> tuple[str, str]:
+    """The input and the shown transcript of the README's "Feedback on cards" example."""
+    section = README.read_text(encoding="utf-8").split("## Feedback on cards", 1)[1]
+    script, shown = re.findall(r"```text\n(.*?)```", section, flags=re.DOTALL)[:2]
+    return script, shown
+
+
 async def test_reactions_teach_the_bot_on_the_console(tmp_path: Path) -> None:
     db_path = tmp_path / "scoopwatch.db"
     await ingest(db_path, LISTING.read_bytes())
     await ingest(db_path, jsonl(AFFILIATIONS))
     out = await session(db_path, tmp_path, SCRIPT)
+    # The README shows this very session: its input, and lines printed in that order.
+    script, shown = readme_example()
+    assert script == SCRIPT
+    printed, position = out.splitlines(), 0
+    for line in (line for line in shown.splitlines() if line.strip() != "..."):
+        assert line in printed[position:], f"README line not printed (in order): {line!r}"
+        position = printed.index(line, position) + 1
     # The digest: five cards (#3, #5, #7, #9, #11), #11 flagged by the joint centre.
     assert "#2 Digest for 2024-11-28 (industry-only): 935 papers seen, 5 overlaps, 5 shown" in out
     assert ("#11 LLM-ABBA: Understand time series via symbolic approximation\n"

@@ -1,5 +1,6 @@
-"""``/scoop labs``: which industry labs the bot watches, grouped by company; and
-``/scoop labs suggest``: the companies on recent papers that the watched list misses.
+"""``/scoop labs``: which industry labs the bot watches, grouped by company, then this
+workspace's local overrides (papers a member marked 🏢, with the evidence no longer trusted
+here); and ``/scoop labs suggest``: the companies on recent papers that the watched list misses.
 
 Members need this to trust (or correct) a flag: if a lab is missing, the config can add it; if
 one is noise for the lab's field, the config can ignore it. ``labs suggest`` reads the stored
