@@ -74,7 +74,8 @@ class FlagCorrectionStore:
             return True
 
     async def for_workspace(self, platform: str, workspace: str) -> list[CorrectionRecord]:
-        """Every standing correction of a workspace, oldest first,
+        """Every standing correction of a workspace (a 🏢 on a card: on the card's thread
+        prompt it is only a reaction), oldest first,
         with the paper's title and the member's name where the store knows them."""
         rows = await self._db.conn.execute_fetchall(
             """
@@ -88,7 +89,9 @@ class FlagCorrectionStore:
                                  AND m.member_id = f.member_id
               LEFT JOIN flag_corrections c ON c.feedback_id = f.id
              WHERE f.platform = ? AND f.workspace = ? AND f.emoji = ?
-               AND f.paper_key IS NOT NULL
+               AND EXISTS (SELECT 1 FROM posts po WHERE po.platform = f.platform
+                             AND po.channel_id = f.channel_id
+                             AND po.card_message_id = f.message_id)
              ORDER BY f.created_at, f.id, c.id
             """,
             (platform, workspace, CORRECTION_EMOJI),

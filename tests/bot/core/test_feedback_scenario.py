@@ -182,6 +182,10 @@ async def test_office_reaction_overrides_the_flag_and_its_evidence_until_taken_b
     card = lab.card("2601.00010")
     assert [(b.company, b.evidence) for b in card.labs] == [("Microsoft", JOINT)]
 
+    # On the card's thread prompt a 🏢 is only a reaction: nothing is overridden.
+    prompt = next(p.message_id for p in lab.platform.in_thread(cards["2601.00010"]))
+    assert await lab.react(prompt, BO, "🏢")
+    assert "Local overrides" not in await lab.say("labs")
     assert await lab.react(cards["2601.00010"], BO, "🏢")
     assert await lab.react(cards["2601.00010"], ANA, "office")
     assert not await lab.react(cards["2601.00010"], ANA, ":office:")  # a redelivery
