@@ -10,6 +10,12 @@ UPDATE OR IGNORE feedback SET emoji = '-1'
  WHERE emoji IN ('thumbsdown', '👎') OR emoji LIKE '-1::skin-tone-_'
     OR emoji LIKE 'thumbsdown::skin-tone-_';
 UPDATE OR IGNORE feedback SET emoji = 'office' WHERE emoji = '🏢';
+-- What is left under an old spelling duplicates a row under the new name (the same member's
+-- reaction on the same message): nothing is lost by dropping it.
+DELETE FROM feedback
+ WHERE emoji IN ('thumbsup', '👍', 'thumbsdown', '👎', '🏢')
+    OR emoji LIKE '+1::skin-tone-_' OR emoji LIKE 'thumbsup::skin-tone-_'
+    OR emoji LIKE '-1::skin-tone-_' OR emoji LIKE 'thumbsdown::skin-tone-_';
 
 CREATE INDEX feedback_workspace ON feedback (platform, workspace, emoji);
 -- /scoop stats reads a workspace's cards of the last weeks.
