@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.store.db import Database, parse_timestamp, utc_timestamp
@@ -18,7 +18,8 @@ TopicKey = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class CardRow:
-    """One posted card: the topics it matched and the reactions on it (member id, emoji)."""
+    """One posted card: the topics it matched with the overlap terms it showed for each, and
+    the reactions on it (member id, emoji)."""
 
     post_id: int
     channel_id: str
@@ -27,6 +28,7 @@ class CardRow:
     topics: tuple[TopicKey, ...]
     reactions: tuple[tuple[str, str], ...]
     answered: bool  # its thread holds a note that was not deleted
+    terms: dict[TopicKey, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +39,14 @@ class NoteRow:
     at: datetime
 
 
-def _card_topics(card_json: str) -> tuple[TopicKey, ...]:
-    matches = json.loads(card_json).get("matches") or ()
-    return tuple(dict.fromkeys((str(m["member_id"]), str(m["topic"])) for m in matches))
+def _card_terms(card_json: str) -> dict[TopicKey, tuple[str, ...]]:
+    """The card's matches (``bot.messages.MemberMatch`` as the outbox stored it): each topic
+    with the terms that hit, in the card's order."""
+    out: dict[TopicKey, tuple[str, ...]] = {}
+    for m in json.loads(card_json).get("matches") or ():
+        key = (str(m["member_id"]), str(m["topic"]))
+        out[key] = (*out.get(key, ()), *(str(t) for t in m.get("terms") or ()))
+    return out
 
 
 class CardFeedbackStore:
@@ -80,13 +87,14 @@ class CardFeedbackStore:
             """,
             (*emojis, *params),
         )
-        return [
-            CardRow(r["id"], r["channel_id"], r["paper_key"], parse_timestamp(r["created_at"]),
-                    _card_topics(r["card"]),
-                    tuple((str(m), str(e)) for m, e in json.loads(r["reactions"])),
-                    bool(r["answered"]))
-            for r in rows
-        ]
+        out = []
+        for r in rows:
+            terms = _card_terms(r["card"])
+            out.append(CardRow(
+                r["id"], r["channel_id"], r["paper_key"], parse_timestamp(r["created_at"]),
+                tuple(terms), tuple((str(m), str(e)) for m, e in json.loads(r["reactions"])),
+                bool(r["answered"]), terms))
+        return out
 
     async def notes(self, platform: str, workspace: str, since: datetime) -> list[NoteRow]:
         """Live notes written since ``since`` in the threads of a workspace's cards, once for
@@ -106,5 +114,5 @@ class CardFeedbackStore:
         for r in rows:
             names = set(json.loads(r["topics"]))
             at = parse_timestamp(r["created_at"])
-            out += [NoteRow(key, at) for key in _card_topics(r["card"]) if key[1] in names]
+            out += [NoteRow(key, at) for key in _card_terms(r["card"]) if key[1] in names]
         return out

@@ -132,18 +132,17 @@ class FeedbackService:
         cards = await stores.card_feedback.cards(topic.platform, topic.workspace,
                                                  (RELEVANT, NOT_RELEVANT), topic=key)
         per_paper: dict[str, Tally] = {}  # newest card first; a paper posted twice adds up
+        shown: dict[str, set[str]] = {}  # the overlap terms its cards showed for the topic
         for card, tally in rated(cards, key):
             per_paper[card.paper_key] = per_paper.get(card.paper_key, Tally()) + tally
+            shown.setdefault(card.paper_key, set()).update(card.terms.get(key, ()))
         papers = await stores.papers.get_many(per_paper)
         current = match_terms(topic.query, list(papers.values())) or {}
         live = {k: t for k, t in per_paper.items() if k in current}  # the query still matches
         if not suggestion_due(list(live.values())):
             return
-        stored = await stores.overlaps.for_papers(live, [topic.id])
-        ratings = [
-            (RatedPaper(papers[k], frozenset(t.term for row in stored.get(k, ())
-                                             for t in row.terms) or current[k]), tally.verdict)
-            for k, tally in live.items()]
+        ratings = [(RatedPaper(papers[k], frozenset(shown[k]) or current[k]), tally.verdict)
+                   for k, tally in live.items()]
         bad, good = split_rated(ratings)
         proposal = propose(topic.query, bad, good)
         port = self._port_for(topic.platform)

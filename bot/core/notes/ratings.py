@@ -8,7 +8,7 @@ counts for every topic of the card (a reader judging the match as a whole).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -37,6 +37,8 @@ class CardLike(Protocol):
     def reactions(self) -> tuple[tuple[str, str], ...]: ...
     @property
     def answered(self) -> bool: ...
+    @property
+    def terms(self) -> Mapping[TopicKey, tuple[str, ...]]: ...
 
 
 class NoteLike(Protocol):

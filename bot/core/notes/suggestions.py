@@ -1,7 +1,8 @@
 """A query edit for a topic whose cards keep getting 👎, and the message that offers it.
 
 The terms come from the matches themselves: each rated paper's overlap terms (the query terms
-that hit it). A term found in the 👎 papers and in none of the 👍 ones is what let the unwanted
+that hit it, as its card showed them; the current query's own hits for a card that showed
+none). A term found in the 👎 papers and in none of the 👍 ones is what let the unwanted
 papers in. Candidate edits exclude such terms (``(QUERY) -term``) or require a term every 👍
 paper has (``(QUERY) term``); each candidate is run through the real matcher on the rated
 papers, and the one that leaves out the most 👎 papers while keeping every 👍 one is offered.

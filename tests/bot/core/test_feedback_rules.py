@@ -3,7 +3,7 @@ due a suggestion, and which query edit is offered (checked with the real matcher
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -43,6 +43,7 @@ class Card:
     reactions: tuple[tuple[str, str], ...]
     answered: bool = False
     posted_at: datetime = T0
+    terms: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 ANA, BO = ("UANA", "planning"), ("UBO", "world-models")
