@@ -289,3 +289,33 @@ async def test_no_suggestion_when_no_edit_keeps_the_good_papers(lab: Lab) -> Non
         await lab.react(cards[p.key], ANA, "👎")
     # Every 👎 paper hit exactly the terms the 👍 one did: no term to blame, nothing sent.
     assert lab.channel_texts() == []
+
+
+async def test_a_suggestion_the_platform_refused_is_sent_with_the_next_thumbs_down(
+        lab: Lab) -> None:
+    papers = [with_affiliations(f"2603.0005{i}", title, DAY2, DEEPMIND) for i, title in
+              enumerate(["Diffusion control of traffic", "Diffusion control of grids",
+                         "Diffusion control of swarms", "Diffusion control of robots",
+                         "Diffusion planning of routes"])]
+    await lab.core.stores.papers.upsert_papers(papers)
+    await lab.say("topic add routes diffusion AND (planning OR control)")
+    cards = await lab.digest(DAY2)
+    port = lab.core.ports[PLATFORM]
+    post = port.post
+    refused: list[object] = []
+
+    async def refuse_texts(channel_id: str, message: object, thread: object = None) -> object:
+        if isinstance(message, Text):
+            refused.append(message)
+            raise ConnectionError("platform down")
+        return await post(channel_id, message, thread)  # type: ignore[arg-type]
+
+    port.post = refuse_texts  # type: ignore[method-assign]
+    assert await lab.react(cards[papers[4].key], ANA, "👍")
+    for p in papers[:3]:
+        assert await lab.react(cards[p.key], ANA, "👎")  # kept, whatever the platform says
+    assert len(refused) == 1 and lab.channel_texts() == []
+    port.post = post  # type: ignore[method-assign]
+    assert await lab.react(cards[papers[3].key], ANA, "👎")
+    (suggestion,) = lab.channel_texts()
+    assert "got 👎 on 4 of its last 5 rated paper cards" in suggestion.body
