@@ -137,8 +137,9 @@ def banner(db_path: str, kept: bool, day: RecordedDay) -> str:
         f"  Clock: {DEMO_START:%Y-%m-%d %H:%M} UTC, that afternoon. Database: {where}.",
         "  Your own database and settings' tokens are not used.",
         "Two example topics and a digest follow. Then it's your turn: `reply N TEXT` answers in "
-        "the thread of post #N, `/scoop notes` lists notes, `/scoop notes export md` exports "
-        "them, `quit` ends the demo.",
+        "the thread of post #N, `react N 👍` (or 👎, 🏢) rates card #N for `/scoop stats`, "
+        "`/scoop notes` lists notes, `/scoop notes export md` exports them, `quit` ends the "
+        "demo.",
         "",
     ])
 

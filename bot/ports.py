@@ -96,7 +96,8 @@ class ThreadReplyDeleted:
 
 @dataclass(frozen=True, slots=True)
 class Reaction:
-    """A reaction added to one of the bot's posts (feedback on a paper card)."""
+    """A reaction added to one of the bot's posts (feedback on a paper card), or taken back
+    (``removed``: the platform says the member removed it)."""
 
     platform: str
     workspace: str
@@ -104,6 +105,7 @@ class Reaction:
     actor: Actor
     emoji: str
     at: datetime
+    removed: bool = False
 
 
 InboundEvent = ThreadReply | ThreadReplyDeleted | Reaction
@@ -182,7 +184,8 @@ class CoreApi(Protocol):
         ...
 
     async def handle_reaction(self, event: Reaction) -> object:
-        """Keep, then record feedback on a paper card at once."""
+        """Keep, then record feedback on a paper card at once (or undo it when the reaction
+        was removed)."""
         ...
 
     async def topic_names(self, platform: str, workspace: str, member_id: str

@@ -48,7 +48,10 @@ Console input, one line at a time:
   reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply)
   edit N TEXT           change your reply #N
   delete N              delete your reply #N
-  react N EMOJI         react to message #N
+  react N EMOJI         react to message #N; on a paper card 👍 (or +1) = relevant,
+                        👎 (or -1) = not relevant to my topic, 🏢 (or office) = not an
+                        industry paper (see /scoop stats and /scoop labs)
+  unreact N EMOJI       take your reaction on #N back (undoes what it meant)
   help, quit"""
 
 
@@ -242,7 +245,8 @@ class ConsoleSession:
             if not rest:
                 self.member = word[1:]
                 self.port.print(f"   (now speaking as @{self.member})")
-            elif rest.split()[0].lower() in ("/scoop", "reply", "edit", "delete", "react"):
+            elif rest.split()[0].lower() in ("/scoop", "reply", "edit", "delete", "react",
+                                             "unreact"):
                 await self._dispatch(word[1:], rest)
             else:
                 self.port.print("   (ignored: the bot only reads /scoop commands and replies "
@@ -259,9 +263,9 @@ class ConsoleSession:
             await self.edit(member, number, text)
         elif low == "delete":
             await self.delete(member, self._entry(rest, "delete N").number)
-        elif low == "react":
-            number, emoji = self._number_and_text(rest, "react N EMOJI")
-            await self.react(member, number, emoji.strip(":"))
+        elif low in ("react", "unreact"):
+            number, emoji = self._number_and_text(rest, f"{low} N EMOJI")
+            await self.react(member, number, emoji.strip(":"), removed=low == "unreact")
         else:
             raise ConsoleError(f'unknown input "{word}": type help for what the console reads')
         return True
@@ -310,14 +314,21 @@ class ConsoleSession:
         self.port.print(f"   #{number} deleted" + (" (note marked deleted)" if deleted else ""))
         return deleted
 
-    async def react(self, member: str, number: int, emoji: str) -> bool:
-        self._entry(str(number), "react N EMOJI")
+    async def react(self, member: str, number: int, emoji: str, *, removed: bool = False
+                    ) -> bool:
+        """``react N EMOJI`` (or ``unreact``): the core says whether feedback changed."""
+        self._entry(str(number), "unreact N EMOJI" if removed else "react N EMOJI")
         event = Reaction(PLATFORM, WORKSPACE,
                          PostRef(PLATFORM, CHANNEL, self.port.message_id(number)),
-                         Actor(member, member), emoji, self.clock())
-        kept = await self.core.handle_reaction(event)
-        self.port.print(f"   :{emoji}: on #{number}" + (" (feedback kept)" if kept else ""))
-        return kept
+                         Actor(member, member), emoji, self.clock(), removed=removed)
+        changed = await self.core.handle_reaction(event)
+        label = f":{emoji}:" if emoji.isascii() else emoji
+        if removed:
+            self.port.print(f"   {label} taken off #{number}"
+                            + (" (feedback undone)" if changed else ""))
+        else:
+            self.port.print(f"   {label} on #{number}" + (" (feedback kept)" if changed else ""))
+        return changed
 
     @staticmethod
     def _thread(entry: Entry) -> ThreadRef:

@@ -77,6 +77,13 @@ class ScoopClient(discord.Client):
             await self._keep(event)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member took a reaction back: the feedback it gave is undone."""
+        await self._reaction(payload)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         event = await self.translator.reaction(payload)
         if event is not None:
             await self._keep(event)

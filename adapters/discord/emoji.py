@@ -13,7 +13,7 @@ _UNICODE = {
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "+1": "👍", "thumbsup": "👍",
     "-1": "👎", "thumbsdown": "👎", "eyes": "👀", "star": "⭐", "heart": "❤️", "tada": "🎉",
     "x": "❌", "question": "❓", "fire": "🔥", "warning": "⚠️", "bookmark": "🔖",
-    "memo": "📝", "rocket": "🚀", "thinking_face": "🤔", "100": "💯",
+    "memo": "📝", "rocket": "🚀", "thinking_face": "🤔", "100": "💯", "office": "🏢",
 }
 _NAMES = {
     **{v: k for k, v in reversed(list(_UNICODE.items()))},

@@ -133,13 +133,15 @@ class EventTranslator:
                                   str(payload.message_id), self.clock())
 
     async def reaction(self, payload: discord.RawReactionActionEvent) -> Reaction | None:
-        """A member's reaction on a top-level message (cards are never inside threads)."""
+        """A member's reaction added to, or removed from, a top-level message (cards are never
+        inside threads). A removal carries no member: a user not in the cache is named by
+        nobody (the core keeps the name it knows)."""
         if payload.guild_id is None or payload.user_id == self.me():
             return None
         if isinstance(self.client.get_channel(payload.channel_id), discord.Thread):
             return None
         user = payload.member or self.client.get_user(payload.user_id)
-        actor = actor_of(user) if user else Actor(str(payload.user_id), str(payload.user_id))
+        actor = actor_of(user) if user else Actor(str(payload.user_id), "")
         post = PostRef(PLATFORM, str(payload.channel_id), str(payload.message_id))
         return Reaction(PLATFORM, str(payload.guild_id), post, actor, to_core(payload.emoji),
-                        self.clock())
+                        self.clock(), removed=payload.event_type == "REACTION_REMOVE")

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/scoop"
 BOT_SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "reactions:write",
               "reactions:read", "files:write", "users:read")
-BOT_EVENTS = ("message.channels", "message.groups", "reaction_added")
+BOT_EVENTS = ("message.channels", "message.groups", "reaction_added", "reaction_removed")
 MAX_RESPONSES = 5  # Slack accepts five uses of one response_url
 SORRY = "Sorry, something went wrong handling that command; it was logged."
 CHANNELS_ONLY = ("/scoop works in channels only: use it in the channel that gets the digests "
@@ -191,4 +191,5 @@ def build_bolt_app(handlers: SlackHandlers, client: AsyncWebClient, *,
     app.command(command)(ack=handlers.ack_command, lazy=[handlers.on_command])
     app.event("message")(handlers.on_message)
     app.event("reaction_added")(handlers.on_reaction)
+    app.event("reaction_removed")(handlers.on_reaction)  # the same payload: undoes feedback
     return app

@@ -182,6 +182,7 @@ class EventTranslator:
                            change.at, event_id=change.event_id, edited=change.kind == "edit")
 
     async def reaction(self, body: Body) -> Reaction | None:
+        """``reaction_added`` or ``reaction_removed`` (same payload) on a message."""
         event = body.get("event") or {}
         item = event.get("item") or {}
         if item.get("type") != "message" or not event.get("user"):
@@ -189,4 +190,5 @@ class EventTranslator:
         post = PostRef(PLATFORM, item.get("channel") or "", item.get("ts") or "")
         return Reaction(PLATFORM, body.get("team_id") or "", post,
                         await self.actor(event["user"]), event.get("reaction") or "",
-                        ts_time(event.get("event_ts")))
+                        ts_time(event.get("event_ts")),
+                        removed=event.get("type") == "reaction_removed")

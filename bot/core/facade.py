@@ -26,6 +26,7 @@ from bot.core.commands.topics import (
     RecentPapers,
     TopicService,
 )
+from bot.core.notes.feedback import FeedbackService
 from bot.core.notes.inbox import Inbox
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import (
@@ -85,8 +86,9 @@ class Core:
             stores.topics, RecentPapers(stores.papers, today or (lambda: self._clock().date())),
             tools, self._clock, max_topics_per_member,
         )
+        self.feedback = FeedbackService(stores, self.ports.get, self._clock)
         self.notes = NotesService(
-            stores.notes, stores.members, stores.events, stores.feedback,
+            stores.notes, stores.members, stores.events, self.feedback,
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
         self.inbox = Inbox(stores.inbox, self.notes, self.ports.get, self._clock)

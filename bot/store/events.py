@@ -77,6 +77,18 @@ class FeedbackStore:
             )
             return cur.rowcount == 1
 
+    async def remove(self, *, platform: str, channel_id: str, message_id: str, member_id: str,
+                     emoji: str) -> bool:
+        """Forget one reaction (the member took it back), and with it whatever it recorded
+        (a 🏢's flag corrections cascade); False when it was not stored."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM feedback WHERE platform = ? AND channel_id = ? AND message_id = ?"
+                " AND member_id = ? AND emoji = ?",
+                (platform, channel_id, message_id, member_id, emoji),
+            )
+            return cur.rowcount == 1
+
     async def count(self, platform: str, paper_key: str) -> int:
         """How many reactions a paper's cards received (used by tests and status)."""
         rows = await self._db.conn.execute_fetchall(

@@ -71,8 +71,13 @@ class InboxStore:
         self.busy_waits = 0  # times an insert found the store locked and tried again
 
     async def add(self, platform: str, event_key: str, subject: str, kind: str, event: str,
-                  now: datetime, *, patience: float) -> tuple[int, bool]:
+                  now: datetime, *, patience: float, retire: str | None = None
+                  ) -> tuple[int, bool]:
         """Keep an event: (its row id, True if new; False for a redelivery already kept).
+
+        ``retire`` is the key of an event this one undoes (a reaction taken back): its row,
+        pending or done, gets a key of its own, so the same reaction given again later is a new
+        event rather than a redelivery of the first.
 
         Waits up to ``patience`` seconds for the write lock, trying again each time SQLite's
         busy timeout runs out; raises :class:`StoreBusy` after that, :class:`StoreError`
@@ -87,6 +92,10 @@ class InboxStore:
             left = deadline - loop.time()
             try:
                 async with self.db.transaction(wait=max(left, 0.0)) as conn:
+                    if retire is not None:
+                        await conn.execute(
+                            "UPDATE inbox SET event_key = event_key || '#' || id"
+                            " WHERE platform = ? AND event_key = ?", (platform, retire))
                     cur = await conn.execute(
                         "INSERT OR IGNORE INTO inbox (platform, event_key, subject, kind, event,"
                         " not_before, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

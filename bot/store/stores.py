@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.store.card_feedback import CardFeedbackStore
 from bot.store.channel_attention import ChannelAttentionStore
 from bot.store.claims import Claims, new_owner
 from bot.store.counts import CountStore
@@ -16,6 +17,7 @@ from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.digest_slots import DigestSlotStore
 from bot.store.events import EventLog, FeedbackStore
+from bot.store.flag_corrections import FlagCorrectionStore
 from bot.store.inbox import InboxStore
 from bot.store.local_posts import LocalPostStore
 from bot.store.members import MemberStore
@@ -26,6 +28,7 @@ from bot.store.posts import PostStore
 from bot.store.runs import RunStore
 from bot.store.source_state import SourceState
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.topic_suggestions import TopicSuggestionStore
 from bot.store.topics import TopicStore
 from bot.store.validators import ValidatorStore
 from bot.store.version_notes import VersionNoteStore
@@ -58,6 +61,9 @@ class Stores:
     claims: Claims
     inbox: InboxStore
     digest_slots: DigestSlotStore
+    flag_corrections: FlagCorrectionStore
+    card_feedback: CardFeedbackStore
+    topic_suggestions: TopicSuggestionStore
 
     @classmethod
     def on(cls, db: Database, owner: str | None = None) -> Stores:
@@ -76,4 +82,6 @@ class Stores:
             local_posts=LocalPostStore(db),
             claims=Claims(db, owner), inbox=InboxStore(db, owner),
             digest_slots=DigestSlotStore(db, owner),
+            flag_corrections=FlagCorrectionStore(db),
+            card_feedback=CardFeedbackStore(db), topic_suggestions=TopicSuggestionStore(db),
         )

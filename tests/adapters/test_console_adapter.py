@@ -169,6 +169,31 @@ async def test_replies_edits_deletes_and_reactions_in_a_paper_thread() -> None:
     assert len({r.event_id for r in replies}) == 4
 
 
+async def test_reactions_are_added_and_taken_back_with_their_emoji() -> None:
+    """``react N EMOJI`` and ``unreact N EMOJI`` (also said as another member) reach the core
+    as a reaction and its removal; the help names what the card reactions mean."""
+    s, core, out = session()
+    await s.run_lines([
+        "/scoop digest now",  # 1 card, 2 prompt, 3 summary
+        "@ana react 1 🏢",
+        "@ana unreact 1 :office:",
+        "unreact 3 👍",
+        "unreact 1",
+        "help",
+    ])
+    text = out.getvalue()
+    assert "   🏢 on #1 (feedback kept)\n" in text
+    assert "   :office: taken off #1 (feedback undone)\n" in text
+    assert "   👍 taken off #3\n" in text  # not a card: nothing changed
+    assert "   ! expected unreact N EMOJI\n" in text
+    assert "  unreact N EMOJI       take your reaction on #N back" in text
+    assert "👎 (or -1) = not relevant to my topic, 🏢 (or office) = not an" in text
+    reactions = [e for e in core.events if isinstance(e, Reaction)]
+    assert [(r.actor.member_id, r.post.message_id, r.emoji, r.removed) for r in reactions] == [
+        ("ana", "s.1", "🏢", False), ("ana", "s.1", "office", True),
+        ("you", "s.3", "👍", True)]
+
+
 async def test_bad_lines_print_a_message_and_the_session_goes_on() -> None:
     s, _core, out = session()
     await s.run_lines([

@@ -1,5 +1,6 @@
-"""``/scoop labs``: which industry labs the bot watches, grouped by company; and
-``/scoop labs suggest``: the companies on recent papers that the watched list misses.
+"""``/scoop labs``: which industry labs the bot watches, grouped by company, then this
+workspace's local overrides (papers a member marked 🏢, with the evidence no longer trusted
+here); and ``/scoop labs suggest``: the companies on recent papers that the watched list misses.
 
 Members need this to trust (or correct) a flag: if a lab is missing, the config can add it; if
 one is noise for the lab's field, the config can ignore it. ``labs suggest`` reads the stored
@@ -11,7 +12,7 @@ of a listed company ("JPMorganChase AI Research") are the registry's: never sugg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -20,9 +21,10 @@ from bot.core.commands.context import CommandContext
 from bot.core.commands.spec import CommandError, ParsedCommand
 from bot.industry.candidates import UnlistedCompany, extra_labs_toml, unlisted_companies
 from bot.industry.registry import Registry
-from bot.messages import Block, Code, Preformatted, Text, item, line
+from bot.messages import SPACE, Block, Code, Preformatted, Text, item, lab_label, line, shorten
 from bot.models import Paper
 from bot.ports import CommandResult
+from bot.store.flag_corrections import CorrectionRecord
 
 DEFAULT_WEEKS = 8
 MAX_WEEKS = 52
@@ -71,10 +73,36 @@ def labs_view(labs: Iterable[LabLike]) -> Callable[[], CommandResult]:
 
 
 async def labs(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
-    """``/scoop labs``."""
+    """``/scoop labs``: the watched labs, then this workspace's corrections (a 🏢 on a card)."""
     if ctx.services.labs is None:
-        return CommandResult((Text("The lab registry is not loaded in this setup."),))
-    return ctx.services.labs()
+        watched = CommandResult((Text("The lab registry is not loaded in this setup."),))
+    else:
+        watched = ctx.services.labs()
+    corrections = await ctx.services.stores.flag_corrections.for_workspace(ctx.platform,
+                                                                           ctx.workspace)
+    if not corrections:
+        return watched
+    return CommandResult((*watched.messages, Text(overrides_blocks(corrections),
+                                                  title="Local overrides")), watched.public)
+
+
+def overrides_blocks(corrections: Sequence[CorrectionRecord]) -> list[Block]:
+    """Each correction: the paper, who marked it and when, and the evidence no longer trusted
+    here (as the card showed it: the lab, how it was found, the exact string or id)."""
+    blocks: list[Block] = [line(
+        "Local overrides in this ", SPACE, ": papers a member marked 🏢 (not an industry "
+        "paper). Their flags are hidden here, and the same evidence flags no other paper here:")]
+    for c in corrections:
+        blocks.append(item(f'"{shorten(c.paper_title, 90)}" ({c.paper_key}), marked by '
+                           f"@{c.member_name} on {c.at.date().isoformat()}"))
+        for flag in c.flags:
+            blocks.append(item(f"not trusted: {lab_label(flag.company, flag.lab)} "
+                               f"({flag.via}: {shorten(flag.evidence, 120)})", indent=1))
+        if not c.flags:
+            blocks.append(item("it carried no flag when marked; it stays unflagged here",
+                               indent=1))
+    blocks.append(line("Taking the 🏢 off the card undoes its override."))
+    return blocks
 
 
 class RecentAffiliations(Protocol):

@@ -153,11 +153,14 @@ def _parse_args(command: Command, rest: str) -> dict[str, Any]:
                 raise CommandError(f"missing {arg.name.upper()}. Usage: {command.usage}", command)
             continue
         word = words[i][0]
+        if arg.keyword and word.lower() != arg.keyword and not arg.required and any(
+                a.kind is ArgKind.QUERY for a in command.args):
+            continue  # before a query, an optional keyword argument needs its keyword
         if arg.keyword and word.lower() == arg.keyword:
             i += 1
             if i >= len(words):
-                raise CommandError(f'expected a date after "{echo(word)}". '
-                                   f"Usage: {command.usage}",
+                what = "a date" if arg.kind is ArgKind.DATE else arg.shape or arg.name.upper()
+                raise CommandError(f'expected {what} after "{echo(word)}". Usage: {command.usage}',
                                    command)
             word = words[i][0]
         values[arg.name] = _convert(arg, word, command)

@@ -7,7 +7,7 @@ Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or
 
 from __future__ import annotations
 
-from bot.core.commands import digests, help, labs, notes, topics
+from bot.core.commands import digests, help, labs, notes, stats, topics
 from bot.core.commands.spec import Arg, ArgKind, Command
 from bot.messages import SPACE
 
@@ -39,8 +39,14 @@ COMMANDS: tuple[Command, ...] = (
                  shape="@member|all"),),
             "list your topics, a member's, or everyone's",
             handler=topics.list_topics),
-    Command(("preview",), (_QUERY,), "try a query without saving it",
-            "Same report as topic add: parsed query, matches of the last 7 days, warnings.",
+    Command(("preview",),
+            (Arg("vs", "a topic to compare with: what the query changes", ArgKind.SLUG,
+                 keyword="vs", shape="TOPIC"), _QUERY),
+            "try a query without saving it",
+            "Same report as topic add: parsed query, matches of the last 7 days, warnings. "
+            "With vs TOPIC it also lists the papers of those days that the query adds to or "
+            "drops from that topic.\n"
+            "Example: /scoop preview vs diffusion-planning (diffusion AND planning) -robot*",
             handler=topics.preview),
     Command(("subscribe",), (
         Arg("days", "digest days: mon,thu | mon-fri | daily | weekdays", ArgKind.DAYS),
@@ -70,7 +76,17 @@ COMMANDS: tuple[Command, ...] = (
                  shape="TOPIC|@member"),),
             "recent differentiation notes, of a topic or a member",
             handler=notes.list_notes),
-    Command(("labs",), (), "the industry labs the bot watches",
+    Command(("stats",),
+            (Arg("of", "a topic name or @member", ArgKind.TOPIC_OR_MEMBER,
+                 shape="TOPIC|@member"),
+             Arg("weeks", "how many weeks to count (default: 4 and 12)", ArgKind.NUMBER)),
+            "how each topic's paper cards fared: posted, 👍/👎, precision, notes",
+            "Per topic: papers posted, the 👍 (relevant) and 👎 (not relevant to my topic) "
+            "reactions on their cards and the precision they give, notes written, threads "
+            "nobody answered; over the last 4 and 12 weeks, or WEEKS.\n"
+            "Example: /scoop stats diffusion-planning 8",
+            any_order=True, handler=stats.stats),
+    Command(("labs",), (), "the industry labs the bot watches, and this lab's corrections",
             handler=labs.labs),
     Command(("labs", "suggest"),
             (Arg("weeks", "how many weeks of papers to look at (default 8, at most 52)",

@@ -194,8 +194,12 @@ class TopicService:
             raise await self._unknown(platform, workspace, member_id, name)
         return await self._report(f'Topic "{name}" updated', query)
 
-    async def preview(self, query_text: str) -> CommandResult:
-        return await self._report("Preview (not saved)", self._tools.parse(query_text))
+    async def preview(self, query_text: str, compare: TopicRecord | None = None
+                      ) -> CommandResult:
+        """The report of an unsaved query; with ``compare``, also what it changes against
+        that topic's query on the same days."""
+        return await self._report("Preview (not saved)", self._tools.parse(query_text),
+                                  compare)
 
     async def remove(
         self, platform: str, workspace: str, member_id: str, name: str
@@ -234,7 +238,8 @@ class TopicService:
         lines += [_topic_line(r, show_owner) for r in records]
         return _reply("\n".join(lines))
 
-    async def _report(self, title: str, query: Any) -> CommandResult:
+    async def _report(self, title: str, query: Any, compare: TopicRecord | None = None
+                      ) -> CommandResult:
         window = await self._recent.window(PREVIEW_DAYS)
         lines: list[Line] = [line(f"Query: {self._tools.canonical(query)}")]
         papers = window.papers
@@ -250,8 +255,32 @@ class TopicService:
             for paper, _score in found[:EXAMPLES]:
                 link = f" {paper.abs_url}" if paper.abs_url else ""
                 lines.append(item(f"{paper.title}{link}", indent=1))
+            if compare is not None:
+                lines += self._difference(compare, found, papers)
             lines += [line("Warning: ", *w) for w in warnings]
         return CommandResult((Text(lines, title=title),))
+
+    def _difference(self, topic: TopicRecord, found: Sequence[tuple[Paper, float]],
+                    papers: Sequence[Paper]) -> Sequence[Line]:
+        """What this query changes against ``topic``'s on the same papers: the papers it
+        drops and those it adds (a few of each, by title)."""
+        try:
+            before = self._tools.matches(self._tools.parse(topic.query), papers)
+        except CommandError:  # saved under an older grammar: nothing to compare with
+            return [line(f"Topic {topic.name}'s saved query no longer parses, so there is "
+                         "nothing to compare with.")]
+        old = {p.key for p, _ in before}
+        new = {p.key for p, _ in found}
+        dropped = [p for p, _ in before if p.key not in new]
+        added = [p for p, _ in found if p.key not in old]
+        lines = [line(f"Compared with topic {topic.name} (@{topic.member_name}), which matched "
+                      f"{len(old)} of them: {len(dropped)} no longer matched, "
+                      f"{len(added)} newly matched.")]
+        for label, group in (("no longer: ", dropped), ("new: ", added)):
+            for paper in group[:EXAMPLES]:
+                link = f" {paper.abs_url}" if paper.abs_url else ""
+                lines.append(item(label, f"{paper.title}{link}", indent=1))
+        return lines
 
     async def _unknown(
         self, platform: str, workspace: str, member_id: str, name: str
@@ -309,8 +338,26 @@ async def list_topics(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
 
 
 async def preview(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
-    """``/scoop preview QUERY``: the topic report without saving."""
-    return await ctx.services.topics.preview(cmd.args["query"])
+    """``/scoop preview [vs TOPIC] QUERY``: the topic report without saving, compared with
+    a topic when asked (yours by that name, else the only one so named here)."""
+    name = cmd.get("vs")
+    compare = await _topic_named(ctx, name) if name is not None else None
+    return await ctx.services.topics.preview(cmd.args["query"], compare)
+
+
+async def _topic_named(ctx: CommandContext, name: str) -> TopicRecord:
+    store = ctx.services.stores.topics
+    own = await store.get(ctx.platform, ctx.workspace, ctx.member_id, name)
+    if own is not None:
+        return own
+    found = await store.find_by_name(ctx.platform, ctx.workspace, name)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise CommandError(f'No topic named "{name}" to compare with. See /scoop topic list '
+                           "all.")
+    raise CommandError(f'Several members have a topic named "{name}" and none is yours: '
+                       "preview the query alone.")
 
 
 def _topic_line(record: TopicRecord, show_owner: bool) -> str:

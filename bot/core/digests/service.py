@@ -34,6 +34,7 @@ from bot.core.digests.schedule_spec import (
 from bot.core.digests.status import build_status, when
 from bot.core.digests.window import SharedWindows, Window
 from bot.errors import ChannelUnavailable, failure_reason
+from bot.industry.overrides import LocalOverrides
 from bot.messages import DigestHeader, Text, counted
 from bot.models import Paper
 from bot.ports import ChatPort, CommandResult
@@ -160,6 +161,7 @@ class DigestService:
         self.overlaps = stores.overlaps
         self.runs = stores.runs
         self.counts = stores.counts
+        self.corrections = stores.flag_corrections
         self.ports: dict[str, ChatPort] = {}
         self.attention = ChannelAttention(stores.channel_attention, clock)
         self.slots = stores.digest_slots
@@ -470,6 +472,10 @@ class DigestService:
         overlaps = await asyncio.to_thread(window.overlaps_for, frozenset(topics))
         watched = mode != "all-papers" and not self.settings.include_unlisted
         flags = await asyncio.to_thread(window.watched_flags) if watched else window.flags
+        corrected = await self.corrections.for_workspace(platform, workspace)  # the lab's 🏢
+        if corrected:
+            overrides = LocalOverrides.of(corrected)
+            flags = overrides.apply({key: flags[key] for key in overlaps if key in flags})
         twins = {key: window.twins[key] for key in overlaps if key in window.twins}
         posted = await self.posts.posted_keys(
             platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})

@@ -85,7 +85,18 @@ def describe(event: InboundEvent) -> tuple[str, str, str]:
     if isinstance(event, ThreadReplyDeleted):
         return "deleted", f"delete:{event.message_id}", event.message_id
     post = event.post.message_id
-    return "reaction", f"react:{post}:{event.actor.member_id}:{event.emoji}", post
+    verb = "unreact" if event.removed else "react"
+    return "reaction", f"{verb}:{post}:{event.actor.member_id}:{event.emoji}", post
+
+
+def undoes(event: InboundEvent) -> str | None:
+    """The key of the event ``event`` takes back, if any. Adding, removing and adding again
+    are distinct events with the same reaction: each one retires the opposite one's key, so
+    it is let through again, while a replay of itself is still recognised."""
+    if not isinstance(event, Reaction):
+        return None
+    verb = "react" if event.removed else "unreact"
+    return f"{verb}:{event.post.message_id}:{event.actor.member_id}:{event.emoji}"
 
 
 class Inbox:
@@ -148,7 +159,8 @@ class Inbox:
         kind, key, subject = describe(event)
         try:
             return await self.store.add(event.platform, key, subject, kind, to_json(event),
-                                        self.clock(), patience=self.patience)
+                                        self.clock(), patience=self.patience,
+                                        retire=undoes(event))
         except StoreError as exc:
             log.error("inbound %s %s on %s could not be kept: %s", kind, key, event.platform,
                       exc)

@@ -22,7 +22,7 @@ from bot.ports import (
     ThreadReply,
     ThreadReplyDeleted,
 )
-from bot.store.events import EventLog, FeedbackStore
+from bot.store.events import EventLog
 from bot.store.members import MemberStore
 from bot.store.notes import NoteDraft, NoteRecord, NoteStore
 
@@ -60,19 +60,25 @@ class PaperLookup(Protocol):
     async def get(self, key: str) -> Paper | None: ...
 
 
+class ReactionHandler(Protocol):
+    """Gives a reaction on a card post its meaning (``bot.core.notes.feedback``)."""
+
+    async def handle(self, event: Reaction, post: ThreadPost) -> bool: ...
+
+
 class NotesService:
     """Stores thread replies as notes and answers ``/scoop notes``."""
 
     def __init__(
         self, notes: NoteStore, members: MemberStore, events: EventLog,
-        feedback: FeedbackStore, threads: ThreadLookup, papers: PaperLookup,
+        reactions: ReactionHandler, threads: ThreadLookup, papers: PaperLookup,
         port_for: Callable[[str], ChatPort | None],
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._notes = notes
         self._members = members
         self._events = events
-        self._feedback = feedback
+        self._reactions = reactions
         self._threads = threads
         self._papers = papers
         self._port_for = port_for
@@ -149,18 +155,14 @@ class NotesService:
         return any(results)
 
     async def handle_reaction(self, event: Reaction) -> bool:
-        """Keep a member's reaction on a paper card as feedback; False for anything else."""
+        """A member's reaction on one of a paper post's messages, added or taken back, kept as
+        feedback with its meaning; False for anything else (and when nothing changed)."""
         if event.actor.is_bot:
             return False
         post = await self._threads.find_by_message(event.platform, event.post.message_id)
         if post is None:
             return False
-        return await self._feedback.add(
-            platform=event.platform, workspace=event.workspace,
-            channel_id=event.post.channel_id, message_id=event.post.message_id,
-            paper_key=post.paper_key, member_id=event.actor.member_id, emoji=event.emoji,
-            at=event.at,
-        )
+        return await self._reactions.handle(event, post)
 
     async def list_notes(
         self, platform: str, workspace: str, *, topic: str | None = None,

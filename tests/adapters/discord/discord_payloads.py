@@ -1,7 +1,8 @@
 """Discord gateway and REST payloads in the shapes Discord sends them (API v10).
 
 Field sets follow the developer documentation and captured payloads: GUILD_CREATE,
-THREAD_CREATE, MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE_DELETE, MESSAGE_REACTION_ADD and
+THREAD_CREATE, MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE_DELETE, MESSAGE_REACTION_ADD /
+MESSAGE_REACTION_REMOVE and
 INTERACTION_CREATE (application command and autocomplete). Ids are real-looking snowflakes.
 """
 
@@ -171,6 +172,16 @@ def reaction_add(message_id: str, user_id: str, emoji: str = "👍",
         "message_author_id": author_id, "member": member(user_id),
         "emoji": {"name": emoji, "id": None}, "channel_id": channel_id, "guild_id": GUILD,
         "burst": False, "burst_colors": [],
+    }
+
+
+def reaction_remove(message_id: str, user_id: str, emoji: str = "👍",
+                    channel_id: str = CHANNEL) -> dict[str, Any]:
+    """MESSAGE_REACTION_REMOVE for a standard (Unicode) emoji: no member, no message author."""
+    return {
+        "user_id": user_id, "type": 0, "message_id": message_id,
+        "emoji": {"name": emoji, "id": None}, "channel_id": channel_id, "guild_id": GUILD,
+        "burst": False,
     }
 
 

@@ -17,6 +17,7 @@ from discord_payloads import (
     message,
     message_delete,
     reaction_add,
+    reaction_remove,
     snowflake,
     thread_channel,
 )
@@ -135,6 +136,28 @@ async def test_reactions_on_cards_become_feedback(client: ScoopClient, core: Fak
     assert [(r.actor.member_id, r.emoji) for r in core.reactions] == [(ANA, "+1"), (BEN, "🦜")]
     assert core.reactions[0].post == PostRef("discord", CHANNEL, card)
     assert core.reactions[0].actor.display_name == "Ana Ortiz"
+
+
+async def test_removed_reactions_reach_the_core_as_taken_back(
+        client: ScoopClient, core: FakeCore, fake: FakeDiscord) -> None:
+    """MESSAGE_REACTION_REMOVE carries no member: an uncached user is named by nobody, so the
+    core keeps the name it knows. Adding, removing and adding again are three events."""
+    open_thread(client, fake)
+    card = snowflake()
+    state = client._connection
+    state.parse_message_reaction_add(reaction_add(card, ANA, "🏢"))
+    await settle()
+    state.parse_message_reaction_remove(reaction_remove(card, ANA, "🏢"))
+    await settle()
+    state.parse_message_reaction_add(reaction_add(card, ANA, "🏢"))
+    await settle()
+    state.parse_message_reaction_remove(reaction_remove(card, BEN, "👎"))
+    await settle()
+    assert [(r.actor.member_id, r.emoji, r.removed) for r in core.reactions] == [
+        (ANA, "office", False), (ANA, "office", True), (ANA, "office", False),
+        (BEN, "-1", True)]
+    assert core.reactions[1].post == PostRef("discord", CHANNEL, card)
+    assert core.reactions[3].actor.display_name == ""
 
 
 async def test_a_failing_core_call_lets_a_redelivery_through(

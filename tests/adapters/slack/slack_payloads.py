@@ -1,6 +1,7 @@
 """Slack payloads in the shapes Slack sends them (Events API, slash commands, Socket Mode),
 plus request signing. Shapes follow Slack's reference examples for ``message``,
-``message_changed``, ``message_deleted``, ``reaction_added`` and slash-command form fields.
+``message_changed``, ``message_deleted``, ``reaction_added``, ``reaction_removed`` and
+slash-command form fields.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def reaction_added(user: str, reaction: str, item_ts: str, *, channel: str = CHA
             "item_user": item_user,
             "item": {"type": "message", "channel": channel, "ts": item_ts},
             "event_ts": "1732800999.000100"}
+
+
+def reaction_removed(user: str, reaction: str, item_ts: str, *, channel: str = CHANNEL,
+                     item_user: str = "UBOT0SW01") -> dict[str, Any]:
+    """The same payload as ``reaction_added``, sent when the member takes the reaction back."""
+    return {**reaction_added(user, reaction, item_ts, channel=channel, item_user=item_user),
+            "type": "reaction_removed", "event_ts": "1732801999.000100"}
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None

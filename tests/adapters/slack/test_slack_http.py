@@ -16,6 +16,7 @@ from slack_payloads import (
     form_body,
     message_changed,
     reaction_added,
+    reaction_removed,
     sign,
     slash_form,
     thread_reply,
@@ -158,6 +159,21 @@ async def test_edit_and_reaction_over_http(core: FakeCore, make_adapter: MakeAda
     assert core.replies[0].edited and core.replies[0].text == "new text (https://x.org)"
     assert core.reactions[0].emoji == "thumbsup"
     assert core.reactions[0].post.message_id == "1732800000.000100"
+
+
+async def test_a_removed_reaction_reaches_the_core_as_taken_back(
+        core: FakeCore, make_adapter: MakeAdapter) -> None:
+    """``reaction_removed`` is subscribed (manifest) and routed like ``reaction_added``."""
+    adapter = await make_adapter(core)
+    for event in (reaction_added("U0BEN0002", "office", "1732800000.000100"),
+                  reaction_removed("U0BEN0002", "office", "1732800000.000100")):
+        body = json.dumps(event_callback(event))
+        assert (await post(adapter, body, "application/json", sign(body)))[0] == 200
+    await until(lambda: len(core.reactions) == 2)
+    assert [(r.emoji, r.removed) for r in core.reactions] == [("office", False),
+                                                              ("office", True)]
+    assert core.reactions[1].post.message_id == "1732800000.000100"
+    assert core.reactions[1].actor.member_id == "U0BEN0002"
 
 
 async def test_export_file_is_uploaded_to_the_channel(

@@ -31,7 +31,7 @@ def test_table_declares_every_command_once_with_help() -> None:
     assert set(names) == {
         "help", "topic add", "topic edit", "topic remove", "topic pause", "topic resume",
         "topic list", "preview", "subscribe", "unsubscribe", "digest now", "notes",
-        "notes export", "labs", "labs suggest", "status",
+        "notes export", "labs", "labs suggest", "status", "stats",
     }
     for command in COMMANDS:
         assert command.summary and command.usage.startswith("/scoop ")
@@ -71,6 +71,10 @@ def test_verbs_are_case_insensitive_and_prefix_is_optional() -> None:
         ("notes export md csv", 'format given twice (at "csv")'),
         ("labs please", 'unexpected "please". Usage: /scoop labs'),
         ("preview", "missing QUERY"),
+        ("preview vs", 'expected TOPIC after "vs"'),
+        ("preview vs diffusion", "missing QUERY"),
+        ("stats 0", "WEEKS must be a whole number from 1 to 999"),
+        ("stats a b", 'unexpected "b". Usage: /scoop stats [TOPIC|@member] [WEEKS]'),
     ],
 )
 def test_bad_input_says_what_was_expected(text: str, expected: str) -> None:
@@ -112,6 +116,19 @@ def test_optional_arguments() -> None:
     assert parse("notes export").args == {}
     assert parse("notes export json diffusion").args == {"format": "json", "topic": "diffusion"}
     assert parse("help topic add").args == {"command": "topic add"}
+    assert parse("stats").args == {}
+    assert parse("stats 8").args == {"weeks": 8}
+    assert parse("stats diffusion").args == {"of": "diffusion"}
+    assert parse("stats 8 <@U1>").args == {"weeks": 8, "of": MemberRef(member_id="U1")}
+
+
+def test_preview_compares_only_after_the_word_vs() -> None:
+    """A query is the rest of the line: a topic to compare with needs its keyword, so a
+    query's first word is never taken for a topic name."""
+    assert parse("preview diffusion planning").args == {"query": "diffusion planning"}
+    assert parse("preview vs diffusion (diffusion) -robot").args == {
+        "vs": "diffusion", "query": "(diffusion) -robot"}
+    assert parse("preview VS diffusion x").args == {"vs": "diffusion", "query": "x"}
 
 
 def test_subscribe_arguments_are_passed_through_raw() -> None:

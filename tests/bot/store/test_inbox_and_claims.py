@@ -36,6 +36,22 @@ async def test_a_redelivery_is_kept_once(db: Database) -> None:
     assert await inbox.pending_count() == 1
 
 
+async def test_a_reaction_taken_back_lets_the_same_reaction_through_again(db: Database
+                                                                          ) -> None:
+    inbox = InboxStore(db, "w1")
+
+    async def keep(key: str, retire: str) -> bool:
+        _row, new = await inbox.add("slack", key, "m1", "reaction", EVENT, NOW, patience=1.0,
+                                    retire=retire)
+        return new
+
+    assert await keep("react:m1:U1:+1", "unreact:m1:U1:+1")
+    assert await keep("unreact:m1:U1:+1", "react:m1:U1:+1")  # taken back (first one pending)
+    assert await keep("react:m1:U1:+1", "unreact:m1:U1:+1")  # given again: a new event
+    assert not await keep("react:m1:U1:+1", "unreact:m1:U1:+1")  # its replay: the same one
+    assert await inbox.pending_count() == 3
+
+
 async def test_claims_are_exclusive_until_the_lease_runs_out(db: Database) -> None:
     one, two = InboxStore(db, "w1"), InboxStore(db, "w2")
     row_id, _ = await _add(one, "Ev1")
