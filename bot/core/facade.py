@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 
@@ -19,6 +19,7 @@ from bot.core.commands.context import CommandContext, CommandServices, DigestAct
 from bot.core.commands.parser import COMMANDS, parse
 from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
+from bot.core.followup.threads import CLOSE_EMOJI, ThreadFollowup
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry
@@ -73,9 +74,14 @@ class Core:
             stores.notes, stores.members, stores.events, stores.feedback,
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
+        self.followup = ThreadFollowup(stores.followup, stores.posts, self._clock)
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs, registry, self._clock)
+                                        labs, registry, self._clock, self.followup)
         self.channel_locks = ChannelLocks()
+        # What a reaction on one of the bot's posts does besides being kept as feedback
+        # (every reaction is): one entry per emoji name, in this one place.
+        self.reactions: Mapping[str, Callable[[Reaction], Awaitable[bool]]] = {
+            emoji: self.followup.close_by_reaction for emoji in sorted(CLOSE_EMOJI)}
 
     def register_port(self, port: ChatPort) -> None:
         """Make a platform reachable for acknowledgements and (via the digest side) posts."""
@@ -131,7 +137,12 @@ class Core:
         return await self.notes.handle_reply_deleted(event)
 
     async def handle_reaction(self, event: Reaction) -> bool:
-        return await self.notes.handle_reaction(event)
+        """Keep the reaction as feedback, then run what :attr:`reactions` says its emoji
+        does; True when either changed something."""
+        kept = await self.notes.handle_reaction(event)
+        action = self.reactions.get(event.emoji)
+        acted = await action(event) if action is not None else False
+        return kept or acted
 
     async def topic_names(self, platform: str, workspace: str, member_id: str
                           ) -> Sequence[str]:

@@ -14,6 +14,7 @@ from bot.store.counts import CountStore
 from bot.store.db import Database
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.events import EventLog, FeedbackStore
+from bot.store.followup import FollowupStore
 from bot.store.local_posts import LocalPostStore
 from bot.store.members import MemberStore
 from bot.store.notes import NoteStore
@@ -50,6 +51,7 @@ class Stores:
     channel_attention: ChannelAttentionStore
     counts: CountStore
     local_posts: LocalPostStore
+    followup: FollowupStore
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -62,5 +64,5 @@ class Stores:
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
             channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
-            local_posts=LocalPostStore(db),
+            local_posts=LocalPostStore(db), followup=FollowupStore(db),
         )

@@ -7,7 +7,7 @@ Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or
 
 from __future__ import annotations
 
-from bot.core.commands import digests, help, labs, notes, topics
+from bot.core.commands import digests, help, labs, notes, threads, topics
 from bot.core.commands.spec import Arg, ArgKind, Command
 from bot.messages import SPACE
 
@@ -70,6 +70,13 @@ COMMANDS: tuple[Command, ...] = (
                  shape="TOPIC|@member"),),
             "recent differentiation notes, of a topic or a member",
             handler=notes.list_notes),
+    Command(("snooze",), (), "close the paper thread this is run in, without a note",
+            "Marks the paper as not a concern: its thread gets no reminder and leaves the "
+            "digest's list of open threads (a note written later is still kept). Run it inside "
+            "the paper's thread; where a platform runs no commands in threads, its own action "
+            "on a message of the thread does it (see the README). A ✋ reaction on the paper's "
+            "card does the same everywhere.",
+            handler=threads.snooze),
     Command(("labs",), (), "the industry labs the bot watches",
             handler=labs.labs),
     Command(("labs", "suggest"),

@@ -23,6 +23,7 @@ from bot.core.delivery.headers import HeaderOutbox
 from bot.core.digests import compose as d
 from bot.core.digests.schedule_spec import ScheduleError, parse_schedule
 from bot.core.digests.status import build_status, when
+from bot.core.followup.threads import ThreadFollowup
 from bot.errors import ChannelUnavailable
 from bot.industry.detector import watched_only
 from bot.messages import DigestHeader, Text
@@ -123,6 +124,7 @@ class DigestService:
         self.delivery = Delivery(self.ports, clock)  # one lock per channel for every post
         self.outbox = Outbox(self.posts, self.delivery)
         self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
+        self.followup = ThreadFollowup(stores.followup, stores.posts, clock)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -218,6 +220,7 @@ class DigestService:
             default_timezone=self.settings.timezone,
             attention=await self.attention.get(platform, channel_id),
             watch=self.settings.openalex_watch,
+            open_threads=await self.followup.status_lines(platform, channel_id, self.clock()),
         )
 
     # --- digests ------------------------------------------------------------------------------
@@ -321,6 +324,7 @@ class DigestService:
                                 quiet_reason=reason)
         shown = selection.overlaps[: self.settings.max_papers]
         header = _with_lookup_hint(header, selection, shown, looking_up)
+        header = await self.followup.with_open_threads(header, platform, channel_id, now)
         rows = []
         for overlap in shown:
             card = d.build_card(overlap)
