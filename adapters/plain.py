@@ -137,7 +137,7 @@ def render_prompt(prompt: ThreadPrompt, names: Names = str) -> str:
 
 def render_reminder(reminder: ThreadReminder, names: Names = str, hint: Hint = _no_hint
                     ) -> str:
-    mentions = " ".join(_at(names, m) for m in reminder.mentions)
+    mentions = " ".join(_at(names, m) for m in dict.fromkeys(reminder.mentions))
     first = f"{mentions} {reminder.text}" if mentions else reminder.text
     how = hint(reminder)
     return f"{first}\n  {how}" if how else first

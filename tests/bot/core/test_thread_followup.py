@@ -27,10 +27,14 @@ from fakes_digest import (
     paper,
 )
 
+from bot.app import build_digest_side
+from bot.config import build_config
 from bot.core.delivery.engine import DeliveryReport
 from bot.core.delivery.thread_reminders import REMIND_GRACE, ThreadReminders
 from bot.core.facade import Core
 from bot.core.followup.threads import HEADER_LINKS, OPEN_DAYS
+from bot.core.scheduler import REMIND_JOB, Scheduler
+from bot.errors import ConfigError
 from bot.messages import DigestHeader, Text, ThreadReminder
 from bot.ports import (
     Actor,
@@ -380,3 +384,47 @@ async def test_a_quiet_first_digest_has_no_open_threads_line(lab: Lab) -> None:
 
 def _deleted(post: PostRecord, message_id: str) -> ThreadReplyDeleted:
     return ThreadReplyDeleted(PLATFORM, WORKSPACE, thread_of(post), message_id, T0)
+
+
+# --- the daily job and its configuration ------------------------------------------------------
+
+
+async def test_the_daily_job_reminds_in_the_lab_morning(lab: Lab) -> None:
+    post = await post_paper(lab, "2611.00001", T0)
+    sched = Scheduler(lab.bot.service, clock=lab.clock, reminders=lab.reminders().run,
+                      remind_timezone="Europe/Berlin")
+    try:
+        await sched.start(now=lab.clock.now)
+        job = sched.aps.get_job(REMIND_JOB)
+        assert job is not None and str(job.trigger) == "cron[hour='10', minute='0']"
+        assert str(job.trigger.timezone) == "Europe/Berlin"
+        lab.clock.now = T0 + timedelta(days=3)
+        await job.func()
+        await job.func()
+        assert len(lab.in_thread(post)) == 1
+    finally:
+        sched.shutdown()
+    assert Scheduler(lab.bot.service).reminders is None
+
+
+async def test_a_failing_reminder_run_is_logged_not_raised(
+        lab: Lab, caplog: pytest.LogCaptureFixture) -> None:
+    async def broken() -> None:
+        raise OSError("disk I/O error")
+
+    sched = Scheduler(lab.bot.service, clock=lab.clock, reminders=broken)
+    await sched._remind_job()
+    assert "posting thread reminders failed" in caplog.text
+
+
+async def test_reminder_days_is_configured_under_digest(lab: Lab) -> None:
+    assert build_config({}, env={}).digest.reminder_days == 3
+    assert build_config({"digest": {"reminder_days": 0}}, env={}).digest.reminder_days == 0
+    with pytest.raises(ConfigError, match="reminder_days"):
+        build_config({"digest": {"reminder_days": -1}}, env={})
+    config = build_config({"digest": {"reminder_days": 5}, "bot": {"timezone": "Asia/Tokyo"}},
+                          env={})
+    _service, _pipeline, sched = build_digest_side(config, lab.stores)
+    assert sched.reminders is not None and str(sched.remind_zone) == "Asia/Tokyo"
+    job = sched.reminders.__self__  # type: ignore[attr-defined]
+    assert isinstance(job, ThreadReminders) and job.days == 5
