@@ -128,3 +128,41 @@ def test_a_header_names_open_threads_by_post_number_and_counts_the_rest() -> Non
     assert text.endswith("  … and 10 more: /scoop status lists them")
     reminder = render(ThreadReminder(("ana", "ana", "ben"), 1), lambda m: m)
     assert reminder.startswith("@ana @ben A gentle reminder: this paper has waited a day")
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_example() -> tuple[list[str], list[str]]:
+    """The input and the shown output of the README's follow-through example."""
+    section = README.read_text(encoding="utf-8").split("## Following through", 1)[1]
+    blocks = re.findall(r"```text\n(.*?)```", section.split("\n## ", 1)[0], flags=re.DOTALL)
+    typed, shown = blocks[0].splitlines(), blocks[1].splitlines()
+    return typed, [line for line in shown if not line.startswith("(")]
+
+
+async def test_the_readme_example_is_what_the_console_prints(tmp_path: Path) -> None:
+    typed, shown = readme_example()
+    async with await Database.open(tmp_path / "bot.db") as db:
+        await PaperStore(db).upsert_papers(
+            parse_arxiv_rss(fixture_path(LISTING).read_bytes()).papers)
+        clock = FakeClock(NOW)
+        config = build_config({"digest": {"mode": "all-papers", "max_papers": 3}}, env={})
+        stores = Stores.on(db)
+        core, scheduler = build_core(config, stores, clock=clock)
+        out = io.StringIO()
+        port = ConsolePort(out, session="s1", local_posts=stores.local_posts, clock=clock)
+        core.register_port(port)
+        session = ConsoleSession(core, port, clock=clock)
+        for line in typed:
+            await session.handle_line(line)
+        clock.advance(days=3)
+        assert scheduler.reminders is not None
+        await scheduler.reminders()
+        await session.handle_line("/scoop digest now")
+    printed = out.getvalue()
+    position = 0
+    for line in shown:
+        found = printed.find(line + "\n", position)
+        assert found >= 0, f"README line not printed (in order): {line!r}"
+        position = found + len(line)
