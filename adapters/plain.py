@@ -18,12 +18,18 @@ from bot.messages import (
     Message,
     PaperCard,
     Text,
+    ThreadLink,
     ThreadPrompt,
+    ThreadReminder,
     counted,
     plain_text,
 )
 
 Names = Callable[[str], str]
+Where = Callable[[ThreadLink], str]
+"""How a chat names where a thread is (the console: its root's post number)."""
+Hint = Callable[[ThreadReminder], str]
+"""How a chat's members close a thread without a note (the console's own commands)."""
 TEXT_TYPES = ("text/", "application/json")
 
 
@@ -31,17 +37,29 @@ def _at(names: Names, member_id: str) -> str:
     return f"@{names(member_id)}"
 
 
-def render(message: Message, names: Names = str) -> str:
-    """One message as plain text (multi-line)."""
+def _no_where(link: ThreadLink) -> str:
+    return ""
+
+
+def _no_hint(reminder: ThreadReminder) -> str:
+    return ""
+
+
+def render(message: Message, names: Names = str, where: Where = _no_where,
+           hint: Hint = _no_hint) -> str:
+    """One message as plain text (multi-line); ``where`` names an open thread's place in a
+    header, ``hint`` says under a reminder how to close its thread."""
     match message:
         case Text():
             return render_text(message, names)
         case DigestHeader():
-            return render_header(message)
+            return render_header(message, where)
         case PaperCard():
             return render_card(message)
         case ThreadPrompt():
             return render_prompt(message, names)
+        case ThreadReminder():
+            return render_reminder(message, names, hint)
         case File():
             return render_file(message)
     raise TypeError(f"cannot render {type(message).__name__}")
@@ -54,7 +72,7 @@ def render_text(text: Text, names: Names = str) -> str:
     return f"{text.title}\n{body}" if text.title else body
 
 
-def render_header(h: DigestHeader) -> str:
+def render_header(h: DigestHeader, where: Where = _no_where) -> str:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" to {h.date_to.isoformat()}"
@@ -67,6 +85,14 @@ def render_header(h: DigestHeader) -> str:
         lines.append(f"Quiet: {h.quiet_reason}")
     if h.more_hint:
         lines.append(h.more_hint)
+    if h.open_summary:
+        lines.append(h.open_summary)
+        for link in h.open_threads:
+            place = where(link)
+            lines.append(f"  {place + ' ' if place else ''}{link.title} "
+                         f"(posted {link.opened.isoformat()})")
+        if h.open_rest:
+            lines.append(f"  {h.open_rest}")
     return "\n".join(lines)
 
 
@@ -108,6 +134,14 @@ def render_prompt(prompt: ThreadPrompt, names: Names = str) -> str:
             lines.append(f'  > {note.author_name}, {note.written_at.date().isoformat()}, on '
                          f'"{note.paper_title}": {note.text}')
     return "\n".join(lines)
+
+
+def render_reminder(reminder: ThreadReminder, names: Names = str, hint: Hint = _no_hint
+                    ) -> str:
+    mentions = " ".join(_at(names, m) for m in dict.fromkeys(reminder.mentions))
+    first = f"{mentions} {reminder.text}" if mentions else reminder.text
+    how = hint(reminder)
+    return f"{first}\n  {how}" if how else first
 
 
 def render_file(file: File, max_chars: int = 20000) -> str:

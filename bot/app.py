@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.commands.labs import labs_view
+from bot.core.delivery.thread_reminders import ThreadReminders
 from bot.core.delivery.version_notes import VersionNotes
 from bot.core.digests.service import DigestService, DigestSettings, utcnow
 from bot.core.facade import Core
@@ -286,8 +287,9 @@ def build_digest_side(
     (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
     digests what is already stored. ``watcher`` (an ``InstitutionWorks``) adds the nightly
     OpenAlex institution watch for the registry's institution ids. The scheduler's fetch job
-    also posts new-version notes (``VersionNotes``, on the service's ports); ``scoopwatch
-    fetch`` has no ports, so it never does.
+    also posts new-version notes (``VersionNotes``, on the service's ports), and a daily job
+    the thread reminders (``ThreadReminders``, the same ports); ``scoopwatch fetch`` has no
+    ports, so it never does.
     """
     from bot.industry.detector import detect
 
@@ -317,8 +319,11 @@ def build_digest_side(
             source=watcher, papers=papers, runs=runs, state=stores.source_state,
             match=pipeline.match, clock=clock, settings=watch_settings(config),
             institutions=[i for lab in registry.labs for i in lab.openalex_ids]).run
+    reminders = ThreadReminders(stores.followup, service.delivery, config.digest.reminder_days)
     scheduler = Scheduler.from_config(config, service, pipeline if fetcher else None, clock=clock,
-                                      version_notes=notes, events=stores.events, watch=watch)
+                                      version_notes=notes, events=stores.events, watch=watch,
+                                      reminders=reminders.run,
+                                      remind_timezone=config.bot.timezone)
     return service, pipeline, scheduler
 
 

@@ -115,6 +115,7 @@ class DigestSection(Section):
     misfire_grace_minutes: Annotated[int, in_range(1, 1440)] = 120
     enrich_wait_seconds: Annotated[float, AfterValidator(seconds_up_to_60)] = 5.0
     include_unlisted_companies: bool = True  # industry-only also posts companies off the list
+    reminder_days: Annotated[int, in_range(0, 60)] = 3  # 0: no reminders in quiet threads
 
 
 class IndustryLab(Section):

@@ -124,6 +124,18 @@ class TopicHits:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadLink:
+    """An open paper thread a digest header points to. Each adapter links it its own way (a
+    permalink, the thread's URL in its server, a post number), from these opaque ids."""
+
+    workspace: str
+    channel_id: str
+    root_message_id: str
+    title: str
+    opened: date
+
+
+@dataclass(frozen=True, slots=True)
 class DigestHeader:
     """The first message of a digest: range, counts, and why it is quiet when it is.
 
@@ -142,6 +154,27 @@ class DigestHeader:
     more_hint: str | None = None  # e.g. "4 more: /scoop digest now since 2026-11-20"
     mode: str = "industry-only"
     marker: str | None = None
+    # Paper threads of this channel still open (no note, not closed) from the last
+    # ``open_days`` days: ``open_total`` of them, the oldest few linked in ``open_threads``.
+    open_threads: tuple[ThreadLink, ...] = ()
+    open_total: int = 0
+    open_days: int = 14
+
+    @property
+    def open_summary(self) -> str | None:
+        """The open-threads line's lead-in, the same on every platform; None when none are
+        open."""
+        if not self.open_total:
+            return None
+        noun = "thread is" if self.open_total == 1 else "threads are"
+        return (f"{self.open_total} paper {noun} still open from the last {self.open_days} "
+                "days (no note yet):")
+
+    @property
+    def open_rest(self) -> str | None:
+        """What the links leave out, and where to find it; None when every one is linked."""
+        rest = self.open_total - len(self.open_threads)
+        return f"… and {rest} more: /scoop status lists them" if rest > 0 else None
 
 
 UNLISTED_COMPANY = "company (not in the watched list)"
@@ -284,6 +317,26 @@ class ThreadPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadReminder:
+    """The one gentle reminder in a paper thread nobody answered. ``mentions`` are the matched
+    members, each once; each adapter adds how its members close a thread without a note (the
+    ✋ reaction on the card, and snooze the way that platform runs it in a thread).
+    ``marker`` (``sw:remind:…``) lets a reminder posted just before a crash be found in its
+    thread instead of posted twice; adapters keep it where they keep a card's."""
+
+    mentions: tuple[str, ...]
+    days: int
+    marker: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The reminder itself, the same on every platform."""
+        waited = "a day" if self.days == 1 else f"{self.days} days"
+        return (f"A gentle reminder: this paper has waited {waited} for a note on how our work "
+                "differs. A line or two in this thread is enough.")
+
+
+@dataclass(frozen=True, slots=True)
 class File:
     """A file to upload (notes export)."""
 
@@ -294,4 +347,4 @@ class File:
     comment: str | None = None
 
 
-Message = Text | DigestHeader | PaperCard | ThreadPrompt | File
+Message = Text | DigestHeader | PaperCard | ThreadPrompt | ThreadReminder | File

@@ -102,7 +102,7 @@ class AppIO:
 
 class PostLog(Protocol):
     """The bot's posts kept for a chat with no history the bot can read back: what its
-    ``find_marker`` and ``find_bot_reply`` answer from."""
+    ``find_marker``, ``find_bot_reply`` and ``find_thread_marker`` answer from."""
 
     async def record(self, platform: str, channel_id: str, message_id: str, *,
                      thread_root_id: str | None, marker: str | None, now: datetime) -> None: ...
@@ -111,6 +111,9 @@ class PostLog(Protocol):
 
     async def first_reply(self, platform: str, channel_id: str, thread_root_id: str
                           ) -> str | None: ...
+
+    async def in_thread_by_marker(self, platform: str, channel_id: str, thread_root_id: str,
+                                  marker: str) -> str | None: ...
 
 
 class Adapter(Protocol):

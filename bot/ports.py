@@ -59,13 +59,15 @@ def mention_token(member_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CommandEvent:
     """``/scoop <text>`` typed by ``actor`` in ``channel_id`` of ``workspace``; members named
-    by id are written as :func:`mention_token` makes them."""
+    by id are written as :func:`mention_token` makes them. ``thread`` is the thread of that
+    channel the command was run in, when the platform can say (``/scoop snooze`` needs it)."""
 
     platform: str
     workspace: str
     channel_id: str
     actor: Actor
     text: str
+    thread: ThreadRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,11 @@ class ChatPort(Protocol):
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
         """The bot's own first message in ``thread``, if any (outbox crash recovery: a thread
         prompt that went out before a crash is found instead of posted twice)."""
+        ...
+
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        """The bot's message in ``thread`` carrying exactly ``marker`` (a thread reminder
+        posted just before a crash), if any."""
         ...
 
 

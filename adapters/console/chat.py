@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from adapters.console.plugin import CONSOLE
 from adapters.plain import render
 from bot.errors import ScoopwatchError
-from bot.messages import DigestHeader, File, Message, PaperCard
+from bot.messages import DigestHeader, File, Message, PaperCard, ThreadLink, ThreadReminder
 from bot.ports import (
     Actor,
     CommandEvent,
@@ -45,7 +45,8 @@ Console input, one line at a time:
   /scoop ...            a command from the current member (try /scoop help)
   @NAME LINE            LINE said by member NAME (a /scoop command, reply, edit, react...)
   @NAME                 speak as NAME from now on
-  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply)
+  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply);
+                        reply N /scoop ... runs a command in that thread (snooze)
   edit N TEXT           change your reply #N
   delete N              delete your reply #N
   react N EMOJI         react to message #N; on a paper card 👍 (or +1) = relevant,
@@ -131,9 +132,22 @@ class ConsolePort:
 
     async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
                    ) -> PostRef:
-        marker = message.marker if isinstance(message, DigestHeader | PaperCard) else None
-        return await self._bot_post(render(message, self.names),
-                                    thread.root_message_id if thread else None, marker)
+        marker = (message.marker if isinstance(message, DigestHeader | PaperCard | ThreadReminder)
+                  else None)
+        root_id = thread.root_message_id if thread else None
+        text = render(message, self.names, self.where, lambda _r: self.close_hint(root_id))
+        return await self._bot_post(text, root_id, marker)
+
+    def where(self, link: ThreadLink) -> str:
+        """An open thread in a header: its card's post number, which ``reply N`` takes."""
+        number = self.number(link.root_message_id)
+        return f"#{number}" if number is not None else "[earlier session]"
+
+    def close_hint(self, root_id: str | None) -> str:
+        """Under a reminder: how to close its thread without a note, in console input."""
+        number = self.number(root_id) if root_id else None
+        n = str(number) if number is not None else "N"
+        return (f"Not a concern? react {n} hand (✋ on the card), or reply {n} /scoop snooze.")
 
     async def _bot_post(self, text: str, root_id: str | None, marker: str | None) -> PostRef:
         """Number a post, record it if recovery may ask about it, then print it.
@@ -186,6 +200,17 @@ class ConsolePort:
             return PostRef(PLATFORM, CHANNEL, found) if found else None
         mine = [e for e in self.entries.values()
                 if e.root_id == thread.root_message_id and e.author == BOT]
+        return self._ref(mine[0]) if mine else None
+
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        """The bot's post in ``thread`` carrying exactly ``marker``, in this session or an
+        earlier one."""
+        if self.local_posts is not None:
+            found = await self.local_posts.in_thread_by_marker(
+                PLATFORM, CHANNEL, thread.root_message_id, marker)
+            return PostRef(PLATFORM, CHANNEL, found) if found else None
+        mine = [e for e in self.entries.values() if e.author == BOT
+                and e.root_id == thread.root_message_id and e.marker == marker]
         return self._ref(mine[0]) if mine else None
 
     def say(self, member: str, text: str, root_id: str) -> Entry:
@@ -270,8 +295,9 @@ class ConsoleSession:
             raise ConsoleError(f'unknown input "{word}": type help for what the console reads')
         return True
 
-    async def command(self, member: str, text: str) -> CommandResult:
-        event = CommandEvent(PLATFORM, WORKSPACE, CHANNEL, Actor(member, member), text)
+    async def command(self, member: str, text: str, thread: ThreadRef | None = None
+                      ) -> CommandResult:
+        event = CommandEvent(PLATFORM, WORKSPACE, CHANNEL, Actor(member, member), text, thread)
         result = await self.core.handle_command(event)
         for message in result.messages:
             if isinstance(message, File):
@@ -283,6 +309,9 @@ class ConsoleSession:
     async def reply(self, member: str, number: int, text: str) -> bool:
         target = self._entry(str(number), "reply N TEXT")
         root_id = target.root_id or self.port.message_id(target.number)
+        if text.split()[0].lower() == "/scoop":  # a command run in the thread, not a note
+            await self.command(member, text, ThreadRef(PLATFORM, CHANNEL, root_id))
+            return False
         entry = self.port.say(member, text, root_id)
         message_id = self.port.message_id(entry.number)
         event = ThreadReply(PLATFORM, WORKSPACE, ThreadRef(PLATFORM, CHANNEL, root_id), message_id,

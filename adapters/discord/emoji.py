@@ -7,6 +7,8 @@ Unicode character for standard emoji and ``name:id`` for custom ones.
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 _UNICODE = {
@@ -14,11 +16,13 @@ _UNICODE = {
     "-1": "👎", "thumbsdown": "👎", "eyes": "👀", "star": "⭐", "heart": "❤️", "tada": "🎉",
     "x": "❌", "question": "❓", "fire": "🔥", "warning": "⚠️", "bookmark": "🔖",
     "memo": "📝", "rocket": "🚀", "thinking_face": "🤔", "100": "💯", "office": "🏢",
+    "hand": "✋", "raised_hand": "✋",
 }
 _NAMES = {
     **{v: k for k, v in reversed(list(_UNICODE.items()))},
     "❤": "heart", "✔": "heavy_check_mark", "⚠": "warning",
 }
+_SKIN_TONES = re.compile("[\U0001F3FB-\U0001F3FF]")
 
 
 def to_discord(emoji: str) -> str:
@@ -32,4 +36,5 @@ def to_core(emoji: discord.PartialEmoji) -> str:
     if emoji.is_custom_emoji():
         return emoji.name or str(emoji.id)
     raw = emoji.name or ""
-    return _NAMES.get(raw) or _NAMES.get(raw.replace("\ufe0f", "")) or raw
+    bare = _SKIN_TONES.sub("", raw.replace("\ufe0f", ""))  # every tone of ✋ means the same
+    return _NAMES.get(raw) or _NAMES.get(bare) or raw

@@ -27,6 +27,7 @@ from bot.ports import (
     CommandEvent,
     CommandResult,
     CoreApi,
+    ThreadRef,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,17 @@ SUGGESTIONS_MAX = 25
 def workspace_of(interaction: discord.Interaction) -> str:
     """The server is the workspace (commands are server-only; DMs get their own, just in case)."""
     return str(interaction.guild_id) if interaction.guild_id else f"dm:{interaction.user.id}"
+
+
+def where_run(interaction: discord.Interaction) -> tuple[str, ThreadRef | None]:
+    """The channel a command was run in and, inside a server thread, that thread: the core
+    names a thread by its parent channel and its id (the id of the card it was started from),
+    so the command counts for the channel and knows its thread (``/scoop snooze``)."""
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        parent = str(channel.parent_id)
+        return parent, ThreadRef(PLATFORM, parent, str(channel.id))
+    return str(interaction.channel_id), None
 
 
 class CommandRunner:
@@ -54,8 +66,9 @@ class CommandRunner:
         if problem:
             await self.answer(interaction, CommandResult((Text(problem),), ok=False))
             return
-        event = CommandEvent(PLATFORM, workspace_of(interaction), str(interaction.channel_id),
-                             actor_of(interaction.user), command_text(command, values))
+        channel_id, thread = where_run(interaction)
+        event = CommandEvent(PLATFORM, workspace_of(interaction), channel_id,
+                             actor_of(interaction.user), command_text(command, values), thread)
         task = asyncio.ensure_future(self._handle(event))
         done, _ = await asyncio.wait({task}, timeout=self.answer_within)
         try:

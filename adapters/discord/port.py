@@ -139,6 +139,21 @@ class DiscordPort:
             raise
         return None
 
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        """The bot's message in ``thread`` carrying ``marker`` (exactly, where the renderer
+        puts it), reading the thread's whole history oldest first."""
+        channel = self.client.get_partial_messageable(int(thread.root_message_id))
+        try:
+            async with self.channel_errors(int(thread.root_message_id), HISTORY):
+                async for msg in channel.history(limit=None, oldest_first=True):
+                    if self.is_mine(msg) and carries_marker(msg, marker):
+                        return PostRef(PLATFORM, thread.root_message_id, str(msg.id))
+        except ChannelUnavailable as exc:
+            if exc.reason is ChannelProblem.CHANNEL_NOT_FOUND:
+                return None  # no thread: nothing was posted in it
+            raise
+        return None
+
     # --- helpers -----------------------------------------------------------------------------
 
     async def send(self, channel_id: int, message: DiscordMessage,

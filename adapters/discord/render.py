@@ -49,7 +49,9 @@ from bot.messages import (
     PaperCard,
     Preformatted,
     Text,
+    ThreadLink,
     ThreadPrompt,
+    ThreadReminder,
     counted,
     noun_for,
 )
@@ -57,6 +59,8 @@ from bot.messages import (
 MENTION_USERS_MAX = 100  # Discord's cap on allowed_mentions.users
 _MORE = len(ELLIPSIS) + 1  # a closing "\n…" when a reply is cut
 COLOUR = discord.Colour(0x2B6CB0)
+CLOSE_HINT = ("Not a concern for us? React ✋ on the paper's card, or run `/scoop snooze` in "
+              "this thread.")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -103,6 +107,8 @@ def render(message: Message) -> DiscordMessage:
             return render_card(message)
         case ThreadPrompt():
             return render_prompt(message)
+        case ThreadReminder():
+            return render_reminder(message)
         case File():
             return render_file(message)
     raise TypeError(f"cannot render {type(message).__name__}")
@@ -185,6 +191,13 @@ def render_header(h: DigestHeader) -> DiscordMessage:
         lines.append(f"*Quiet:* {plain_fit(h.quiet_reason, 1000)}")
     embed = discord.Embed(title=fit(f"scoopwatch digest: {span}", TITLE_MAX),
                           description=fit("\n".join(lines), DESCRIPTION_MAX), colour=COLOUR)
+    if h.open_summary:  # whole lines only, so no masked link is ever cut
+        threads = [f"• {thread_link(t)} (posted {t.opened.isoformat()})"
+                   for t in h.open_threads]
+        rest = f"\n{escape(h.open_rest)}" if h.open_rest else ""
+        embed.add_field(name=plain_fit(h.open_summary, FIELD_NAME_MAX),
+                        value=join_fitting(threads, "\n", FIELD_VALUE_MAX - len(rest)) + rest
+                        or ELLIPSIS, inline=False)
     if h.marker:  # like a card's, last in the footer: find_marker looks there
         embed.set_footer(text=marker_footer(h.marker, h.more_hint or ""))
     elif h.more_hint:
@@ -192,6 +205,15 @@ def render_header(h: DigestHeader) -> DiscordMessage:
     summary = (f"scoopwatch digest {span}: {counted(h.papers_seen, 'paper')} seen, "
                f"{counted(h.overlaps, 'overlap')}")
     return DiscordMessage(fit(summary, CONTENT_MAX), cap_embeds([embed]))
+
+
+def thread_link(link: ThreadLink) -> str:
+    """A masked link to a paper's thread: the thread is a channel of the server, whose id is
+    its card's (``https://discord.com/channels/<server>/<thread>``)."""
+    title = plain_fit(link.title, 200).replace("]", "\\]")  # a "]" would end the label
+    if not (is_snowflake(link.workspace) and is_snowflake(link.root_message_id)):
+        return title
+    return f"[{title}](https://discord.com/channels/{link.workspace}/{link.root_message_id})"
 
 
 def render_card(card: PaperCard) -> DiscordMessage:
@@ -250,6 +272,19 @@ def render_prompt(prompt: ThreadPrompt) -> DiscordMessage:
     content = f"{mentions} {question}" if mentions else question
     return DiscordMessage(fit(content, CONTENT_MAX), cap_embeds(embeds),
                           mention_ids=prompt.mentions)
+
+
+def render_reminder(reminder: ThreadReminder) -> DiscordMessage:
+    """The matched members pinged once each, the reminder, and how to close the thread on
+    Discord in an embed whose footer carries the marker (where ``find_thread_marker`` looks,
+    as ``find_marker`` does for a card)."""
+    text = plain_fit(reminder.text, 1000)
+    mentions = mention_line(reminder.mentions, CONTENT_MAX - len(text) - 1)
+    embed = discord.Embed(description=CLOSE_HINT, colour=COLOUR)
+    if reminder.marker:
+        embed.set_footer(text=marker_footer(reminder.marker))
+    return DiscordMessage(f"{mentions} {text}" if mentions else text, (embed,),
+                          mention_ids=tuple(dict.fromkeys(reminder.mentions)))
 
 
 def render_file(file: File) -> DiscordMessage:

@@ -1,4 +1,4 @@
-"""The Bolt app: ``/scoop``, thread messages and reactions, wired to the core.
+"""The Bolt app: ``/scoop``, message shortcuts, thread messages and reactions, wired to the core.
 
 Bolt runs with ``process_before_response``: Slack's acknowledgement (the HTTP answer, or the
 Socket Mode ack) goes out when the listener returns. A thread message or reaction is handed to
@@ -45,6 +45,10 @@ BOT_SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "r
               "reactions:read", "files:write", "users:read")
 BOT_EVENTS = ("message.channels", "message.groups", "reaction_added", "reaction_removed")
 MAX_RESPONSES = 5  # Slack accepts five uses of one response_url
+# Message shortcuts (the ⋯ menu of a message) and the command each runs on the message's
+# thread: Slack runs no slash command inside a thread, so this is how /scoop snooze reaches
+# one. Declared under features.shortcuts in both manifests.
+SHORTCUTS = {"scoop_snooze": "snooze"}
 SORRY = "Sorry, something went wrong handling that command; it was logged."
 CHANNELS_ONLY = ("/scoop works in channels only: use it in the channel that gets the digests "
                  "(invite the bot there first with /invite @scoopwatch).")
@@ -85,6 +89,20 @@ class SlackHandlers:
                 log.exception("/scoop failed: %r", (body.get("text") or "")[:200])
                 result = CommandResult((Text(SORRY),), ok=False)
             await self.answer(result, body.get("channel_id") or "", respond)
+
+    async def on_shortcut(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                          respond: Respond) -> None:
+        """A message shortcut: the command it stands for, run on the message's thread; the
+        answer goes to whoever chose it, like a command's."""
+        async with self.inflight.track():
+            await ack()
+            try:
+                event = await self.translator.shortcut(body, SHORTCUTS[body["callback_id"]])
+                result = await self.core.handle_command(event)
+            except Exception:
+                log.exception("shortcut %r failed", body.get("callback_id"))
+                result = CommandResult((Text(SORRY),), ok=False)
+            await self.answer(result, (body.get("channel") or {}).get("id") or "", respond)
 
     async def answer(self, result: CommandResult, channel_id: str, respond: Respond) -> None:
         """Render a CommandResult: messages via ``respond()``, files uploaded to the channel."""
@@ -192,4 +210,6 @@ def build_bolt_app(handlers: SlackHandlers, client: AsyncWebClient, *,
     app.event("message")(handlers.on_message)
     app.event("reaction_added")(handlers.on_reaction)
     app.event("reaction_removed")(handlers.on_reaction)  # the same payload: undoes feedback
+    for callback_id in SHORTCUTS:
+        app.shortcut(callback_id)(handlers.on_shortcut)
     return app

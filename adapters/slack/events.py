@@ -105,6 +105,12 @@ def _is_reply(message: Body) -> bool:
     return bool(thread_ts) and bool(message.get("ts")) and thread_ts != message.get("ts")
 
 
+def reaction_name(raw: str | None) -> str:
+    """A reaction as the core names it: Slack's name without its skin tone
+    (``hand::skin-tone-3`` is ``hand``), so every tone of ✋ means the same."""
+    return (raw or "").split("::")[0]
+
+
 def command_text(raw: str) -> str:
     """Slash-command text as the core reads it: ``<@U1|ana>`` becomes the core's mention
     (``bot.ports.mention_token``), ``<!channel>``-style broadcasts the plain words ``@channel``
@@ -167,6 +173,18 @@ class EventTranslator:
         return CommandEvent(PLATFORM, body.get("team_id") or "", body.get("channel_id") or "",
                             actor, command_text(body.get("text") or ""))
 
+    async def shortcut(self, body: Body, text: str) -> CommandEvent:
+        """A message shortcut as the command ``text`` run in the message's thread (the
+        message itself when it is a thread's root, a card)."""
+        user = body.get("user") or {}
+        channel = (body.get("channel") or {}).get("id") or ""
+        message = body.get("message") or {}
+        root = message.get("thread_ts") or message.get("ts") or body.get("message_ts") or ""
+        actor = await self.actor(user.get("id") or "", user.get("username") or user.get("name"))
+        workspace = (body.get("team") or {}).get("id") or ""
+        return CommandEvent(PLATFORM, workspace, channel, actor, text,
+                            ThreadRef(PLATFORM, channel, root) if root else None)
+
     async def message(self, body: Body) -> ThreadReply | ThreadReplyDeleted | None:
         change = parse_message(body)
         if change is None:
@@ -189,6 +207,6 @@ class EventTranslator:
             return None
         post = PostRef(PLATFORM, item.get("channel") or "", item.get("ts") or "")
         return Reaction(PLATFORM, body.get("team_id") or "", post,
-                        await self.actor(event["user"]), event.get("reaction") or "",
+                        await self.actor(event["user"]), reaction_name(event.get("reaction")),
                         ts_time(event.get("event_ts")),
                         removed=event.get("type") == "reaction_removed")

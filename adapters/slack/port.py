@@ -24,7 +24,7 @@ from adapters.slack.escape import escape
 from adapters.slack.markers import carries_marker
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, render
-from bot.messages import File, Message
+from bot.messages import DigestHeader, File, Message
 from bot.ports import PostRef, ThreadRef
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,26 @@ class SlackPort:
         """A top-level message, or a reply when ``thread`` is given; a ``File`` is uploaded."""
         if isinstance(message, File):
             return await self.upload(channel_id, message, thread)
-        return await self._send(channel_id, render(message),
+        links = await self.permalinks(message) if isinstance(message, DigestHeader) else {}
+        return await self._send(channel_id, render(message, links),
                                 thread.root_message_id if thread else None)
+
+    async def permalinks(self, header: DigestHeader) -> dict[str, str]:
+        """Links to the header's open threads (``chat.getPermalink``: no scope needed, hundreds
+        a minute), by root ``ts``. One Slack cannot link (the card was deleted) is shown as
+        its title alone: a missing link never holds the digest back."""
+        links: dict[str, str] = {}
+        for thread in header.open_threads:
+            try:
+                resp = await self.client.chat_getPermalink(channel=thread.channel_id,
+                                                           message_ts=thread.root_message_id)
+            except SlackApiError as exc:
+                log.info("no permalink for %s in %s: %s", thread.root_message_id,
+                         thread.channel_id, error_code(exc))
+                continue
+            if resp.get("permalink"):
+                links[thread.root_message_id] = str(resp["permalink"])
+        return links
 
     async def open_thread(self, post: PostRef, name: str) -> ThreadRef:
         """Nothing to create on Slack: replies hang off the card's ``ts``."""
@@ -130,6 +148,24 @@ class SlackPort:
             if msg.get("ts") != thread.root_message_id and self._is_mine(msg, me):
                 return PostRef(PLATFORM, thread.channel_id, msg["ts"])
         return None
+
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        """The bot's reply in ``thread`` carrying ``marker`` (exactly, as ``find_marker``
+        matches it), paging through ``conversations.replies``."""
+        me = await self.identity()
+        cursor: str | None = None
+        while True:
+            async with self.channel_errors():
+                resp = await self.client.conversations_replies(
+                    channel=thread.channel_id, ts=thread.root_message_id, limit=HISTORY_PAGE,
+                    cursor=cursor)
+            for msg in resp.get("messages") or []:
+                if (msg.get("ts") != thread.root_message_id and self._is_mine(msg, me)
+                        and carries_marker(msg.get("text") or "", marker)):
+                    return PostRef(PLATFORM, thread.channel_id, msg["ts"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not resp.get("has_more") or cursor is None:
+                return None
 
     @asynccontextmanager
     async def channel_errors(self) -> AsyncIterator[None]:

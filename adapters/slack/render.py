@@ -10,10 +10,12 @@ by display name, so a matched member is pinged once per paper.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.escape import (
+    BULLET,
     block_mrkdwn,
     chunks,
     escape,
@@ -35,6 +37,7 @@ from bot.messages import (
     PaperCard,
     Text,
     ThreadPrompt,
+    ThreadReminder,
     counted,
     noun_for,
     plain_text,
@@ -47,6 +50,9 @@ FIELDS_MAX = 10
 CONTEXT_MAX = 10
 BLOCKS_MAX = 50
 FALLBACK_MAX = 3000  # the notification text; Slack truncates far later, people read less
+SNOOZE_SHORTCUT = "Snooze paper thread"  # the message shortcut's name in both manifests
+CLOSE_HINT = (f"Not a concern for us? React :hand: on the paper's card, or choose "
+              f"*{SNOOZE_SHORTCUT}* from the ⋯ menu of any message in this thread.")
 
 Block = dict[str, Any]
 
@@ -112,17 +118,21 @@ def fallback_text(*parts: str, sep: str = " ") -> str:
 # --- messages --------------------------------------------------------------------------------
 
 
-def render(message: Message) -> SlackMessage:
-    """Any core message as a Slack message (a ``File`` as its upload comment)."""
+def render(message: Message, permalinks: Mapping[str, str] | None = None) -> SlackMessage:
+    """Any core message as a Slack message (a ``File`` as its upload comment);
+    ``permalinks`` are a header's open threads' links, by root ``ts`` (``SlackPort`` asks
+    Slack for them)."""
     match message:
         case Text():
             return render_text(message)
         case DigestHeader():
-            return render_header(message)
+            return render_header(message, permalinks or {})
         case PaperCard():
             return render_card(message)
         case ThreadPrompt():
             return render_prompt(message)
+        case ThreadReminder():
+            return render_reminder(message)
         case File():
             return render_file_note(message)
     raise TypeError(f"cannot render {type(message).__name__}")
@@ -163,7 +173,8 @@ def fit_mentions(mentions: str, limit: int = SECTION_MAX) -> str:
     return mentions[: mentions.rfind(" ", 0, limit - 1)] + " …"
 
 
-def render_header(h: DigestHeader) -> SlackMessage:
+def render_header(h: DigestHeader, permalinks: Mapping[str, str] | None = None
+                  ) -> SlackMessage:
     span = h.date_from.isoformat()
     if h.date_to != h.date_from:
         span += f" – {h.date_to.isoformat()}"
@@ -179,6 +190,8 @@ def render_header(h: DigestHeader) -> SlackMessage:
         blocks.append(section("_Quiet:_ " + fit(h.quiet_reason, SECTION_MAX - 10)))
     if h.more_hint:
         blocks.append(context(fit(h.more_hint, SECTION_MAX)))
+    if h.open_summary:
+        blocks.append(section(open_threads(h, permalinks or {})))
     text = (f"scoopwatch digest {span}: {counted(h.papers_seen, 'paper')} seen, "
             f"{counted(h.overlaps, 'overlap')}")
     if h.marker:  # in the text, not the blocks people read: find_marker reads the text
@@ -186,6 +199,17 @@ def render_header(h: DigestHeader) -> SlackMessage:
     if h.quiet_reason:
         text += f". Quiet: {escape(h.quiet_reason)}"
     return SlackMessage(fallback_text(text), cap_blocks(blocks))
+
+
+def open_threads(h: DigestHeader, permalinks: Mapping[str, str]) -> str:
+    """The header's open threads as one section: the lead-in, a linked line per thread (the
+    core links a few, with short titles), and what is left out. Within a section's 3,000
+    characters: whole lines are dropped, never cut inside a link."""
+    lines = [escape(h.open_summary or "")]
+    lines += [f"{BULLET}{link(permalinks.get(t.root_message_id), t.title, 400)} "
+              f"(posted {t.opened.isoformat()})" for t in h.open_threads]
+    rest = escape(h.open_rest) if h.open_rest else ""
+    return _cut_joined(lines, "\n", SECTION_MAX - len(rest) - 1) + (f"\n{rest}" if rest else "")
 
 
 def _join_limited(lines: list[str], limit: int) -> list[str]:
@@ -272,6 +296,17 @@ def render_prompt(prompt: ThreadPrompt) -> SlackMessage:
             body = fit(" ".join(note.text.split()), SECTION_MAX - len(head) - 2)
             blocks.append(section(f"{head}\n>{body}"))
     return SlackMessage(fallback_text(mentions, escape(prompt.question)), cap_blocks(blocks))
+
+
+def render_reminder(reminder: ThreadReminder) -> SlackMessage:
+    """The reminder, mentioning the matched members once each, then how to close the thread
+    on Slack; its marker ends the fallback text, where ``find_thread_marker`` reads it."""
+    mentions = fit_mentions(" ".join(mention(m) for m in dict.fromkeys(reminder.mentions)), 900)
+    first = f"{mentions} {escape(reminder.text)}" if mentions else escape(reminder.text)
+    blocks = [section(first), context(CLOSE_HINT)]
+    marker = marker_tag(reminder.marker) if reminder.marker else ""
+    # mentions (at most 900 characters) and the text leave the marker's room in the fallback
+    return SlackMessage(fallback_text(mentions, escape(reminder.text), marker), blocks)
 
 
 def render_file_note(file: File) -> SlackMessage:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 
@@ -26,6 +26,7 @@ from bot.core.commands.topics import (
     RecentPapers,
     TopicService,
 )
+from bot.core.followup.threads import CLOSE_EMOJI, ThreadFollowup
 from bot.core.notes.feedback import FeedbackService
 from bot.core.notes.inbox import Inbox
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
@@ -91,10 +92,16 @@ class Core:
             stores.notes, stores.members, stores.events, self.feedback,
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
-        self.inbox = Inbox(stores.inbox, self.notes, self.ports.get, self._clock)
+        self.followup = ThreadFollowup(stores.followup, stores.posts, self._clock)
+        self.inbox = Inbox(stores.inbox, self.notes, self.ports.get, self._clock,
+                           on_reaction=self._react)
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs, registry, self._clock)
+                                        labs, registry, self._clock, self.followup)
         self.channel_locks = ChannelLocks()
+        # What a reaction on one of the bot's posts does besides being kept as feedback
+        # (every reaction is): one entry per emoji name, in this one place.
+        self.reactions: Mapping[str, Callable[[Reaction], Awaitable[bool]]] = {
+            emoji: self.followup.close_by_reaction for emoji in sorted(CLOSE_EMOJI)}
 
     async def start(self) -> None:
         """Process the inbox rows a crash or a stop left behind, and keep the worker going
@@ -169,6 +176,14 @@ class Core:
 
     async def handle_reaction(self, event: Reaction) -> bool:
         return await self.inbox.handle_now(event)
+
+    async def _react(self, event: Reaction) -> bool:
+        """What the inbox does with a reaction: keep it as feedback, then run what
+        :attr:`reactions` says its emoji does; True when either changed something."""
+        kept = await self.notes.handle_reaction(event)
+        action = self.reactions.get(event.emoji)
+        acted = await action(event) if action is not None else False
+        return kept or acted
 
     async def topic_names(self, platform: str, workspace: str, member_id: str
                           ) -> Sequence[str]:

@@ -61,6 +61,8 @@ SWEEP_EVERY = timedelta(minutes=5)
 # of delivery ids covers any redelivery many times over and keeps the table small.
 EVENT_RETENTION = timedelta(days=7)
 PRUNE_EVENTS_AT = time(4, 0)  # UTC, away from the fetch, enrichment and morning digests
+# Paper threads left without a note get their one reminder in the lab's morning.
+REMIND_JOB, REMIND_AT = "thread-reminders", time(10, 0)
 CATCH_UP_FETCH_DELAY = timedelta(seconds=5)  # after start, so start itself never waits
 # A missed digest is not caught up when the next regular one is this close: it covers it.
 CATCH_UP_SKIP_WITHIN = timedelta(hours=1)
@@ -94,6 +96,8 @@ class Scheduler:
         events: EventLog | None = None,
         event_retention: timedelta = EVENT_RETENTION,
         watch: Callable[[], Awaitable[object]] | None = None,
+        reminders: Callable[[], Awaitable[object]] | None = None,
+        remind_timezone: str = "UTC",
     ) -> None:
         if event_retention <= timedelta(0):
             raise ValueError("event_retention must be positive")
@@ -102,6 +106,7 @@ class Scheduler:
         self.pipeline = pipeline
         self.version_notes = version_notes
         self.watch = watch
+        self.reminders, self.remind_zone = reminders, ZoneInfo(remind_timezone)
         self.aps = scheduler or AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.grace = misfire_grace_seconds
         self.fetch_time, self.fetch_zone = fetch_time, ZoneInfo(fetch_timezone)
@@ -149,6 +154,10 @@ class Scheduler:
             self.aps.add_job(self._watch_job, CronTrigger(
                 hour=at.hour, minute=at.minute, timezone=self.fetch_zone), id=WATCH_JOB,
                 name="OpenAlex institution watch", **self._job_options())
+        if self.reminders is not None:
+            self.aps.add_job(self._remind_job, CronTrigger(
+                hour=REMIND_AT.hour, minute=REMIND_AT.minute, timezone=self.remind_zone),
+                id=REMIND_JOB, name="thread reminders", **self._job_options())
         if self.events is not None:
             self.aps.add_job(self._prune_events_job, CronTrigger(
                 hour=PRUNE_EVENTS_AT.hour, minute=PRUNE_EVENTS_AT.minute, timezone=UTC),
@@ -358,6 +367,16 @@ class Scheduler:
         assert self.watch is not None
         with self._running("watch"):
             await self.watch()
+
+    async def _remind_job(self) -> None:
+        """The day's thread reminders; a failure is logged, never raised (the next day's run
+        posts what is still pending)."""
+        assert self.reminders is not None
+        with self._running("remind"):
+            try:
+                await self.reminders()
+            except Exception:
+                log.exception("posting thread reminders failed")
 
     async def _enrich_job(self) -> None:
         assert self.pipeline is not None

@@ -21,7 +21,8 @@ class LocalPostStore:
 
     async def record(self, platform: str, channel_id: str, message_id: str, *,
                      thread_root_id: str | None, marker: str | None, now: datetime) -> None:
-        """Keep one post (a top-level one with its marker, or one in a thread)."""
+        """Keep one post (a top-level one with its marker, or one in a thread, with the
+        marker of a thread reminder)."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO local_posts (platform, channel_id, message_id, thread_root_id,"
@@ -43,4 +44,14 @@ class LocalPostStore:
             "SELECT message_id FROM local_posts WHERE platform = ? AND channel_id = ?"
             " AND thread_root_id = ? ORDER BY id LIMIT 1",
             (platform, channel_id, thread_root_id))
+        return next((str(r["message_id"]) for r in rows), None)
+
+    async def in_thread_by_marker(self, platform: str, channel_id: str, thread_root_id: str,
+                                  marker: str) -> str | None:
+        """The id of the bot's post in the thread rooted at ``thread_root_id`` carrying
+        exactly ``marker`` (a thread reminder), if any."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT message_id FROM local_posts WHERE platform = ? AND channel_id = ?"
+            " AND thread_root_id = ? AND marker = ? ORDER BY id LIMIT 1",
+            (platform, channel_id, thread_root_id, marker))
         return next((str(r["message_id"]) for r in rows), None)

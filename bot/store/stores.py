@@ -18,6 +18,7 @@ from bot.store.digest_headers import DigestHeaderStore
 from bot.store.digest_slots import DigestSlotStore
 from bot.store.events import EventLog, FeedbackStore
 from bot.store.flag_corrections import FlagCorrectionStore
+from bot.store.followup import FollowupStore
 from bot.store.inbox import InboxStore
 from bot.store.local_posts import LocalPostStore
 from bot.store.members import MemberStore
@@ -64,6 +65,7 @@ class Stores:
     flag_corrections: FlagCorrectionStore
     card_feedback: CardFeedbackStore
     topic_suggestions: TopicSuggestionStore
+    followup: FollowupStore
 
     @classmethod
     def on(cls, db: Database, owner: str | None = None) -> Stores:
@@ -79,7 +81,7 @@ class Stores:
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
             channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
-            local_posts=LocalPostStore(db),
+            local_posts=LocalPostStore(db), followup=FollowupStore(db),
             claims=Claims(db, owner), inbox=InboxStore(db, owner),
             digest_slots=DigestSlotStore(db, owner),
             flag_corrections=FlagCorrectionStore(db),

@@ -96,6 +96,9 @@ class DyingPort:
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
         return await self.port.find_bot_reply(thread)
 
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        return await self.port.find_thread_marker(thread, marker)
+
 
 @dataclass(frozen=True)
 class Scenario:

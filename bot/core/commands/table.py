@@ -7,7 +7,7 @@ Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or
 
 from __future__ import annotations
 
-from bot.core.commands import digests, help, labs, notes, stats, topics
+from bot.core.commands import digests, help, labs, notes, stats, threads, topics
 from bot.core.commands.spec import Arg, ArgKind, Command
 from bot.messages import SPACE
 
@@ -86,6 +86,13 @@ COMMANDS: tuple[Command, ...] = (
             "nobody answered; over the last 4 and 12 weeks, or WEEKS.\n"
             "Example: /scoop stats diffusion-planning 8",
             any_order=True, handler=stats.stats),
+    Command(("snooze",), (), "close the paper thread this is run in, without a note",
+            "Marks the paper as not a concern: its thread gets no reminder and leaves the "
+            "digest's list of open threads (a note written later is still kept). Run it inside "
+            "the paper's thread; where a platform runs no commands in threads, its own action "
+            "on a message of the thread does it (see the README). A ✋ reaction on the paper's "
+            "card does the same everywhere.",
+            handler=threads.snooze),
     Command(("labs",), (), "the industry labs the bot watches, and this lab's corrections",
             handler=labs.labs),
     Command(("labs", "suggest"),

@@ -111,3 +111,7 @@ class WatchedPort:
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
         return await self._watch(thread.channel_id, self.port.find_bot_reply(thread),
                                  posting=False)
+
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        return await self._watch(thread.channel_id,
+                                 self.port.find_thread_marker(thread, marker), posting=False)

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
-from bot.messages import DigestHeader, PaperCard, ThreadPrompt
+from bot.messages import DigestHeader, PaperCard, ThreadPrompt, ThreadReminder
 
-M = TypeVar("M", PaperCard, ThreadPrompt, DigestHeader)
+M = TypeVar("M", PaperCard, ThreadPrompt, DigestHeader, ThreadReminder)
 
 # Lists whose items gained ``member_name`` later: older rows show the member id instead.
 _NAMED_LISTS = ("matches", "topic_hits")
@@ -30,12 +30,12 @@ def _iso(value: object) -> str:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def to_json(message: PaperCard | ThreadPrompt | DigestHeader) -> str:
+def to_json(message: PaperCard | ThreadPrompt | DigestHeader | ThreadReminder) -> str:
     return json.dumps(asdict(message), default=_iso, ensure_ascii=False)
 
 
 _READERS: dict[type, TypeAdapter[Any]] = {
-    kind: TypeAdapter(kind) for kind in (PaperCard, ThreadPrompt, DigestHeader)}
+    kind: TypeAdapter(kind) for kind in (PaperCard, ThreadPrompt, DigestHeader, ThreadReminder)}
 
 
 def from_json(kind: type[M], text: str) -> M:

@@ -33,6 +33,7 @@ from bot.core.digests.schedule_spec import (
 )
 from bot.core.digests.status import build_status, when
 from bot.core.digests.window import SharedWindows, Window
+from bot.core.followup.threads import ThreadFollowup
 from bot.errors import ChannelUnavailable, failure_reason
 from bot.industry.overrides import LocalOverrides
 from bot.messages import DigestHeader, Text, counted
@@ -169,6 +170,7 @@ class DigestService:
         self.delivery = Delivery(self.ports, clock, stores.claims)
         self.outbox = Outbox(self.posts, self.delivery)
         self.headers = HeaderOutbox(stores.digest_headers, self.delivery)
+        self.followup = ThreadFollowup(stores.followup, stores.posts, clock)
         self._listeners: list[Callable[[], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._windows = SharedWindows()
@@ -266,6 +268,7 @@ class DigestService:
             default_timezone=self.settings.timezone,
             attention=await self.attention.get(platform, channel_id),
             watch=self.settings.openalex_watch,
+            open_threads=await self.followup.status_lines(platform, channel_id, self.clock()),
         )
 
     # --- digests ------------------------------------------------------------------------------
@@ -438,7 +441,7 @@ class DigestService:
         async with self._composing:  # a few at a time: a selection holds the whole window
             composed = await self._compose(platform, workspace, channel_id, window, mode=mode,
                                            today=today, date_from=date_from,
-                                           looking_up=looking_up)
+                                           looking_up=looking_up, now=now)
             async with self.db.transaction() as conn:  # the whole digest is recorded, or none
                 if claim is not None and not await self.slots.mark_done(conn, claim, now):
                     raise SlotTaken(f"digest slot {claim} is no longer ours")
@@ -464,7 +467,7 @@ class DigestService:
 
     async def _compose(
         self, platform: str, workspace: str, channel_id: str, window: Window, *, mode: str,
-        today: date, date_from: date, looking_up: frozenset[str],
+        today: date, date_from: date, looking_up: frozenset[str], now: datetime,
     ) -> _Composed:
         """Select this channel's overlaps from the window and compose what to post."""
         papers = window.papers
@@ -504,6 +507,7 @@ class DigestService:
             terms = await self.refresher.explain([o.paper for o in shown])
             shown = tuple(d.with_terms(o, terms.get(o.paper.key, {})) for o in shown)
         header = _with_lookup_hint(header, selection, shown, looking_up)
+        header = await self.followup.with_open_threads(header, platform, channel_id, now)
         rows = []
         for overlap in shown:
             card = d.build_card(overlap)

@@ -6,12 +6,13 @@ and says exactly which one is, and whether the platform refuses this channel (an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.digests.schedule_spec import next_digest, spec_from_stored
 from bot.errors import readable
-from bot.messages import Text, counted
+from bot.messages import Line, Text, blocks_of, counted
 from bot.ports import CommandResult
 from bot.store.channel_attention import AttentionRecord
 from bot.store.counts import WorkspaceCounts
@@ -60,8 +61,10 @@ async def build_status(
     default_timezone: str,
     attention: AttentionRecord | None = None,
     watch: bool = False,
+    open_threads: Sequence[Line] = (),
 ) -> CommandResult:
-    """The status reply for one channel; ``watch``: the OpenAlex institution watch is on."""
+    """The status reply for one channel; ``watch``: the OpenAlex institution watch is on;
+    ``open_threads``: the channel's paper threads still waiting for a note."""
     tz = ZoneInfo(subscription.timezone if subscription else default_timezone)
     lines: list[str] = []
     if attention is not None:
@@ -90,7 +93,8 @@ async def build_status(
                  f"{counted(counts.notes, 'note')}, {counted(counts.posted, 'paper')} posted")
     health = await source_health(runs, tz)
     lines.append("Source health: " + ("; ".join(health) if health else "no runs yet"))
-    return CommandResult(messages=(Text("\n".join(lines), title="scoopwatch status"),))
+    return CommandResult(messages=(Text([*blocks_of("\n".join(lines)), *open_threads],
+                                        title="scoopwatch status"),))
 
 
 async def source_health(runs: RunStore, tz: ZoneInfo) -> list[str]:

@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -104,9 +104,11 @@ class Inbox:
 
     def __init__(self, store: InboxStore, notes: NotesService,
                  port_for: Callable[[str], ChatPort | None], clock: Callable[[], datetime], *,
-                 patience: float = PATIENCE, poll: float = POLL) -> None:
+                 patience: float = PATIENCE, poll: float = POLL,
+                 on_reaction: Callable[[Reaction], Awaitable[bool]] | None = None) -> None:
         self.store = store
         self.notes = notes
+        self.on_reaction = on_reaction or notes.handle_reaction
         self.port_for = port_for
         self.clock = clock
         self.patience = patience
@@ -223,7 +225,7 @@ class Inbox:
             return await self.notes.handle_thread_reply(event)
         if isinstance(event, ThreadReplyDeleted):
             return await self.notes.handle_reply_deleted(event)
-        return await self.notes.handle_reaction(event)
+        return await self.on_reaction(event)
 
     # --- the worker ---------------------------------------------------------------------------
 

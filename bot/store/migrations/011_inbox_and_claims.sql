@@ -1,4 +1,4 @@
--- 008: the inbox (inbound events kept before the platform is told they arrived) and claims
+-- 011: the inbox (inbound events kept before the platform is told they arrived) and claims
 -- (which worker drives a row, until when), so several scoopwatch processes can share one
 -- database and each post, digest and note still happens once.
 --

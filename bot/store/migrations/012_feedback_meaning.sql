@@ -1,4 +1,4 @@
--- 010: reactions on paper cards that teach the bot. Feedback emoji are stored under one name
+-- 012: reactions on paper cards that teach the bot. Feedback emoji are stored under one name
 -- each (+1, -1, office), so rows written before that read alike; a 🏢 (office, "not an
 -- industry paper") keeps the evidence of the flags it corrects, so the lab stops trusting that
 -- evidence; a topic whose cards keep getting 👎 is sent one query suggestion per query.

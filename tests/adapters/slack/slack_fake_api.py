@@ -4,10 +4,10 @@ It implements the methods the adapter calls with the shapes Slack returns, recor
 keeps channel histories (so ``conversations.history`` and threads work; history pages the way
 Slack's does: newest first, bounded by ``oldest``/``latest``, ``limit`` per page, an opaque
 ``next_cursor`` while ``has_more``), enforces the Block Kit limits Slack enforces (answering
-``invalid_blocks`` like Slack), can answer HTTP 429 with ``Retry-After``, a channel's error
-(``not_in_channel``, ``is_archived``...) or a raw error page, serves ``response_url`` posts,
-the upload URL of ``files_upload_v2``, and a Socket Mode WebSocket that pushes envelopes and
-collects their acknowledgements.
+``invalid_blocks`` like Slack), hands out permalinks, can answer HTTP 429 with
+``Retry-After``, a channel's error (``not_in_channel``, ``is_archived``...) or a raw error
+page, serves ``response_url`` posts, the upload URL of ``files_upload_v2``, and a Socket Mode
+WebSocket that pushes envelopes and collects their acknowledgements.
 """
 
 from __future__ import annotations
@@ -279,6 +279,18 @@ class FakeSlack(LoopbackServer):
         found = [m for m in self.messages[channel]
                  if m["ts"] == ts or m.get("thread_ts") == ts]
         return {"ok": True, "messages": found, "has_more": False}
+
+    async def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A message's permalink, in the shape Slack gives it (a reply's carries its
+        thread); ``message_not_found`` for a ts the channel does not hold."""
+        channel, ts = args.get("channel", ""), args.get("message_ts", "")
+        found = next((m for m in self.messages[channel] if m["ts"] == ts), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://lab.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if found.get("thread_ts", ts) != ts:
+            link += f"?thread_ts={found['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     async def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"

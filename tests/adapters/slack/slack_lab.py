@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ from adapters.slack.runner import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.config import build_config
 from bot.core.facade import Core
+from bot.core.scheduler import Scheduler
 from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.papers import PaperStore
@@ -42,6 +43,7 @@ class Lab:
     db: Database
     fake: FakeSlack
     core: Core
+    scheduler: Scheduler | None = None  # its jobs, run by hand (never started)
 
     async def command(self, text: str, user: str = ANA, name: str = "ana",
                       channel: str = CHANNEL, **fields: str) -> dict | None:
@@ -83,13 +85,15 @@ class Lab:
 
 
 @asynccontextmanager
-async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIterator[Lab]:
+async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep, *,
+                   clock: Callable[[], datetime] = lambda: NOW, max_papers: int = 3
+                   ) -> AsyncIterator[Lab]:
     db = await Database.open(tmp_path / "lab.db")
     papers = PaperStore(db)
     page = parse_arxiv_rss(FEED.read_bytes())
     await papers.upsert_papers(list(page.papers))
-    config = build_config({"digest": {"mode": "all-papers", "max_papers": 3}}, env={})
-    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: NOW)
+    config = build_config({"digest": {"mode": "all-papers", "max_papers": max_papers}}, env={})
+    core, scheduler = build_core(config, Stores.on(db), clock=clock)
     settings = SlackSettings(bot_token=BOT_TOKEN, app_token=APP_TOKEN,
                              signing_secret=SIGNING_SECRET, mode="http", api_url=fake.api_url,
                              http_host="127.0.0.1", http_port=0)
@@ -97,7 +101,7 @@ async def open_lab(tmp_path: Path, fake: FakeSlack, sleep: FastSleep) -> AsyncIt
     core.register_port(adapter.port)
     await adapter.start()
     try:
-        yield Lab(adapter, db, fake, core)
+        yield Lab(adapter, db, fake, core, scheduler)
     finally:
         await adapter.stop()
         await db.close()

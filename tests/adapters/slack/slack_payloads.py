@@ -1,7 +1,7 @@
 """Slack payloads in the shapes Slack sends them (Events API, slash commands, Socket Mode),
 plus request signing. Shapes follow Slack's reference examples for ``message``,
-``message_changed``, ``message_deleted``, ``reaction_added``, ``reaction_removed`` and
-slash-command form fields.
+``message_changed``, ``message_deleted``, ``reaction_added``, ``reaction_removed``,
+``message_action`` (a message shortcut) and slash-command form fields.
 """
 
 from __future__ import annotations
@@ -94,6 +94,20 @@ def reaction_removed(user: str, reaction: str, item_ts: str, *, channel: str = C
     """The same payload as ``reaction_added``, sent when the member takes the reaction back."""
     return {**reaction_added(user, reaction, item_ts, channel=channel, item_user=item_user),
             "type": "reaction_removed", "event_ts": "1732801999.000100"}
+def message_shortcut(callback_id: str, message: dict[str, Any], response_url: str, *,
+                     user: str = "U0ANA0001", user_name: str = "ana",
+                     channel: str = CHANNEL) -> dict[str, Any]:
+    """A message shortcut chosen from a message's ⋯ menu (``message_action``), as Slack
+    posts it (form field ``payload``, JSON)."""
+    return {
+        "type": "message_action", "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "action_ts": "1732899999.000100", "team": {"id": TEAM, "domain": "lab"},
+        "user": {"id": user, "username": user_name, "team_id": TEAM, "name": user_name},
+        "channel": {"id": channel, "name": "related-work"}, "is_enterprise_install": False,
+        "enterprise": None, "callback_id": callback_id,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "message_ts": message["ts"], "message": message, "response_url": response_url,
+    }
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None

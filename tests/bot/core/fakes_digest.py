@@ -15,7 +15,7 @@ from functools import cache
 
 from bot.core.digests.service import DigestService, DigestSettings
 from bot.core.ingest.pipeline import Pipeline
-from bot.messages import DigestHeader, Message, PaperCard, ThreadPrompt
+from bot.messages import DigestHeader, Message, PaperCard, ThreadPrompt, ThreadReminder
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.ports import PostRef, ThreadRef
 from bot.store.db import Database
@@ -118,6 +118,7 @@ class FakePort:
         self.calls: dict[str, int] = {}
         self.find_marker_calls = 0
         self.find_marker_since: list[datetime] = []
+        self.find_thread_marker_calls = 0
 
     def _check(self, step: str, when: str) -> None:
         n = self.calls.get(step, 0) - (1 if when == "after" else 0)
@@ -149,13 +150,14 @@ class FakePort:
         return ThreadRef(self.platform, post.channel_id, post.message_id)
 
     async def _post_in_thread(self, thread: ThreadRef, message: Message) -> PostRef:
-        self._check("prompt", "before")
-        self._count("prompt")
+        step = "reminder" if isinstance(message, ThreadReminder) else "prompt"
+        self._check(step, "before")
+        self._count(step)
         assert thread.root_message_id in self.state.threads, "thread not opened"
         mid = self.state.next_id()
         self.state.messages.append(Posted(mid, thread.channel_id, message,
                                           thread.root_message_id, self.state.stamp()))
-        self._check("prompt", "after")
+        self._check(step, "after")
         return PostRef(self.platform, thread.channel_id, mid)
 
     async def react(self, post: PostRef, emoji: str) -> None:
@@ -177,6 +179,13 @@ class FakePort:
     async def find_bot_reply(self, thread: ThreadRef) -> PostRef | None:
         for p in self.state.in_thread(thread.root_message_id):
             return PostRef(self.platform, thread.channel_id, p.message_id)
+        return None
+
+    async def find_thread_marker(self, thread: ThreadRef, marker: str) -> PostRef | None:
+        self.find_thread_marker_calls += 1
+        for p in self.state.in_thread(thread.root_message_id):
+            if isinstance(p.message, ThreadReminder) and p.message.marker == marker:
+                return PostRef(self.platform, thread.channel_id, p.message_id)
         return None
 
 
