@@ -21,6 +21,7 @@ from bot.errors import ParseError, SourceError
 from bot.sources.base import ParsedPage, SourceFormat
 
 if TYPE_CHECKING:
+    from bot.cli.progress import BackfillProgress
     from bot.config import Config
     from bot.models import Paper
 
@@ -71,9 +72,15 @@ def backfill(
     """Harvest past papers through arXiv's OAI-PMH interface."""
     if date_to < date_from:
         raise click.BadParameter("--to is before --from")
+    from bot.cli.progress import BackfillProgress
+
+    categories = [category] if category else list(state.config.arxiv.categories)
+    progress = BackfillProgress(sys.stderr, date_from.date(), date_to.date(), categories,
+                                terminal=sys.stderr.isatty())
     run_async(
         backfill_oai(
-            state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo
+            state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo,
+            progress,
         )
     )
 
@@ -217,14 +224,15 @@ async def backfill_oai(
     date_to: date,
     category: str | None,
     echo: Echo,
+    progress: BackfillProgress | None = None,
 ) -> None:
-    """Harvest a date range over OAI-PMH into the store, with a progress bar on a terminal."""
+    """Harvest a date range over OAI-PMH into the store, telling ``progress`` (a bar on a
+    terminal, plain lines elsewhere: ``bot.cli.progress``) what each page stored."""
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient, oai_set_for_category
     from bot.store.db import Database
     from bot.store.stores import Stores
 
-    progress = sys.stderr.isatty()  # a progress line on a terminal only, never in logs
     categories = [category] if category else list(config.arxiv.categories)
     total_new = total_updated = 0
     async with await Database.open(db_path) as db, make_http_client(config) as client:
@@ -237,9 +245,11 @@ async def backfill_oai(
                 total_new += counts.new
                 total_updated += counts.updated
                 seen += len(page.papers)
-                if progress:
-                    click.echo(f"\r{cat}: {seen} records", nl=False, err=True)
-            if progress:
-                click.echo(err=True)
+                if progress is not None:
+                    progress.page(cat, page.papers)
+            if progress is not None:
+                progress.category_done(cat)
             echo(f"{cat}: {seen} records")
+    if progress is not None:
+        progress.close()
     echo(f"backfill done: {total_new} new, {total_updated} updated")

@@ -20,6 +20,7 @@ from bot.core.commands.parser import COMMANDS, parse
 from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import QueryTools, RecentPapers, TopicService
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
+from bot.core.trends.service import TrendService
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry
 from bot.messages import Text
@@ -59,6 +60,7 @@ class Core:
         labs: Callable[[], CommandResult] | None = None, tools: QueryTools | None = None,
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] | None = None, registry: Registry | None = None,
+        trends: TrendService | None = None,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -74,7 +76,7 @@ class Core:
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs, registry, self._clock)
+                                        labs, registry, self._clock, trends=trends)
         self.channel_locks = ChannelLocks()
 
     def register_port(self, port: ChatPort) -> None:

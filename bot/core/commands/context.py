@@ -19,6 +19,7 @@ from bot.store.members import MemberRecord
 if TYPE_CHECKING:
     from bot.core.commands.topics import TopicService
     from bot.core.notes.service import NotesService
+    from bot.core.trends.service import TrendService
     from bot.industry.registry import Registry
     from bot.store.stores import Stores
 
@@ -48,6 +49,7 @@ class CommandServices:
     labs: Callable[[], CommandResult] | None
     registry: Registry | None = None  # the watched labs (``labs suggest`` reads what they miss)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    trends: TrendService | None = None  # trend charts (``/scoop trends``)
 
 
 @dataclass(frozen=True, slots=True)
