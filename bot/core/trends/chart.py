@@ -41,6 +41,7 @@ class ChartsUnavailable(ScoopwatchError):
 def _matplotlib() -> tuple[Any, Any, Any]:
     """``Figure``, the Agg canvas and ``MaxNLocator``, or :class:`ChartsUnavailable`."""
     try:
+        import matplotlib  # noqa: F401  (the package itself: what an install provides)
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
