@@ -8,12 +8,18 @@ exits 2 with the sentence the bot answers, before touching the store.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from bot.cli import CliState, db_option, fail_cleanly, main, run_async
 from bot.core.trends.data import DEFAULT_WEEKS, MAX_WEEKS
+
+
+def now() -> datetime:
+    """The moment the chart ends at (its last week is this one's)."""
+    return datetime.now(UTC)
 
 
 @main.command()
@@ -59,8 +65,9 @@ async def write_chart(state: CliState, topic: str | None, weeks: int, out: Path,
         if topic is not None and topic not in names:
             raise ScoopwatchError(f"no topic named {topic!r} in the store (topics: "
                                   f"{', '.join(names)})")
-        _service, pipeline, _scheduler = build_digest_side(config, stores, registry=registry)
-        service = build_trends(config, stores, pipeline, registry)
+        _service, pipeline, _scheduler = build_digest_side(config, stores, registry=registry,
+                                                           clock=now)
+        service = build_trends(config, stores, pipeline, registry, clock=now)
         scope = LabScope(topic=topic)
         trend = await service.trend(scope, weeks)
         chart = await service.chart(trend, scope)
