@@ -24,11 +24,12 @@ INSTALL_HINT = ("Trend charts need matplotlib, which is not installed: "
                 "install scoopwatch[charts] (pip install 'scoopwatch[charts]').")
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 7.0, 150
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00")
 OTHER_COLOUR = "#B0B0B0"
 NOTES_COLOUR = "#222222"
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 22, 18, 16, 16
 MAX_TICKS = 6
+Y_STEPS = 4
 
 
 class ChartsUnavailable(ScoopwatchError):
@@ -38,16 +39,17 @@ class ChartsUnavailable(ScoopwatchError):
         super().__init__(INSTALL_HINT)
 
 
-def _matplotlib() -> tuple[Any, Any, Any]:
-    """``Figure``, the Agg canvas and ``MaxNLocator``, or :class:`ChartsUnavailable`."""
+def _matplotlib() -> tuple[Any, Any, Any, Any]:
+    """``Figure``, the Agg canvas and the two path effects the notes line uses, or
+    :class:`ChartsUnavailable`."""
     try:
         import matplotlib  # noqa: F401  (the package itself: what an install provides)
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.patheffects import Normal, withStroke
     except ImportError:
         raise ChartsUnavailable() from None
-    return Figure, FigureCanvasAgg, MaxNLocator
+    return Figure, FigureCanvasAgg, withStroke, Normal
 
 
 def charts_available() -> bool:
@@ -61,7 +63,7 @@ def charts_available() -> bool:
 
 def render_png(trend: Trend) -> bytes:
     """The chart of ``trend`` as PNG bytes, :data:`WIDTH_PX` x :data:`HEIGHT_PX`."""
-    figure_class, canvas_class, integer_ticks = _matplotlib()
+    figure_class, canvas_class, stroke, normal = _matplotlib()
     fig = figure_class(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     canvas_class(fig)
     ax = fig.add_subplot()
@@ -76,9 +78,8 @@ def render_png(trend: Trend) -> bytes:
                       label=_short(company), linewidth=0)
         handles.append(bars)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-    ax.set_ylim(0, max(1, max(bottom)) * 1.15)
+    _scale(ax, max(bottom))
     ax.set_ylabel("Industry papers", fontsize=LABEL_SIZE)
-    ax.yaxis.set_major_locator(integer_ticks(integer=True, nbins=5))
     step = max(1, math.ceil(weeks / MAX_TICKS))
     ticks = list(range(weeks - 1, -1, -step))[::-1]  # always label the current week
     ax.set_xticks(ticks, [_week_label(trend, i) for i in ticks])
@@ -89,17 +90,19 @@ def render_png(trend: Trend) -> bytes:
     ax.set_axisbelow(True)
 
     notes_ax = ax.twinx()
-    line = notes_ax.plot(xs, trend.notes, color=NOTES_COLOUR, linewidth=3, marker="o",
-                         markersize=6, label="Lab notes")[0]
-    notes_ax.set_ylim(0, max(1, max(trend.notes)) * 1.15)
+    # A white rim keeps the line readable where it crosses a bar of a dark colour.
+    line = notes_ax.plot(xs, trend.notes, color=NOTES_COLOUR, linewidth=2.5, marker="o",
+                         markersize=7, markerfacecolor="white", markeredgewidth=2,
+                         label="Lab notes",
+                         path_effects=[stroke(linewidth=5, foreground="white"), normal()])[0]
+    _scale(notes_ax, max(trend.notes))
     notes_ax.set_ylabel("Lab notes", fontsize=LABEL_SIZE)
-    notes_ax.yaxis.set_major_locator(integer_ticks(integer=True, nbins=5))
     notes_ax.tick_params(labelsize=TICK_SIZE)
     notes_ax.spines[["top"]].set_visible(False)
 
-    first, last = trend.window.mondays[0], trend.window.end
     fig.suptitle(trend.title, fontsize=TITLE_SIZE, fontweight="bold")
-    ax.set_title(f"per week, {_day(first)} to {_day(last)}", fontsize=LABEL_SIZE,
+    ax.set_title(f"per week, {_day(trend.window.start)} to {_day(trend.window.today)}",
+                 fontsize=LABEL_SIZE,
                  color="#444444")
     ax.set_xlabel("Week starting", fontsize=LABEL_SIZE)
     if not trend.series:
@@ -111,6 +114,14 @@ def render_png(trend: Trend) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
+
+
+def _scale(axis: Any, highest: int) -> None:
+    """Whole-number ticks in :data:`Y_STEPS` equal steps on both axes, so the grid lines of
+    papers and notes coincide (a note point on a grid line reads off either axis)."""
+    step = max(1, math.ceil(highest / Y_STEPS))
+    axis.set_yticks(range(0, step * Y_STEPS + 1, step))
+    axis.set_ylim(0, step * Y_STEPS * 1.08)
 
 
 def _week_label(trend: Trend, index: int) -> str:
