@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app import build_core
 from bot.config import build_config
+from bot.core.commands.parser import parse
+from bot.core.commands.spec import CommandError
 from bot.core.facade import Core
 from bot.core.trends.chart import INSTALL_HINT
 from bot.core.trends.data import week_counts
@@ -212,3 +216,17 @@ async def test_the_bot_builds_trends_with_the_labs_zone_and_digest_setting(
     core, _ = build_core(config, stores, clock=lambda: NOW)
     assert core.services.trends is not None
     assert core.services.trends.settings == TrendSettings(TIMEZONE, include_unlisted=False)
+
+
+@given(st.text(max_size=60))
+def test_any_text_after_trends_parses_or_gets_one_sentence(text: str) -> None:
+    """Whatever a member types after ``/scoop trends``: a topic and a number of weeks, or a
+    CommandError that names the usage (never another exception)."""
+    try:
+        parsed = parse(f"trends {text}")
+    except CommandError as exc:
+        assert str(exc)
+        return
+    assert set(parsed.args) <= {"topic", "weeks"}
+    weeks = parsed.args.get("weeks")
+    assert weeks is None or (isinstance(weeks, int) and 1 <= weeks <= 999)
