@@ -67,3 +67,19 @@ async def test_without_matplotlib_a_private_sentence(
     [call] = fake.calls_of("callback")
     assert call.json["data"]["content"] == INSTALL_HINT
     assert call.json["data"]["flags"] == EPHEMERAL and call.files == []
+
+
+async def test_a_slow_chart_is_deferred_then_posted_publicly(
+        make_client: object, core: Core, fake: FakeDiscord) -> None:
+    """The first chart after a topic change reads the whole window: Discord gets a private
+    "thinking…" at once, then the chart replaces it in the channel."""
+    client: ScoopClient = await make_client(core, answer_within=0.0)  # type: ignore[operator]
+    client._connection.parse_interaction_create(slash(("trends",), weeks="4"))
+    await settle(30)
+    routes = [c.route for c in fake.calls if c.route in (
+        "callback", "delete_original", "followup", "edit_original")]
+    assert routes == ["callback", "delete_original", "followup"]
+    [followup] = fake.calls_of("followup")
+    [(filename, png)] = followup.files
+    assert filename == "trends-all-topics-2026-11-30.png" and png[:4] == b"\x89PNG"
+    assert not (followup.json.get("flags") or 0) & EPHEMERAL
