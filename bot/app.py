@@ -29,6 +29,7 @@ from bot.core.ingest.institution_watch import InstitutionWatch, WatchSettings, W
 from bot.core.ingest.pipeline import FeedFetcher, Pipeline, WorksLookup
 from bot.core.ingest.recovery import RecordLister, Recovery
 from bot.core.scheduler import Scheduler
+from bot.core.trends.service import TrendService, TrendSettings
 from bot.errors import ScoopwatchError
 from bot.industry.registry import Registry, registry_from_config
 from bot.log_redaction import protect_logs
@@ -260,12 +261,26 @@ def build_core(
     stored). The lab registry is built once, for the detector and ``/scoop labs``.
     """
     registry = registry_from_config(config.industry)
-    service, _pipeline, scheduler = build_digest_side(config, stores, clock=clock,
-                                                      registry=registry, **sources)
+    service, pipeline, scheduler = build_digest_side(config, stores, clock=clock,
+                                                     registry=registry, **sources)
     core = Core(stores, digest=service, admins=config.bot.admins,
                 labs=labs_view(registry.labs), clock=clock, registry=registry,
-                max_topics_per_member=config.bot.max_topics_per_member)
+                max_topics_per_member=config.bot.max_topics_per_member,
+                trends=build_trends(config, stores, pipeline, registry, clock=clock))
     return core, scheduler
+
+
+def build_trends(config: Config, stores: Stores, pipeline: Pipeline, registry: Registry, *,
+                 clock: Callable[[], datetime] = utcnow) -> TrendService:
+    """Trend charts on the pipeline's matcher and the registry's detector, with weeks in
+    ``bot.timezone`` (the chat command and ``scoopwatch trends`` build the same)."""
+    from bot.industry.detector import detect
+
+    settings = TrendSettings(timezone=config.bot.timezone,
+                             include_unlisted=config.digest.include_unlisted_companies)
+    return TrendService(stores, match=pipeline.match,
+                        detect=lambda paper: detect(paper, registry), settings=settings,
+                        clock=clock)
 
 
 def build_digest_side(

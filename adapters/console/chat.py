@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from adapters.console.plugin import CONSOLE
-from adapters.plain import render
+from adapters.plain import TEXT_TYPES, render
 from bot.errors import ScoopwatchError
 from bot.messages import DigestHeader, File, Message, PaperCard, ThreadLink, ThreadReminder
 from bot.ports import (
@@ -91,8 +93,10 @@ class ConsolePort:
 
     def __init__(self, out: TextIO, names: Callable[[str], str] = str,
                  session: str | None = None, *, local_posts: PostLog | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 files_dir: Path | None = None) -> None:
         self.out = out
+        self.files_dir = files_dir or Path(tempfile.gettempdir()) / "scoopwatch"
         self.names = names
         self.session = session or uuid.uuid4().hex[:8]
         self.entries: dict[int, Entry] = {}
@@ -178,8 +182,28 @@ class ConsolePort:
 
     async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
                      ) -> PostRef:
-        return await self._bot_post(render(file), thread.root_message_id if thread else None,
-                                    None)
+        """A text file is printed; any other (a chart) is saved under ``files_dir`` and its
+        path printed, so the person at the terminal can open it."""
+        text = render(file)
+        if not file.mime_type.startswith(TEXT_TYPES):
+            text += f"\n  saved to {self.save(file)}"
+        return await self._bot_post(text, thread.root_message_id if thread else None, None)
+
+    def save(self, file: File) -> Path:
+        """Write ``file`` under ``files_dir`` by its own name (its base name only, so a name
+        cannot leave the folder), numbered when that name is taken; returns the path."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        name = Path(file.filename).name or "file"
+        stem, suffix = Path(name).stem, Path(name).suffix
+        path, n = self.files_dir / name, 1
+        while True:
+            try:
+                with path.open("xb") as out:
+                    out.write(file.content)
+                return path.resolve()
+            except FileExistsError:
+                n += 1
+                path = self.files_dir / f"{stem}-{n}{suffix}"
 
     async def find_marker(self, channel_id: str, marker: str, since: datetime
                           ) -> PostRef | None:
@@ -403,11 +427,13 @@ class ConsoleAdapter:
     def __init__(self, core: CoreLike, *, stdin: TextIO, stdout: TextIO, member: str = "you",
                  interactive: bool | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 script: Iterable[str] = (), local_posts: PostLog | None = None) -> None:
+                 script: Iterable[str] = (), local_posts: PostLog | None = None,
+                 files_dir: Path | None = None) -> None:
         self.stdin = stdin
         self.script = tuple(script)
         self.interactive = _isatty(stdin) if interactive is None else interactive
-        self.port = ConsolePort(stdout, local_posts=local_posts, clock=clock)
+        self.port = ConsolePort(stdout, local_posts=local_posts, clock=clock,
+                                files_dir=files_dir)
         self.session = ConsoleSession(core, self.port, member=member, clock=clock,
                                       echo=not self.interactive)
 
@@ -415,9 +441,11 @@ class ConsoleAdapter:
     def from_config(cls, config: Config, core: CoreLike, io: AppIO) -> ConsoleAdapter:
         """The adapter entry point (``bot.app.build_adapter``): ``io`` gives stdin, stdout, the
         clock, the opening script and where posts are kept for recovery; ``console.member`` is
-        who types."""
-        return cls(core, stdin=io.stdin, stdout=io.stdout, member=CONSOLE.settings(config).member,
-                   clock=io.clock, script=io.script, local_posts=io.local_posts)
+        who types, ``console.files_dir`` where posted charts are saved."""
+        settings = CONSOLE.settings(config)
+        return cls(core, stdin=io.stdin, stdout=io.stdout, member=settings.member,
+                   clock=io.clock, script=io.script, local_posts=io.local_posts,
+                   files_dir=settings.files_dir)
 
     async def start(self) -> None:
         """Nothing to connect: the console is ready as soon as it is built."""

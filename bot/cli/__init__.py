@@ -2,8 +2,8 @@
 
 This module holds the ``main`` group and what every command shares (``--config``/``--db``
 wherever they are given, the lazily loaded config, clean failures); each command group lives
-in its own module (``run``, ``papers``, ``analysis``, ``notes``, ``labs``, ``db``,
-``config``), and each chat platform may add its own (``Platform.add_commands``).
+in its own module (``run``, ``papers``, ``analysis``, ``notes``, ``labs``, ``trends``,
+``db``, ``config``), and each chat platform may add its own (``Platform.add_commands``).
 
 Every command has ``--help``; failures are one clear line on stderr and a non-zero exit
 (2 for configuration and usage errors and for a database that is damaged, no database or
@@ -204,10 +204,10 @@ def main(ctx: click.Context, verbose: int) -> None:
 
 
 # Every command group registers itself on ``main`` when imported; then the platforms add theirs.
-from bot.cli import analysis, config, db, labs, notes, papers, run  # noqa: E402
+from bot.cli import analysis, config, db, labs, notes, papers, run, trends  # noqa: E402
 
 for _platform in platforms():
     _platform.add_commands(main)
 
 __all__ = ["CliState", "analysis", "config", "db", "fail_cleanly", "labs", "main", "notes",
-           "papers", "run", "run_async"]
+           "papers", "run", "run_async", "trends"]

@@ -21,10 +21,12 @@ import click
 
 from bot.cli import CliState, db_option, fail_cleanly, format_option, main, run_async
 from bot.errors import ParseError, SourceError
+from bot.messages import counted
 from bot.models import Paper
 from bot.sources.base import ParsedPage, Skipped, SourceFormat
 
 if TYPE_CHECKING:
+    from bot.cli.progress import BackfillProgress
     from bot.config import Config
     from bot.store.papers import UpsertCounts
 
@@ -81,9 +83,15 @@ def backfill(
     """Harvest past papers through arXiv's OAI-PMH interface."""
     if date_to < date_from:
         raise click.BadParameter("--to is before --from")
+    from bot.cli.progress import BackfillProgress
+
+    categories = [category] if category else list(state.config.arxiv.categories)
+    progress = BackfillProgress(sys.stderr, date_from.date(), date_to.date(), categories,
+                                terminal=sys.stderr.isatty())
     ok = run_async(
         backfill_oai(
-            state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo
+            state.config, state.db_path(db), date_from.date(), date_to.date(), category, click.echo,
+            progress,
         )
     )
     if not ok:
@@ -317,17 +325,18 @@ async def backfill_oai(
     date_to: date,
     category: str | None,
     echo: Echo,
+    progress: BackfillProgress | None = None,
 ) -> bool:
-    """Harvest a date range over OAI-PMH into the store, one transaction per page, with a
-    progress bar on a terminal. A failure keeps the pages stored before it, says how far the
-    harvest got, and returns False."""
+    """Harvest a date range over OAI-PMH into the store, one transaction per page, telling
+    ``progress`` (a bar on a terminal, plain lines elsewhere: ``bot.cli.progress``) what each
+    page stored. A failure keeps the pages stored before it, says how far the harvest got,
+    and returns False."""
     from bot.errors import ScoopwatchError
     from bot.sources.factory import make_http_client
     from bot.sources.oai_client import OaiPmhClient, oai_set_for_category
     from bot.store.db import Database
     from bot.store.stores import Stores
 
-    progress = sys.stderr.isatty()  # a progress line on a terminal only, never in logs
     categories = [category] if category else list(config.arxiv.categories)
     total_new = total_updated = stored = 0
     async with await Database.open(db_path) as db, make_http_client(config) as client:
@@ -342,16 +351,19 @@ async def backfill_oai(
                     total_updated += counts.updated
                     stored += counts.total
                     seen += len(page.papers)
-                    if progress:
-                        click.echo(f"\r{cat}: {seen} records", nl=False, err=True)
+                    if progress is not None:
+                        progress.page(cat, page.papers)
             except (ScoopwatchError, OSError, sqlite3.OperationalError) as exc:
-                if progress:
-                    click.echo(err=True)
-                echo(f"stored {stored} papers ({total_new} new, {total_updated} updated); "
-                     f"stopped in {cat} after {seen} records: {exc}", err=True)
+                if progress is not None:
+                    progress.close()
+                echo(f"stored {counted(stored, 'paper')} ({total_new} new, {total_updated} "
+                     f"updated); stopped in {cat} after {counted(seen, 'record')}: {exc}",
+                     err=True)
                 return False
-            if progress:
-                click.echo(err=True)
-            echo(f"{cat}: {seen} records")
+            if progress is not None:
+                progress.category_done(cat)
+            echo(f"{cat}: {counted(seen, 'record')}")
+    if progress is not None:
+        progress.close()
     echo(f"backfill done: {total_new} new, {total_updated} updated")
     return True

@@ -30,6 +30,7 @@ from bot.core.followup.threads import CLOSE_EMOJI, ThreadFollowup
 from bot.core.notes.feedback import FeedbackService
 from bot.core.notes.inbox import Inbox
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
+from bot.core.trends.service import TrendService
 from bot.errors import (
     ParseError,
     ScoopwatchError,
@@ -77,6 +78,7 @@ class Core:
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] | None = None, registry: Registry | None = None,
         max_topics_per_member: int = MAX_TOPICS_PER_MEMBER,
+        trends: TrendService | None = None,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -96,7 +98,8 @@ class Core:
         self.inbox = Inbox(stores.inbox, self.notes, self.ports.get, self._clock,
                            on_reaction=self._react)
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs, registry, self._clock, self.followup)
+                                        labs, registry, self._clock, self.followup,
+                                        trends=trends)
         self.channel_locks = ChannelLocks()
         # What a reaction on one of the bot's posts does besides being kept as feedback
         # (every reaction is): one entry per emoji name, in this one place.

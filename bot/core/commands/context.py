@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.core.commands.topics import TopicService
     from bot.core.followup.threads import ThreadFollowup
     from bot.core.notes.service import NotesService
+    from bot.core.trends.service import TrendService
     from bot.industry.registry import Registry
     from bot.store.stores import Stores
 
@@ -50,6 +51,7 @@ class CommandServices:
     registry: Registry | None = None  # the watched labs (``labs suggest`` reads what they miss)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     followup: ThreadFollowup | None = None  # closing paper threads without a note
+    trends: TrendService | None = None  # trend charts (``/scoop trends``)
 
 
 @dataclass(frozen=True, slots=True)

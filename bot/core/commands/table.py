@@ -7,7 +7,7 @@ Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or
 
 from __future__ import annotations
 
-from bot.core.commands import digests, help, labs, notes, stats, threads, topics
+from bot.core.commands import digests, help, labs, notes, stats, threads, topics, trends
 from bot.core.commands.spec import Arg, ArgKind, Command
 from bot.messages import SPACE
 
@@ -104,6 +104,13 @@ COMMANDS: tuple[Command, ...] = (
             "the lines to add them under [industry] extra_labs in the config.\n"
             "Example: /scoop labs suggest 12",
             handler=labs.suggest),
+    Command(("trends",), (
+        Arg("topic", "only this topic (default: all the topics here)", ArgKind.SLUG),
+        Arg("weeks", "how many weeks to chart (default 26, at most 104)", ArgKind.NUMBER),
+    ), "chart of industry papers per week by company, with the lab's notes",
+        "Posts a picture: matched industry papers per week, stacked by company, and the "
+        "lab's notes per week as a line.\nExample: /scoop trends diffusion-planning 12",
+        any_order=True, handler=trends.trends),
     Command(("status",), (), "last fetch, next digest, counts and source health",
             handler=digests.status, channel_ordered=True),
 )

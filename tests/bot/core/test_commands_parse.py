@@ -31,7 +31,7 @@ def test_table_declares_every_command_once_with_help() -> None:
     assert set(names) == {
         "help", "topic add", "topic edit", "topic remove", "topic pause", "topic resume",
         "topic list", "preview", "subscribe", "unsubscribe", "digest now", "notes",
-        "notes export", "labs", "labs suggest", "status", "stats", "snooze",
+        "notes export", "labs", "labs suggest", "trends", "status", "stats", "snooze",
     }
     for command in COMMANDS:
         assert command.summary and command.usage.startswith("/scoop ")
