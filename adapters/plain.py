@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.messages import DigestHeader, File, Message, PaperCard, Text, ThreadPrompt, plain_text
+from bot.messages import (
+    RELATED_LABEL,
+    DigestHeader,
+    File,
+    Message,
+    PaperCard,
+    Text,
+    ThreadPrompt,
+    plain_text,
+)
 
 Names = Callable[[str], str]
 TEXT_TYPES = ("text/", "application/json")
@@ -70,7 +79,10 @@ def render_card(card: PaperCard) -> str:
             f"{b.label} ({b.via}: {b.evidence})" for b in card.labs))
     if card.authors:
         lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
-    if card.matches:
+    if card.related:
+        lines.append(f"  {RELATED_LABEL}: " + "; ".join(
+            f"{m.topic} ({m.member_name})" for m in card.matches))
+    elif card.matches:
         lines.append("  Matches: " + "; ".join(
             f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else "")
             for m in card.matches))

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from bot.core.commands.context import CommandContext, CommandServices, DigestActions
 from bot.core.commands.parser import COMMANDS, parse
+from bot.core.commands.seeds import SeedActions
 from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import (
     MAX_TOPICS_PER_MEMBER,
@@ -64,7 +65,7 @@ class Core:
         labs: Callable[[], CommandResult] | None = None, tools: QueryTools | None = None,
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] | None = None, registry: Registry | None = None,
-        max_topics_per_member: int = MAX_TOPICS_PER_MEMBER,
+        max_topics_per_member: int = MAX_TOPICS_PER_MEMBER, related: SeedActions | None = None,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -80,7 +81,7 @@ class Core:
             threads or stores.posts, papers or stores.papers, self.ports.get, self._clock,
         )
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
-                                        labs, registry, self._clock)
+                                        labs, registry, self._clock, related)
         self.channel_locks = ChannelLocks()
 
     def register_port(self, port: ChatPort) -> None:

@@ -21,6 +21,7 @@ from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
+from bot.store.semantic import SemanticStore
 from bot.store.source_state import SourceState
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.topics import TopicStore
@@ -50,6 +51,7 @@ class Stores:
     channel_attention: ChannelAttentionStore
     counts: CountStore
     local_posts: LocalPostStore
+    semantic: SemanticStore  # embeddings and seeds of the optional semantic extra
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -62,5 +64,5 @@ class Stores:
             digest_headers=DigestHeaderStore(db), version_notes=VersionNoteStore(db),
             runs=RunStore(db), source_state=state, validators=ValidatorStore(state),
             channel_attention=ChannelAttentionStore(db), counts=CountStore(db),
-            local_posts=LocalPostStore(db),
+            local_posts=LocalPostStore(db), semantic=SemanticStore(db),
         )

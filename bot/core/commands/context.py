@@ -17,6 +17,7 @@ from bot.ports import ChatPort, CommandEvent, CommandResult
 from bot.store.members import MemberRecord
 
 if TYPE_CHECKING:
+    from bot.core.commands.seeds import SeedActions
     from bot.core.commands.topics import TopicService
     from bot.core.notes.service import NotesService
     from bot.industry.registry import Registry
@@ -48,6 +49,7 @@ class CommandServices:
     labs: Callable[[], CommandResult] | None
     registry: Registry | None = None  # the watched labs (``labs suggest`` reads what they miss)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    related: SeedActions | None = None  # the semantic extra, when installed (topic seed)
 
 
 @dataclass(frozen=True, slots=True)

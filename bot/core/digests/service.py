@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.delivery.cards import Outbox, new_post
+from bot.core.delivery.cards import NewPost, Outbox, new_post
 from bot.core.delivery.channel_attention import ChannelAttention, WatchedPort
 from bot.core.delivery.engine import Delivery, DeliveryReport
 from bot.core.delivery.headers import HeaderOutbox
@@ -42,6 +42,7 @@ from bot.sources.arxiv_schedule import (
 )
 from bot.store.overlaps import FlagLike
 from bot.store.stores import Stores
+from bot.store.topics import TopicLike
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -61,6 +62,23 @@ class OverlapRefresher(Protocol):
 
 
 Detector = Callable[[Paper], Sequence[FlagLike]]
+
+
+class RelatedTopic(Protocol):
+    """A paper related by meaning to topics (``bot.core.related.service.RelatedHit``)."""
+
+    @property
+    def paper(self) -> Paper: ...
+    @property
+    def topics(self) -> Sequence[tuple[TopicLike, float]]: ...
+
+
+class RelatedFinder(Protocol):
+    """The optional semantic extra (``bot.core.related.service.RelatedPapers``): industry
+    papers close in meaning to a topic that share none of its keywords."""
+
+    async def find(self, topics: Sequence[TopicLike], window: Sequence[Paper],
+                   candidates: Sequence[Paper]) -> Sequence[RelatedTopic]: ...
 
 
 def utcnow() -> datetime:
@@ -108,6 +126,7 @@ class DigestReport:
     queued: int
     delivered: int
     failed: int
+    related: int = 0  # related cards (no shared keywords) queued after the overlaps
 
 
 class DigestService:
@@ -121,8 +140,10 @@ class DigestService:
         detect: Detector | None = None,
         settings: DigestSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        related: RelatedFinder | None = None,
     ) -> None:
         self.db = stores.db
+        self.related = related
         self.papers, self.topics, self.notes = stores.papers, stores.topics, stores.notes
         self.refresher, self.detect = refresher, detect
         self.settings = settings or DigestSettings()
@@ -210,9 +231,13 @@ class DigestService:
         if h.overlaps == 0:
             body = f"Quiet digest posted ({span}): {h.quiet_reason}."
         else:
-            body = f"Digest posted ({span}): {report.delivered} of {h.overlaps} papers."
+            delivered = max(report.delivered - report.related, 0)
+            body = f"Digest posted ({span}): {delivered} of {h.overlaps} papers."
             if h.more_hint:
                 body += f" {h.more_hint}"
+        if report.related:
+            body += (f" Also {report.related} related paper"
+                     f"{'' if report.related == 1 else 's'} with no shared keywords.")
         if report.failed:
             blocked = None
             if self.attention.refusals(platform, channel_id) > refusals:
@@ -358,6 +383,9 @@ class DigestService:
             card = d.build_card(overlap)
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
+        related = await self._related_rows(platform, workspace, channel_id, papers, topics,
+                                           set(overlaps), mode, now)
+        rows += related
         covered = max((p.announced for p in papers if p.announced), default=None)
         held = [p.announced for p in selection.awaiting if p.announced]
         if held and covered is not None:  # the next digest starts at the first one held back
@@ -379,7 +407,41 @@ class DigestService:
             detail={"counts": {"seen": selection.papers_seen, "overlaps": header.overlaps,
                                "posted": flushed.done}, "reason": reason},
         )
-        return DigestReport(header, len(created), flushed.done, flushed.failed)
+        return DigestReport(header, len(created), flushed.done, flushed.failed, len(related))
+
+    async def _related_rows(
+        self, platform: str, workspace: str, channel_id: str, papers: Sequence[Paper],
+        topics: Mapping[int, TopicLike], matched: Collection[str], mode: str, now: datetime,
+    ) -> list[NewPost]:
+        """Cards for industry papers related in meaning to a topic but sharing none of its
+        keywords (the optional semantic extra), posted after the overlaps. Papers a topic
+        matched by keywords are left to the overlaps (shown now or in a later digest). Without
+        the extra, or when it fails, there are none: the digest itself always goes out."""
+        if self.related is None or not topics:
+            return []
+        try:
+            others = [p for p in papers if p.key not in matched
+                      and any(a.affiliations for a in p.authors)]
+            found = await self._flags(others, now) if others else {}
+            if mode != "all-papers" and not self.settings.include_unlisted:
+                found = {key: watched_only(flags) for key, flags in found.items()}
+            industry = [p for p in others if found.get(p.key)]
+            posted = await self.posts.posted_keys(platform, channel_id,
+                                                  [p.key for p in industry])
+            candidates = [p for p in industry if p.key not in posted]
+            hits = await self.related.find(list(topics.values()), papers, candidates)
+        except Exception:
+            log.exception("related papers for %s:%s skipped", platform, channel_id)
+            return []
+        rows = []
+        for hit in hits:
+            overlap = d.Overlap(hit.paper,
+                                tuple(d.TopicMatch(t, score, ()) for t, score in hit.topics),
+                                tuple(found[hit.paper.key]))
+            card = d.build_card(overlap, related=True)
+            notes = await self._notes(platform, workspace, overlap)
+            rows.append(new_post(card, d.build_prompt(card, notes)))
+        return rows
 
     async def _twins(self, papers: Sequence[Paper]) -> dict[str, list[str]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
