@@ -25,12 +25,12 @@ async def test_first_global_sync_adds_scoop_then_nothing_changes(
     monkeypatch.setattr(Route, "BASE", "https://discord.invalid/api/v10")  # http_base wins
     cfg = config(tmp_path)
     lines = await sync_commands(cfg, http_base=fake.api_base)
-    assert lines == ["global: added /scoop (16 commands)"]
+    assert lines == ["global: added /scoop (17 commands)"]
     assert Route.BASE == "https://discord.invalid/api/v10"  # restored
     [put] = [c for c in fake.calls_of("commands") if c.method == "PUT"]
     assert [c["name"] for c in put.json] == ["scoop"]
     assert await sync_commands(cfg, http_base=fake.api_base) == [
-        "global: up to date (16 commands)"]
+        "global: up to date (17 commands)"]
 
 
 async def test_guild_sync_reports_changed_and_removed_commands(
@@ -53,7 +53,7 @@ async def test_guild_sync_warns_about_a_global_duplicate(tmp_path: Path,
     await sync_commands(config(tmp_path), http_base=fake.api_base)
     lines = await sync_commands(config(tmp_path, f"[discord]\nguild_ids = [{GUILD}]\n"),
                                 http_base=fake.api_base)
-    assert lines[0] == f"guild {GUILD}: added /scoop (16 commands)"
+    assert lines[0] == f"guild {GUILD}: added /scoop (17 commands)"
     assert lines[1].startswith("global: /scoop is also registered globally")
 
 
