@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.messages import (
+    RELATED_LABEL,
     DigestHeader,
     File,
     Message,
@@ -105,7 +106,10 @@ def render_card(card: PaperCard) -> str:
             f"{b.label} ({b.via}: {b.evidence})" for b in card.labs))
     if card.authors:
         lines.append("  Authors: " + ", ".join(card.authors) + (" et al." if card.et_al else ""))
-    if card.matches:
+    if card.related:
+        lines.append(f"  {RELATED_LABEL}: " + "; ".join(
+            f"{m.topic} ({m.member_name})" for m in card.matches))
+    elif card.matches:
         lines.append("  Matches: " + "; ".join(
             f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else "")
             for m in card.matches))

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.core.commands.labs import labs_view
 from bot.core.delivery.thread_reminders import ThreadReminders
 from bot.core.delivery.version_notes import VersionNotes
-from bot.core.digests.service import DigestService, DigestSettings, utcnow
+from bot.core.digests.service import DigestService, DigestSettings, RelatedFinder, utcnow
 from bot.core.facade import Core
 from bot.core.ingest.institution_watch import InstitutionWatch, WatchSettings, WorksWatcher
 from bot.core.ingest.pipeline import FeedFetcher, Pipeline, WorksLookup
 from bot.core.ingest.recovery import RecordLister, Recovery
+from bot.core.related import load_related
 from bot.core.scheduler import Scheduler
 from bot.core.trends.service import TrendService, TrendSettings
 from bot.errors import ScoopwatchError
@@ -261,12 +262,15 @@ def build_core(
     stored). The lab registry is built once, for the detector and ``/scoop labs``.
     """
     registry = registry_from_config(config.industry)
+    related = load_related(stores, clock)  # None without the semantic extra
     service, pipeline, scheduler = build_digest_side(config, stores, clock=clock,
-                                                     registry=registry, **sources)
+                                                     registry=registry, related=related,
+                                                     **sources)
     core = Core(stores, digest=service, admins=config.bot.admins,
                 labs=labs_view(registry.labs), clock=clock, registry=registry,
                 max_topics_per_member=config.bot.max_topics_per_member,
-                trends=build_trends(config, stores, pipeline, registry, clock=clock))
+                trends=build_trends(config, stores, pipeline, registry, clock=clock),
+                related=related)
     return core, scheduler
 
 
@@ -294,6 +298,7 @@ def build_digest_side(
     clock: Callable[[], datetime] = utcnow,
     registry: Registry | None = None,
     watcher: WorksWatcher | None = None,
+    related: RelatedFinder | None = None,
 ) -> tuple[DigestService, Pipeline, Scheduler]:
     """Wire the digest side (service, pipeline, scheduler) from ``bot.config.Config``.
 
@@ -301,7 +306,8 @@ def build_digest_side(
     the ``PoliteClient`` itself (arXiv HTML author blocks) and ``oai`` an ``OaiPmhClient``
     (missed-day recovery), all on the app's one ``PoliteClient``; without them the bot still
     digests what is already stored. ``watcher`` (an ``InstitutionWorks``) adds the nightly
-    OpenAlex institution watch for the registry's institution ids. The scheduler's fetch job
+    OpenAlex institution watch for the registry's institution ids; ``related`` (the semantic
+    extra's ``RelatedPapers``) adds related papers to digests. The scheduler's fetch job
     also posts new-version notes (``VersionNotes``, on the service's ports), and a daily job
     the thread reminders (``ThreadReminders``, the same ports); ``scoopwatch fetch`` has no
     ports, so it never does.
@@ -325,7 +331,7 @@ def build_digest_side(
     service = DigestService(
         stores, refresher=pipeline,
         detect=lambda paper: detect(paper, registry),
-        settings=settings, clock=clock,
+        settings=settings, clock=clock, related=related,
     )
     notes = VersionNotes(stores.version_notes, service.delivery)
     watch = None

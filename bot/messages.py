@@ -263,9 +263,16 @@ class MemberMatch:
     member_name: str
 
 
+RELATED_LABEL = "Related, no shared keywords"
+"""How every adapter marks a card found by meaning (semantic extra) rather than by keywords."""
+
+
 @dataclass(frozen=True, slots=True)
 class PaperCard:
-    """One overlapping paper. ``marker`` is a short unique tag (e.g.
+    """One overlapping paper, or (``related``) a paper close in meaning to a topic that shares
+    none of its keywords, which adapters mark as such (:data:`RELATED_LABEL`).
+
+    ``marker`` is a short unique tag (e.g.
     ``sw:paper:5d1c9a0f3b2e7c41``) that adapters include in the message so a post can be found
     again after a crash; they find it whole and in its place, never inside other text."""
 
@@ -283,6 +290,7 @@ class PaperCard:
     venue: str | None = None  # the journal or proceedings of a published work
     doi: str | None = None  # a publisher's DOI (never arXiv's own), linked as :attr:`doi_url`
     published: date | None = None  # shown instead of ``announced`` for works not on arXiv
+    related: bool = False  # found by meaning (semantic extra): shares no keyword with its topics
 
     @property
     def doi_url(self) -> str | None:

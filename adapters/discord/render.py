@@ -42,6 +42,7 @@ from adapters.discord.text import (
     plain_fit,
 )
 from bot.messages import (
+    RELATED_LABEL,
     Block,
     DigestHeader,
     File,
@@ -228,7 +229,7 @@ def render_card(card: PaperCard) -> DiscordMessage:
     matches = [f"{escape(m.topic)} ({escape(m.member_name)})"
                + (f": {escape(', '.join(m.terms))}" if m.terms else "") for m in card.matches]
     if matches:
-        embed.add_field(name="Topics",
+        embed.add_field(name=RELATED_LABEL if card.related else "Topics",
                         value=join_fitting(matches, "\n", FIELD_VALUE_MAX), inline=False)
     if card.authors:
         names = ", ".join(card.authors) + (" et al." if card.et_al else "")

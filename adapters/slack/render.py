@@ -27,9 +27,7 @@ from adapters.slack.escape import (
 )
 from adapters.slack.markers import marker_tag
 from bot.messages import (
-    Block as TextBlock,
-)
-from bot.messages import (
+    RELATED_LABEL,
     DigestHeader,
     File,
     Line,
@@ -41,6 +39,9 @@ from bot.messages import (
     counted,
     noun_for,
     plain_text,
+)
+from bot.messages import (
+    Block as TextBlock,
 )
 
 SECTION_MAX = 3000
@@ -253,7 +254,9 @@ def render_card(card: PaperCard) -> SlackMessage:
     topics = [fit(f"{m.topic} ({m.member_name})" + (f": {', '.join(m.terms)}" if m.terms else ""),
                   300) for m in card.matches]
     if topics:
-        blocks.append(fields_block(["*Topics*\n" + _cut_joined(topics, "\n", FIELD_MAX - 12)]))
+        head = f"*{RELATED_LABEL}*" if card.related else "*Topics*"
+        blocks.append(fields_block([f"{head}\n"
+                                    + _cut_joined(topics, "\n", FIELD_MAX - len(head) - 4)]))
     if card.authors:
         names = ", ".join(card.authors) + (" et al." if card.et_al else "")
         blocks.append(context(fit(names, SECTION_MAX)))
@@ -261,6 +264,8 @@ def render_card(card: PaperCard) -> SlackMessage:
         blocks.append(section(fit(card.abstract_opening, SECTION_MAX)))
     lab_names = ", ".join(dict.fromkeys(b.label for b in card.labs))
     text = fit(card.title, 500) + (f" ({fit(lab_names, 300)})" if lab_names else "")
+    if card.related:
+        text = f"{RELATED_LABEL}: {text}"
     # in the text, not the blocks: find_marker reads it
     return SlackMessage(fallback_text(text, marker_tag(card.marker)), cap_blocks(blocks))
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 
 from bot.core.commands.context import CommandContext, CommandServices, DigestActions
 from bot.core.commands.parser import COMMANDS, parse
+from bot.core.commands.seeds import SeedActions
 from bot.core.commands.spec import CommandError
 from bot.core.commands.topics import (
     MAX_TOPICS_PER_MEMBER,
@@ -78,7 +79,7 @@ class Core:
         papers: PaperLookup | None = None, clock: Callable[[], datetime] | None = None,
         today: Callable[[], date] | None = None, registry: Registry | None = None,
         max_topics_per_member: int = MAX_TOPICS_PER_MEMBER,
-        trends: TrendService | None = None,
+        trends: TrendService | None = None, related: SeedActions | None = None,
     ) -> None:
         self.stores = stores
         self.digest = digest
@@ -99,7 +100,7 @@ class Core:
                            on_reaction=self._react)
         self.services = CommandServices(self.commands, stores, self.topics, self.notes, digest,
                                         labs, registry, self._clock, self.followup,
-                                        trends=trends)
+                                        trends=trends, related=related)
         self.channel_locks = ChannelLocks()
         # What a reaction on one of the bot's posts does besides being kept as feedback
         # (every reaction is): one entry per emoji name, in this one place.

@@ -27,6 +27,7 @@ from bot.store.overlaps import OverlapStore
 from bot.store.papers import PaperStore
 from bot.store.posts import PostStore
 from bot.store.runs import RunStore
+from bot.store.semantic import SemanticStore
 from bot.store.source_state import SourceState
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.topic_suggestions import TopicSuggestionStore
@@ -66,6 +67,7 @@ class Stores:
     card_feedback: CardFeedbackStore
     topic_suggestions: TopicSuggestionStore
     followup: FollowupStore
+    semantic: SemanticStore  # embeddings and seeds of the optional semantic extra
 
     @classmethod
     def on(cls, db: Database, owner: str | None = None) -> Stores:
@@ -86,4 +88,5 @@ class Stores:
             digest_slots=DigestSlotStore(db, owner),
             flag_corrections=FlagCorrectionStore(db),
             card_feedback=CardFeedbackStore(db), topic_suggestions=TopicSuggestionStore(db),
+            semantic=SemanticStore(db),
         )

@@ -17,6 +17,7 @@ from bot.ports import ChatPort, CommandEvent, CommandResult
 from bot.store.members import MemberRecord
 
 if TYPE_CHECKING:
+    from bot.core.commands.seeds import SeedActions
     from bot.core.commands.topics import TopicService
     from bot.core.followup.threads import ThreadFollowup
     from bot.core.notes.service import NotesService
@@ -52,6 +53,7 @@ class CommandServices:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     followup: ThreadFollowup | None = None  # closing paper threads without a note
     trends: TrendService | None = None  # trend charts (``/scoop trends``)
+    related: SeedActions | None = None  # the semantic extra, when installed (topic seed)
 
 
 @dataclass(frozen=True, slots=True)

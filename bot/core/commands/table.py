@@ -7,7 +7,7 @@ Adapters pass the text after ``/scoop`` to ``bot.core.commands.parser.parse`` or
 
 from __future__ import annotations
 
-from bot.core.commands import digests, help, labs, notes, stats, threads, topics, trends
+from bot.core.commands import digests, help, labs, notes, seeds, stats, threads, topics, trends
 from bot.core.commands.spec import Arg, ArgKind, Command
 from bot.messages import SPACE
 
@@ -34,6 +34,16 @@ COMMANDS: tuple[Command, ...] = (
             handler=topics.pause, channel_ordered=True),
     Command(("topic", "resume"), (_NAME,), "include a paused topic in digests again",
             handler=topics.resume, channel_ordered=True),
+    Command(("topic", "seed"),
+            (_NAME, Arg("ids", "arXiv ids of your own papers on this topic, separated by spaces",
+                        ArgKind.QUERY, True, shape="ARXIV_ID...")),
+            "anchor a topic's related papers on your own papers (semantic extra)",
+            "Digests then also show up to 3 industry papers per topic that are close in meaning "
+            "to these and to the topic's matched papers but share none of its keywords, marked "
+            '"Related, no shared keywords". Needs pip install \'scoopwatch[semantic]\'; the '
+            "papers must be in the store (scoopwatch ingest loads them).\n"
+            "Example: /scoop topic seed diffusion-planning 2411.18562 2410.07093",
+            handler=seeds.seed, channel_ordered=True),
     Command(("topic", "list"),
             (Arg("who", ("@member, or all for the whole ", SPACE), ArgKind.MEMBER_OR_ALL,
                  shape="@member|all"),),

@@ -202,10 +202,10 @@ def lab_badges(flags: Iterable[FlagLike]) -> tuple[LabBadge, ...]:
     )
 
 
-def build_card(overlap: Overlap) -> PaperCard:
+def build_card(overlap: Overlap, *, related: bool = False) -> PaperCard:
     """A paper's card. A work found on OpenAlex (journal, proceedings) names its venue, links
     its DOI and gives its publication date; an arXiv paper whose journal version is known
-    names that venue and DOI too."""
+    names that venue and DOI too. ``related``: found by meaning, not by the topics' words."""
     paper = overlap.paper
     work = paper.key.startswith(OPENALEX_PREFIX)
     venue = paper.extra.get("venue") or None
@@ -232,6 +232,7 @@ def build_card(overlap: Overlap) -> PaperCard:
         venue=venue,
         doi=doi if (venue or work) else None,
         published=paper.published if work else None,
+        related=related,
     )
 
 

@@ -35,6 +35,7 @@ from bot.core.digests.status import build_status, when
 from bot.core.digests.window import SharedWindows, Window
 from bot.core.followup.threads import ThreadFollowup
 from bot.errors import ChannelUnavailable, failure_reason
+from bot.industry.detector import watched_only
 from bot.industry.overrides import LocalOverrides
 from bot.messages import DigestHeader, Text, counted
 from bot.models import Paper
@@ -50,6 +51,7 @@ from bot.store.overlaps import FlagLike
 from bot.store.posts import NewPost
 from bot.store.stores import Stores
 from bot.store.subscriptions import Subscription
+from bot.store.topics import TopicLike
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -79,6 +81,23 @@ Detector = Callable[[Paper], Sequence[FlagLike]]
 class SlotTaken(Exception):
     """Another worker took this digest's slot over while it was being composed (this one's
     lease ran out): the digest is not recorded here."""
+
+
+class RelatedTopic(Protocol):
+    """A paper related by meaning to topics (``bot.core.related.service.RelatedHit``)."""
+
+    @property
+    def paper(self) -> Paper: ...
+    @property
+    def topics(self) -> Sequence[tuple[TopicLike, float]]: ...
+
+
+class RelatedFinder(Protocol):
+    """The optional semantic extra (``bot.core.related.service.RelatedPapers``): industry
+    papers close in meaning to a topic that share none of its keywords."""
+
+    async def find(self, topics: Sequence[TopicLike], window: Sequence[Paper],
+                   candidates: Sequence[Paper]) -> Sequence[RelatedTopic]: ...
 
 
 def utcnow() -> datetime:
@@ -128,6 +147,7 @@ class _Composed:
     date_to: date
     seen: int
     reason: str | None
+    related: int = 0  # related cards (no shared keywords) queued after the overlaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,7 @@ class DigestReport:
     queued: int
     delivered: int
     failed: int
+    related: int = 0  # related cards (no shared keywords) queued after the overlaps
 
 
 class DigestService:
@@ -151,8 +172,10 @@ class DigestService:
         detect: Detector | None = None,
         settings: DigestSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        related: RelatedFinder | None = None,
     ) -> None:
         self.db = stores.db
+        self.related = related
         self.papers, self.topics, self.notes = stores.papers, stores.topics, stores.notes
         self.refresher, self.detect = refresher, detect
         self.settings = settings or DigestSettings()
@@ -246,9 +269,12 @@ class DigestService:
         if h.overlaps == 0:
             body = f"Quiet digest posted ({span}): {h.quiet_reason}."
         else:
-            body = f"Digest posted ({span}): {report.delivered} of {counted(h.overlaps, 'paper')}."
+            delivered = max(report.delivered - report.related, 0)
+            body = f"Digest posted ({span}): {delivered} of {counted(h.overlaps, 'paper')}."
             if h.more_hint:
                 body += f" {h.more_hint}"
+        if report.related:
+            body += f" Also {counted(report.related, 'related paper')} with no shared keywords."
         if report.failed:
             blocked = None
             if self.attention.refusals(platform, channel_id) > refusals:
@@ -463,7 +489,8 @@ class DigestService:
             detail={"counts": {"seen": composed.seen, "overlaps": header.overlaps,
                                "posted": flushed.done}, "reason": composed.reason},
         )
-        return DigestReport(header, len(created), flushed.done, flushed.failed)
+        return DigestReport(header, len(created), flushed.done, flushed.failed,
+                            composed.related)
 
     async def _compose(
         self, platform: str, workspace: str, channel_id: str, window: Window, *, mode: str,
@@ -513,11 +540,62 @@ class DigestService:
             card = d.build_card(overlap)
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
+        related = await self._related_rows(platform, workspace, channel_id, window, topics,
+                                           set(overlaps), mode, now)
+        rows += related
         covered = max((p.announced for p in papers if p.announced), default=None)
         held = [p.announced for p in selection.awaiting if p.announced]
         if held and covered is not None:  # the next digest starts at the first one held back
             covered = min(covered, min(held) - timedelta(days=1))
-        return _Composed(header, rows, covered, date_to, selection.papers_seen, reason)
+        return _Composed(header, rows, covered, date_to, selection.papers_seen, reason,
+                         len(related))
+
+    async def _related_rows(
+        self, platform: str, workspace: str, channel_id: str, window: Window,
+        topics: Mapping[int, TopicLike], matched: Collection[str], mode: str, now: datetime,
+    ) -> list[NewPost]:
+        """Cards for industry papers related in meaning to a topic but sharing none of its
+        keywords (the optional semantic extra), posted after the overlaps. Papers a topic
+        matched by keywords are left to the overlaps (shown now or in a later digest). Without
+        the extra, or when it fails, there are none: the digest itself always goes out.
+
+        The window's papers are light, so this reads what it needs itself: titles and
+        abstracts to embed (the cache spares all but new papers), and in full only the
+        unmatched papers that carry an affiliation (the detector's evidence)."""
+        if self.related is None or not topics:
+            return []
+        try:
+            keys = {p.key for p in window.papers}
+            dates = [p.announced for p in window.papers if p.announced]
+            if not dates:
+                return []
+            texts = [p async for page in self.papers.iter_texts(
+                min(dates), max(dates) + timedelta(days=1), d.DIGEST_TYPES) for p in page]
+            others = [p for p in await self.papers.with_affiliations_since(min(dates))
+                      if p.key in keys and p.key not in matched]
+            found = await self._flags([p.key for p in others], now) if others else {}
+            if mode != "all-papers" and not self.settings.include_unlisted:
+                found = {key: watched_only(flags) for key, flags in found.items()}
+            corrected = await self.corrections.for_workspace(platform, workspace)
+            if corrected:
+                found = LocalOverrides.of(corrected).apply(found)
+            industry = [p for p in others if found.get(p.key)]
+            posted = await self.posts.posted_keys(platform, channel_id,
+                                                  [p.key for p in industry])
+            candidates = [p for p in industry if p.key not in posted]
+            hits = await self.related.find(list(topics.values()), texts, candidates)
+        except Exception:
+            log.exception("related papers for %s:%s skipped", platform, channel_id)
+            return []
+        rows = []
+        for hit in hits:
+            overlap = d.Overlap(hit.paper,
+                                tuple(d.TopicMatch(t, score, ()) for t, score in hit.topics),
+                                tuple(found[hit.paper.key]))
+            card = d.build_card(overlap, related=True)
+            notes = await self._notes(platform, workspace, overlap)
+            rows.append(new_post(card, d.build_prompt(card, notes)))
+        return rows
 
     async def _twins(self, keys: Sequence[str]) -> dict[str, list[str]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its

@@ -30,7 +30,7 @@ def test_table_declares_every_command_once_with_help() -> None:
     assert len(names) == len(set(names))
     assert set(names) == {
         "help", "topic add", "topic edit", "topic remove", "topic pause", "topic resume",
-        "topic list", "preview", "subscribe", "unsubscribe", "digest now", "notes",
+        "topic list", "topic seed", "preview", "subscribe", "unsubscribe", "digest now", "notes",
         "notes export", "labs", "labs suggest", "trends", "status", "stats", "snooze",
     }
     for command in COMMANDS:
