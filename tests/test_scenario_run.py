@@ -122,3 +122,20 @@ def test_a_console_only_run_imports_no_platform_sdk(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "b.db")], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip() == "0 []", done.stderr
+
+
+def test_console_run_keeps_info_lines_out_of_the_chat(tmp_path: Path) -> None:
+    """``scoopwatch run`` on the console: chat and log share a terminal, so the log goes to a
+    file beside the database and only warnings show between the chat lines."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCOOPWATCH_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--db", str(tmp_path / "lab.db")],
+        cwd=tmp_path, env=env, input="/scoop status\nquit\n", capture_output=True, text=True,
+        timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout + done.stderr
+    assert "applied migration" not in shown and " INFO " not in shown
+    assert "#1 scoopwatch status" in done.stdout
+    assert f"the log is written to {tmp_path / 'lab.db.log'}" in done.stderr
+    log = (tmp_path / "lab.db.log").read_text()
+    assert "INFO bot.store.db: applied migration 001_papers" in log
