@@ -9,10 +9,15 @@
 # when it exists, built-in defaults otherwise; the database lives at /data/scoopwatch.db.
 # Secrets come from environment variables or files (e.g. Docker secrets under /run/secrets,
 # via SCOOPWATCH_SLACK_BOT_TOKEN_FILE=/run/secrets/slack_bot_token); never bake them in.
+#
+# EXTRAS picks the optional parts: trend charts (matplotlib) by default; add the related-papers
+# model with --build-arg EXTRAS=charts,semantic, or build the smallest image with EXTRAS="".
 
 ARG PYTHON_VERSION=3.11
+ARG EXTRAS=charts
 
 FROM python:${PYTHON_VERSION}-slim AS builder
+ARG EXTRAS
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
@@ -21,9 +26,10 @@ COPY bot ./bot
 COPY adapters ./adapters
 # The project wheel plus a wheel of every dependency, so the final stage needs no compiler
 # and no network.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".${EXTRAS:+[$EXTRAS]}"
 
 FROM python:${PYTHON_VERSION}-slim
+ARG EXTRAS
 LABEL org.opencontainers.image.title="scoopwatch" \
       org.opencontainers.image.description="Slack/Discord bot that flags industry-lab arXiv papers overlapping your lab's topics" \
       org.opencontainers.image.licenses="MIT"
@@ -37,7 +43,7 @@ RUN groupadd --system --gid 10001 scoopwatch \
     && chown scoopwatch:scoopwatch /data
 # Bind-mount the wheels instead of COPYing them, so they don't stay in a layer.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links /wheels /wheels/scoopwatch-*.whl
+    pip install --no-cache-dir --no-index --find-links /wheels "scoopwatch${EXTRAS:+[$EXTRAS]}"
 
 USER 10001:10001
 WORKDIR /data
