@@ -32,6 +32,7 @@ def run(state: CliState, db: str | None) -> None:
         # APScheduler narrates every job at INFO; keep its warnings and errors only.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if asked >= logging.WARNING and console_only(config):
+        state.db_path(db)  # a damaged file stops here with its one line, before any other
         log_file = log_beside(path)
         click.echo(f"scoopwatch: the log is written to {log_file}; warnings also show here.",
                    err=True)

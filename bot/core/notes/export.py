@@ -128,17 +128,31 @@ def to_markdown(rows: Sequence[ExportRow], topic: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
+
+
+def as_text_cell(value: object) -> object:
+    """A cell a spreadsheet shows as the text it is: one starting like a formula gets a
+    leading apostrophe, which Excel, LibreOffice and Google Sheets take as "text" and hide, so
+    a note such as ``=HYPERLINK(...)`` or ``-ours uses X`` is never evaluated on opening."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: Sequence[ExportRow], topic: str | None = None) -> str:
     """RFC 4180 as the csv module writes it by default: CRLF between records, and any field
     holding a line break of either kind (a bare CR too), a comma or a quote is quoted, so a
-    note always reads back as one field of one record."""
+    note always reads back as one field of one record. Cells that would start like a formula
+    are kept as text (:func:`as_text_cell`); the JSON export has every value exactly."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows:
         data = asdict(row)
         data["labs"] = "; ".join(row.labs)
-        writer.writerow(data)
+        writer.writerow({name: as_text_cell(value) for name, value in data.items()})
     return buf.getvalue()
 
 

@@ -10,13 +10,21 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from test_core_support import FakePost, make_env, paper, reply
 
-from bot.core.notes.export import FIELDS, NO_TOPIC, ExportRow, export_notes, render
+from bot.core.notes.export import (
+    FIELDS,
+    NO_TOPIC,
+    ExportRow,
+    as_text_cell,
+    export_notes,
+    render,
+)
 from bot.store.stores import Stores
 
 HOSTILE = ["\r", "\n", "\r\n", "\n\n", "\x00", '"', "'", ",", ";", "|", "`", "```", "~~~",
@@ -112,6 +120,11 @@ def check_markdown(rows: list[ExportRow], text: str) -> None:
 
 
 def as_csv_row(row: ExportRow) -> dict[str, str]:
+    """What the CSV holds for ``row``: every value, a formula-like start kept as text."""
+    return {name: str(as_text_cell(value)) for name, value in as_row(row).items()}
+
+
+def as_row(row: ExportRow) -> dict[str, str]:
     return {"topic": row.topic, "paper_key": row.paper_key, "paper_title": row.paper_title,
             "paper_url": row.paper_url or "", "labs": "; ".join(row.labs),
             "author": row.author, "author_id": row.author_id, "written_at": row.written_at,
@@ -128,7 +141,7 @@ def test_every_format_gives_back_what_went_in(rows: list[ExportRow]) -> None:
     assert read == [as_csv_row(r) for r in rows]
     items_back = json.loads(render(rows, "json"))
     assert [tuple(item) for item in items_back] == [FIELDS] * len(rows)
-    assert items_back == [{**as_csv_row(r), "paper_url": r.paper_url, "labs": list(r.labs),
+    assert items_back == [{**as_row(r), "paper_url": r.paper_url, "labs": list(r.labs),
                            "edited_at": r.edited_at, "note_id": r.note_id} for r in rows]
     check_markdown(rows, render(rows, "md").decode())
 
@@ -142,3 +155,14 @@ async def test_a_note_with_a_bare_carriage_return_stays_one_csv_record(tmp_path:
     await env.db.close()
     rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
     assert [r["text"] for r in rows] == [written]
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x.example\",\"ok\")", "+1 ours", "-ours",
+                                  "@SUM(A1)", "\tcmd", "\r=1"])
+def test_a_note_starting_like_a_formula_stays_text_in_a_spreadsheet(text: str) -> None:
+    row = ExportRow(topic="rlhf", paper_key="2411.00001", paper_title="=1+1", paper_url=None,
+                    labs=(), author="ana", author_id="U1", written_at="2024-11-28 15:00 UTC",
+                    edited_at=None, text=text, note_id=1)
+    [read] = list(csv.DictReader(io.StringIO(render([row], "csv").decode(), newline="")))
+    assert read["text"] == "'" + text and read["paper_title"] == "'=1+1"
+    assert json.loads(render([row], "json"))[0]["text"] == text  # JSON keeps it exactly
