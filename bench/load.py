@@ -17,7 +17,11 @@ acknowledgement, the bot process's peak RSS (it also holds the fake Slack and ev
 recorded; Bolt acknowledges an event before its handler runs, so replies arriving faster than
 notes are stored wait in memory), the ingest's outcome and the database's size.
 The bot goes through the adapters' public paths only, so whatever the core does with a reply
-(store it at once, or queue it durably first) is what is measured.
+(store it at once, or queue it durably first) is what is measured. Replies are kept in the
+core's inbox before they are acknowledged and become notes in the background, so the run waits
+until the inbox is empty and says how long that took after the last acknowledgement. The bot's
+clock runs at the real pace from the recorded day's afternoon (retries are scheduled on it).
+When the bot logs a warning or an error, the whole log is kept in ``bench/load-problems.log``.
 
     python bench/load.py [--commands 500] [--replies 10000] [--ingest-mb 50]
 """
@@ -107,7 +111,7 @@ async def client(url: str, response_url: str, threads: list[str], commands: int,
 
 
 async def bot(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from slack_fake_api import BOT_TOKEN, FakeSlack
     from slack_payloads import CHANNEL, SIGNING_SECRET, form_body, sign, slash_form
@@ -130,13 +134,18 @@ async def bot(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     db = await Database.open(db_path)
     await PaperStore(db).upsert_papers(parse_arxiv_rss(fixture_bytes(LISTING)).papers)
     config = build_config({"digest": {"mode": "all-papers", "max_papers": 10}}, env={})
-    now = datetime.fromtimestamp(NOW_TS, UTC)
-    core, _scheduler = build_core(config, Stores.on(db), clock=lambda: now)
+    start, began = datetime.fromtimestamp(NOW_TS, UTC), time.monotonic()
+
+    def clock() -> datetime:  # the recorded day's afternoon, running at the real pace
+        return start + timedelta(seconds=time.monotonic() - began)
+
+    core, _scheduler = build_core(config, Stores.on(db), clock=clock)
     settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, mode="http",
                              api_url=fake.api_url, http_host="127.0.0.1", http_port=0)
     adapter = SlackAdapter(core, settings, pace_seconds=0.0)  # the fake has no rate limits
     core.register_port(adapter.port)
     await adapter.start()
+    await core.start()  # the inbox worker, as ``scoopwatch run`` starts it
     url = f"http://127.0.0.1:{adapter.http_port}/slack/events"
 
     async def command(text: str) -> None:
@@ -171,6 +180,10 @@ async def bot(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     sent = json.loads(out.decode().strip().splitlines()[-1])
     drain = time.perf_counter()
     drained = await adapter.handlers.inflight.wait_idle(600)
+    inbox = Stores.on(db).inbox
+    while drained and await inbox.pending_count() and time.perf_counter() - drain < 600:
+        await asyncio.sleep(0.2)  # replies kept in the inbox, still becoming notes
+    drained = drained and not await inbox.pending_count()
     drain = time.perf_counter() - drain
     ingest_out, _ = await ingest.communicate()
     ingest_wall = time.perf_counter() - ingest_wall
@@ -179,10 +192,13 @@ async def bot(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     acked = len([r for r in fake.reactions if r[2] == "white_check_mark"])
     answered = len(fake.responses) + len(fake.uploads) - answered
     await adapter.stop()
+    await core.stop()
     await db.close()
     await fake.stop()
     log_lines = (tmp / "bot.log").read_text().splitlines()
     problems = [line for line in log_lines if line.startswith(("WARNING", "ERROR"))]
+    if problems:
+        (REPO / "bench" / "load-problems.log").write_text("\n".join(log_lines) + "\n")
     return {
         "problems": problems,
         "sent": sent, "drained": drained, "drain": drain, "notes": stored, "acked": acked,
