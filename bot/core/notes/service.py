@@ -102,6 +102,11 @@ class NotesService:
         )
         if existing is not None:
             stored = event.edited and await self._notes.edit(existing.id, text, event.at)
+            if not event.edited and event.event_id:
+                # The note was kept but its delivery never recorded as handled: the process
+                # died before the ✅ (or right after it). The member must still see one.
+                await self._acknowledge(
+                    PostRef(event.platform, event.thread.channel_id, event.message_id))
         else:
             stored = await self._store_new(event, post, text)
         if event.event_id:
