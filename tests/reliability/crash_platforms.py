@@ -12,6 +12,7 @@ at least once): either way it must end as one note with one ✅.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
@@ -220,10 +221,8 @@ class ConsoleLab:
                             self.sent[root], Actor(self.member, self.member), REPLY,
                             datetime(2024, 11, 28, 8, 31, tzinfo=UTC),
                             event_id=f"console:{self.sent[root]}")
-        try:
+        with contextlib.suppress(NotKept, NotYetProcessed):  # the member sees why
             await core.handle_thread_reply(event)
-        except (NotKept, NotYetProcessed):
-            pass
 
     async def settle(self, core: Core) -> None:
         await core.inbox.idle()
@@ -232,7 +231,7 @@ class ConsoleLab:
         return CARD_LINE.findall(self.terminal.getvalue())
 
     def headers(self) -> int:
-        return len(re.findall(r"^#\d+ scoopwatch digest", self.terminal.getvalue(),
+        return len(re.findall(r"^#\d+ Digest for ", self.terminal.getvalue(),
                               flags=re.MULTILINE))
 
     async def roots(self) -> list[str]:

@@ -155,8 +155,7 @@ class World:
         db = await Database.open(self.path)
         stores = Stores.on(db)
         clock = FakeClock(now)
-        config = build_config({"digest": {"mode": "industry-only", "max_papers": 10,
-                                          "enrich_wait_seconds": 0}}, env={})
+        config = build_config({"digest": {"mode": "industry-only", "max_papers": 10}}, env={})
         core, scheduler = build_core(config, stores, clock=clock, fetcher=FakeFeed(),
                                      openalex=FakeOpenAlex())
         port = await self.platform.connect(core, stores, clock)
