@@ -222,7 +222,10 @@ class Inbox:
     async def _process(self, row: InboxRow) -> bool:
         event = from_json(row.kind, row.event)
         if isinstance(event, ThreadReply):
-            return await self.notes.handle_thread_reply(event)
+            stored = await self.notes.handle_thread_reply(event)
+            if not stored and row.attempts > 1:  # an earlier try may have died before its ✅
+                await self.notes.acknowledge_again(event)
+            return stored
         if isinstance(event, ThreadReplyDeleted):
             return await self.notes.handle_reply_deleted(event)
         return await self.on_reaction(event)

@@ -108,6 +108,17 @@ class NotesService:
             await self._events.first_time(event.platform, event.event_id, self._clock())
         return stored
 
+    async def acknowledge_again(self, event: ThreadReply) -> None:
+        """The ✅ for a reply whose earlier try stored its note and then died, maybe before
+        the ✅: the member must see one (a platform keeps one reaction per emoji)."""
+        if event.edited or event.actor.is_bot:
+            return
+        note = await self._notes.get_by_message(event.platform, event.thread.channel_id,
+                                                event.message_id)
+        if note is not None:
+            await self._acknowledge(
+                PostRef(event.platform, event.thread.channel_id, event.message_id))
+
     async def _store_new(self, event: ThreadReply, post: ThreadPost, text: str) -> bool:
         paper = await self._papers.get(post.paper_key)
         actor = event.actor
