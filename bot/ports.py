@@ -83,6 +83,15 @@ class ThreadReply:
     at: datetime
     event_id: str | None = None  # platform delivery id, for de-duplication
     edited: bool = False
+    # The channel holding the message itself, where the platform gives a thread a channel of
+    # its own (Discord); None where thread messages sit in the thread's channel (Slack).
+    located_in: str | None = None
+
+    def as_post(self) -> PostRef:
+        """The reply as a message to react to. Kept with the event (the inbox stores it), so
+        a process that did not see the thread's messages still reaches the right channel."""
+        return PostRef(self.platform, self.located_in or self.thread.channel_id,
+                       self.message_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,7 @@ class EventTranslator:
                     else f"create:{message.id}")
         return ThreadReply(PLATFORM, str(message.guild.id), thread, str(message.id),
                            actor_of(message.author), plain_text(message), at,
-                           event_id=event_id, edited=edited)
+                           event_id=event_id, edited=edited, located_in=str(message.channel.id))
 
     async def deleted(self, payload: discord.RawMessageDeleteEvent) -> ThreadReplyDeleted | None:
         """A deletion that may be a note's: in a thread, or in a channel not in the cache."""

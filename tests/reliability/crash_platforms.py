@@ -189,7 +189,9 @@ class DiscordLab:
         return {root: data["id"] for root, data in self.sent.items()}
 
     def checks_on(self, reply_id: str) -> int:
-        return sum(m == reply_id and e == "✅" for _c, m, e in self.fake.reactions)
+        """The ✅s the member sees: Discord keeps one reaction per user and emoji (adding it
+        again is a no-op PUT), so a ✅ given again after a kill is still one."""
+        return len({(c, m) for c, m, e in self.fake.reactions if m == reply_id and e == "✅"})
 
 
 CARD_LINE = re.compile(r"^#\d+ (.+)\n(?:  https?://\S+\n)?  Labs: ", flags=re.MULTILINE)

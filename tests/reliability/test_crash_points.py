@@ -168,14 +168,7 @@ def schedule(trace: list[Any], seeds: range) -> list[tuple[int, int]]:
     return out
 
 
-DISCORD_ACK = pytest.mark.xfail(strict=True, reason=(
-    "a reply kept by a killed process is processed by the next one, whose Discord port no "
-    "longer knows the reply's thread: the ✅ goes to the parent channel and Discord answers "
-    "Unknown Message, so the note has no ✅"))
-
-
-@pytest.mark.parametrize("name", [pytest.param("discord", marks=DISCORD_ACK), "console",
-                                  "slack"])
+@pytest.mark.parametrize("name", ["discord", "console", "slack"])
 async def test_every_overlap_and_reply_once_whatever_the_kill_point(
         tmp_path: Path, board: Any, name: str) -> None:
     make = PLATFORMS[name]

@@ -116,8 +116,7 @@ class NotesService:
         note = await self._notes.get_by_message(event.platform, event.thread.channel_id,
                                                 event.message_id)
         if note is not None:
-            await self._acknowledge(
-                PostRef(event.platform, event.thread.channel_id, event.message_id))
+            await self._acknowledge(event.as_post())
 
     async def _store_new(self, event: ThreadReply, post: ThreadPost, text: str) -> bool:
         paper = await self._papers.get(post.paper_key)
@@ -138,9 +137,7 @@ class NotesService:
         )
         _note, created = await self._notes.add(draft)
         if created:
-            await self._acknowledge(
-                PostRef(event.platform, event.thread.channel_id, event.message_id)
-            )
+            await self._acknowledge(event.as_post())
         return created
 
     async def _acknowledge(self, ref: PostRef) -> None:
