@@ -58,6 +58,12 @@ Console input, one line at a time:
   help, quit"""
 
 
+# C0 controls as their Unicode pictures (ESC -> ␛), DEL as ␡, C1 controls as �; line breaks
+# and tabs are layout and stay.
+_VISIBLE_CONTROLS = {c: 0x2400 + c for c in range(32) if chr(c) not in "\n\t"} | {
+    0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+
+
 class CoreLike(Protocol):
     async def handle_command(self, event: CommandEvent) -> CommandResult: ...
     async def handle_thread_reply(self, event: ThreadReply) -> bool: ...
@@ -121,7 +127,10 @@ class ConsolePort:
         return entry
 
     def print(self, line: str) -> None:
-        self.out.write(line + "\n")
+        """Print one entry; control characters (an escape sequence in a title, a NUL in a
+        reply) are shown as visible symbols, so nothing a source or member wrote can rewrite
+        the terminal."""
+        self.out.write(line.translate(_VISIBLE_CONTROLS) + "\n")
         self.out.flush()
 
     def show(self, entry: Entry, edited: bool = False) -> None:

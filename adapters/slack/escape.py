@@ -28,9 +28,17 @@ _URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
 
 
 def escape(text: str) -> str:
-    """Escape Slack's control characters and defuse bare ``@here``-style broadcasts."""
-    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape Slack's control characters and defuse bare ``@here``-style broadcasts.
+
+    mrkdwn has no escape for backticks, so runs of them are broken up: three typed ones
+    would otherwise open a code block that the bot's own fence closes, inside out."""
+    out = _break_backticks(text)
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _BROADCAST_RE.sub("@" + _WORD_JOINER, out)
+
+
+def _break_backticks(text: str) -> str:
+    return text.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`")
 
 
 def unescape(text: str) -> str:
@@ -167,9 +175,9 @@ def inline(span: Span) -> str:
 
 
 def fence_body(raw: str) -> str:
-    """Text for inside a preformatted block: escaped, and a run of backticks broken up so it
-    can't close the block."""
-    return escape(raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`"))
+    """Text for inside a preformatted block: escaped (which breaks up runs of backticks, so
+    it can't close the block)."""
+    return escape(raw)
 
 
 def fenced(raw: str) -> str:

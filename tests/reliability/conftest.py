@@ -1,0 +1,13 @@
+"""The reliability suites drive the adapters through the same wire-level fakes as the adapter
+tests (``tests/adapters/slack``, ``tests/adapters/discord``); those modules import each other by
+bare name, so their folders go on ``sys.path`` here, as pytest does for their own conftests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent.parent
+for folder in (TESTS / "adapters" / "slack", TESTS / "adapters" / "discord"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
