@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from bot.models import AnnounceType, Paper
+from bot.models import AnnounceType, Author, Paper
 from bot.store.db import Database, parse_timestamp, utc_timestamp
 from bot.store.merge import PaperRecord, merge_record
 from bot.store.paper_rows import (
@@ -380,7 +380,7 @@ class PaperStore:
                     f"SELECT key FROM papers WHERE {column} IN ({', '.join('?' * len(chunk))})",
                     list(chunk))
                 keys.update(r[0] for r in rows)
-        stored = await self.get_many(keys)
+        stored = await self.identities(keys)
         by: dict[str, set[str]] = {}  # each DOI, arXiv id and title key -> stored keys
         for other in stored.values():
             for mark in _marks(other):
@@ -392,6 +392,26 @@ class PaperStore:
                 reason = same_work(paper, stored[key])
                 if reason is not None:
                     found.setdefault(paper.key, []).append((key, reason))
+        return found
+
+    async def identities(self, keys: Iterable[str]) -> dict[str, Paper]:
+        """Papers by key with only what tells two versions of a work apart (``bot.twins``):
+        key, title, DOI, arXiv id and author names. A week's digest window checks every
+        candidate against its possible twins; reading them in full (affiliations, e-mails,
+        JSON fields) would cost several times the time and memory for nothing."""
+        found: dict[str, Paper] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            marks = ", ".join("?" * len(chunk))
+            names: dict[str, list[Author]] = {}
+            for r in await self.db.conn.execute_fetchall(
+                    f"SELECT paper_key, name FROM authors WHERE paper_key IN ({marks})"
+                    " ORDER BY paper_key, position", chunk):
+                names.setdefault(r[0], []).append(Author(r[1]))
+            for r in await self.db.conn.execute_fetchall(
+                    f"SELECT key, title, doi, arxiv_id FROM papers WHERE key IN ({marks})",
+                    chunk):
+                found[r[0]] = Paper(key=r[0], title=r[1], doi=r[2], arxiv_id=r[3],
+                                    authors=tuple(names.get(r[0], ())))
         return found
 
     # --- reads for the lab registry's suggestions ------------------------------------------

@@ -126,7 +126,8 @@ def select_overlaps(
     arXiv preprint, ``bot.twins``): a paper whose twin was posted here counts as posted, and
     of twins both selected one is shown, the version naming more labs (else the first)."""
     twins = twins or {}
-    posted = set(posted) | {k for k, others in twins.items() if set(others) & set(posted)}
+    posted = set(posted)
+    posted |= {k for k, others in twins.items() if not posted.isdisjoint(others)}
     seen = matched = filtered = reposts = 0
     chosen: list[Overlap] = []
     awaiting: list[Paper] = []
@@ -156,14 +157,18 @@ def select_overlaps(
         chosen.append(Overlap(paper, ordered, paper_flags))
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
     shown: list[Overlap] = []
+    place: dict[str, int] = {}  # key -> its position in shown (a week holds thousands)
     for overlap in chosen:
         mine = twins.get(overlap.paper.key, ())
-        at = next((i for i, o in enumerate(shown) if o.paper.key in mine), None)
+        at = min((place[k] for k in mine if k in place), default=None)  # the first shown twin
         if at is None:
+            place[overlap.paper.key] = len(shown)
             shown.append(overlap)
             continue
         matched -= 1  # one work, counted once
         if len(overlap.flags) > len(shown[at].flags):  # the version naming more labs
+            del place[shown[at].paper.key]
+            place[overlap.paper.key] = at
             shown[at] = overlap
     return Selection(seen, matched, filtered, reposts, tuple(shown), tuple(awaiting))
 

@@ -599,13 +599,16 @@ class DigestService:
 
     async def _twins(self, keys: Sequence[str]) -> dict[str, list[str]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
-        arXiv preprint): a digest posts one work once, whichever version came first. Read in
-        full a page at a time (the window's papers are light)."""
+        arXiv preprint): a digest posts one work once, whichever version came first. Only
+        what identifies a work is read (``PaperStore.identities``), a page at a time; a twin
+        that is itself a candidate shares the candidate's key string."""
         found: dict[str, list[str]] = {}
+        same = {key: key for key in keys}
         for start in range(0, len(keys), DETECT_PAGE):
-            papers = await self.papers.get_many(keys[start:start + DETECT_PAGE])
+            papers = await self.papers.identities(keys[start:start + DETECT_PAGE])
             pairs = await self.papers.find_twins(list(papers.values())) if papers else {}
-            found.update({key: [twin for twin, _why in ps] for key, ps in pairs.items()})
+            found.update({key: [same.get(twin, twin) for twin, _why in ps]
+                          for key, ps in pairs.items()})
         return found
 
     async def _flags(self, keys: Sequence[str], now: datetime) -> dict[str, list[FlagLike]]:
