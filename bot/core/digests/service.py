@@ -597,17 +597,15 @@ class DigestService:
             rows.append(new_post(card, d.build_prompt(card, notes)))
         return rows
 
-    async def _twins(self, keys: Sequence[str]) -> dict[str, list[str]]:
+    async def _twins(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
         arXiv preprint): a digest posts one work once, whichever version came first. Only
-        what identifies a work is read (``PaperStore.identities``), a page at a time; a twin
+        what identifies a work is read (``PaperStore.stored_twins``), a page at a time; a twin
         that is itself a candidate shares the candidate's key string."""
-        found: dict[str, list[str]] = {}
+        found: dict[str, tuple[str, ...]] = {}
         same = {key: key for key in keys}
-        for start in range(0, len(keys), DETECT_PAGE):
-            papers = await self.papers.identities(keys[start:start + DETECT_PAGE])
-            pairs = await self.papers.find_twins(list(papers.values())) if papers else {}
-            found.update({key: [same.get(twin, twin) for twin, _why in ps]
+        async for pairs in self.papers.stored_twins(keys):
+            found.update({same[key]: tuple(same.get(twin, twin) for twin, _why in ps)
                           for key, ps in pairs.items()})
         return found
 
