@@ -499,24 +499,24 @@ class DigestService:
         """Select this channel's overlaps from the window and compose what to post."""
         papers = window.papers
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
-        overlaps = await asyncio.to_thread(window.overlaps_for, frozenset(topics))
+        matches = await asyncio.to_thread(window.matches_for, topics)  # the workspace's
         watched = mode != "all-papers" and not self.settings.include_unlisted
         flags = await asyncio.to_thread(window.watched_flags) if watched else window.flags
         corrected = await self.corrections.for_workspace(platform, workspace)  # the lab's 🏢
         if corrected:
             overrides = LocalOverrides.of(corrected)
-            flags = overrides.apply({key: flags[key] for key in overlaps if key in flags})
-        twins = {key: window.twins[key] for key in overlaps if key in window.twins}
+            flags = overrides.apply({key: flags[key] for key in matches if key in flags})
+        twins = {key: window.twins[key] for key in matches if key in window.twins}
         posted = await self.posts.posted_keys(
-            platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})
+            platform, channel_id, {*matches, *(t for ts in twins.values() for t in ts)})
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
 
         def select() -> tuple[d.Selection, DigestHeader, str | None]:
             """Pure, but long with catch-all topics: run in a worker thread."""
-            selection = d.select_overlaps(papers, overlaps, topics, flags,
+            selection = d.select_overlaps(papers, window.overlaps, topics, flags,
                                           industry_only=mode != "all-papers", posted=posted,
-                                          looking_up=looking_up, twins=twins)
+                                          looking_up=looking_up, twins=twins, matches=matches)
             reason = d.quiet_reason(
                 selection, days=d.days_between(date_from, date_to), fetch_runs=runs,
                 mode=mode, topic_count=len(topics),
@@ -541,7 +541,7 @@ class DigestService:
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
         related = await self._related_rows(platform, workspace, channel_id, window, topics,
-                                           set(overlaps), mode, now)
+                                           set(matches), mode, now)
         rows += related
         covered = max((p.announced for p in papers if p.announced), default=None)
         held = [p.announced for p in selection.awaiting if p.announced]
