@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Paper, split_arxiv_id
@@ -65,20 +67,51 @@ def arxiv_ids(paper: Paper) -> frozenset[str]:
     return frozenset(found)
 
 
-def _surnames(paper: Paper) -> frozenset[str]:
-    return frozenset(words[-1] for a in paper.authors if (words := _words(a.name)))
+def surnames(names: Iterable[str]) -> frozenset[str]:
+    """The authors' surnames in the form titles are compared in (the last word of a name)."""
+    return frozenset(words[-1] for name in names if (words := _words(name)))
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What two versions of a work can share, worked out once per paper: comparing a week of
+    candidates with their possible twins compares each paper with many others."""
+
+    key: str
+    doi: str | None  # comparable_doi
+    ids: frozenset[str]  # arxiv_ids
+    title: str | None  # title_key
+    surnames: frozenset[str]
+
+    @classmethod
+    def of(cls, paper: Paper, names: Iterable[str] | None = None) -> Identity:
+        """``paper``'s identity; ``names``, when given, are its authors' names (a paper read
+        without its authors)."""
+        return cls(paper.key, comparable_doi(paper.doi), arxiv_ids(paper), title_key(paper.title),
+                   surnames(names if names is not None else (a.name for a in paper.authors)))
+
+    def marks(self) -> list[str]:
+        """The DOI, arXiv ids and title key, each tagged by its kind: twins share one."""
+        found = [f"doi:{self.doi}"] if self.doi else []
+        found += [f"arxiv:{i}" for i in self.ids]
+        if self.title is not None:
+            found.append(f"title:{self.title}")
+        return found
+
+
+def same_identity(a: Identity, b: Identity) -> str | None:
+    """``same_work`` on identities."""
+    if a.key == b.key:
+        return None
+    if a.doi is not None and a.doi == b.doi:
+        return "doi"
+    if a.ids & b.ids:
+        return "arxiv id"
+    if a.title is not None and a.title == b.title and a.surnames & b.surnames:
+        return "title"
+    return None
 
 
 def same_work(a: Paper, b: Paper) -> str | None:
     """Why ``a`` and ``b`` are one work ("doi", "arxiv id", "title"), or None."""
-    if a.key == b.key:
-        return None
-    doi = comparable_doi(a.doi)
-    if doi is not None and doi == comparable_doi(b.doi):
-        return "doi"
-    if arxiv_ids(a) & arxiv_ids(b):
-        return "arxiv id"
-    key = title_key(a.title)
-    if key is not None and key == title_key(b.title) and _surnames(a) & _surnames(b):
-        return "title"
-    return None
+    return same_identity(Identity.of(a), Identity.of(b))

@@ -28,12 +28,13 @@ from bot.store.paper_rows import (
     load_records,
     paper_row,
 )
-from bot.twins import arxiv_ids, comparable_doi, same_work, title_key
+from bot.twins import Identity, same_identity, title_key
 
 __all__ = ["Attempt", "AttemptOutcome", "ListingState", "PaperStore", "UpsertCounts"]
 
 ABSTRACT, NO_ABSTRACT = "abstract", "'' AS abstract"
 TEXT_PAGE = 2000  # papers per page of iter_texts: a few MB of titles and abstracts
+TWIN_PAGE = 500  # papers per page of stored_twins
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,10 +369,31 @@ class PaperStore:
         """For each of ``papers``, the stored papers that are the same work under another key,
         with why (``bot.twins.same_work``): {key: [(twin key, reason), ...]}; papers without
         a twin are absent."""
-        dois = {form for p in papers if comparable_doi(p.doi) and p.doi
+        return await self._twins([Identity.of(p) for p in papers])
+
+    async def stored_twins(self, keys: Iterable[str], *, size: int = TWIN_PAGE
+                           ) -> AsyncIterator[dict[str, list[tuple[str, str]]]]:
+        """``find_twins`` for stored papers, read by key, ``size`` papers a page. Only what
+        identifies a work is read (``bot.twins.Identity``), not the full records; the papers
+        are taken in title-key order, so the twins of a page are mostly in it and each page
+        reads few papers besides its own (a week at university scale is tens of thousands)."""
+        wanted = list(dict.fromkeys(keys))
+        titled: list[tuple[str, str]] = []
+        for chunk in chunks(wanted):
+            rows = await self.db.conn.execute_fetchall(
+                f"SELECT coalesce(title_key, ''), key FROM papers"
+                f" WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+            titled += ((r[0], r[1]) for r in rows)
+        titled.sort()
+        for start in range(0, len(titled), size):
+            page = [key for _title, key in titled[start:start + size]]
+            yield await self._twins(list((await self._identities(page)).values()))
+
+    async def _twins(self, probes: Sequence[Identity]) -> dict[str, list[tuple[str, str]]]:
+        dois = {form for p in probes if p.doi
                 for form in (p.doi, p.doi.lower(), p.doi.upper())}  # as stored, indexed
-        ids = {i for p in papers for i in arxiv_ids(p)}
-        titles = {t for p in papers if (t := title_key(p.title))}
+        ids = {i for p in probes for i in p.ids}
+        titles = {p.title for p in probes if p.title}
         clauses = (("doi", dois), ("arxiv_id", ids), ("key", ids), ("title_key", titles))
         keys: set[str] = set()
         for column, values in clauses:
@@ -380,18 +402,36 @@ class PaperStore:
                     f"SELECT key FROM papers WHERE {column} IN ({', '.join('?' * len(chunk))})",
                     list(chunk))
                 keys.update(r[0] for r in rows)
-        stored = await self.get_many(keys)
-        by: dict[str, set[str]] = {}  # each DOI, arXiv id and title key -> stored keys
+        stored = await self._identities(keys)
+        by: dict[str, list[str]] = {}  # each DOI, arXiv id and title key -> stored keys
         for other in stored.values():
-            for mark in _marks(other):
-                by.setdefault(mark, set()).add(other.key)
+            for mark in other.marks():
+                by.setdefault(mark, []).append(other.key)
         found: dict[str, list[tuple[str, str]]] = {}
-        for paper in papers:
-            near = sorted(set().union(*(by.get(mark, set()) for mark in _marks(paper))))
+        for probe in probes:
+            near = sorted({key for mark in probe.marks() for key in by.get(mark, ())})
             for key in near:
-                reason = same_work(paper, stored[key])
+                reason = same_identity(probe, stored[key])
                 if reason is not None:
-                    found.setdefault(paper.key, []).append((key, reason))
+                    found.setdefault(probe.key, []).append((key, reason))
+        return found
+
+    async def _identities(self, keys: Iterable[str]) -> dict[str, Identity]:
+        """What tells two versions of a work apart (``bot.twins.Identity``), by key. A week's
+        digest window compares every candidate with its possible twins: reading them in full
+        (affiliations, e-mails, JSON fields) would cost several times the time and memory."""
+        found: dict[str, Identity] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            marks = ", ".join("?" * len(chunk))
+            names: dict[str, list[str]] = {}
+            for r in await self.db.conn.execute_fetchall(
+                    f"SELECT paper_key, name FROM authors WHERE paper_key IN ({marks})", chunk):
+                names.setdefault(r[0], []).append(r[1])
+            for r in await self.db.conn.execute_fetchall(
+                    f"SELECT key, title, doi, arxiv_id FROM papers WHERE key IN ({marks})",
+                    chunk):
+                found[r[0]] = Identity.of(Paper(key=r[0], title=r[1], doi=r[2], arxiv_id=r[3]),
+                                          names.get(r[0], ()))
         return found
 
     # --- reads for the lab registry's suggestions ------------------------------------------
@@ -411,14 +451,6 @@ class PaperStore:
         found = await self.get_many(keys)
         return [found[k] for k in keys if k in found]
 
-
-def _marks(paper: Paper) -> list[str]:
-    """What two versions of a paper may share (``bot.twins``), each tagged by its kind."""
-    marks = [f"doi:{d}"] if (d := comparable_doi(paper.doi)) else []
-    marks += [f"arxiv:{i}" for i in arxiv_ids(paper)]
-    if (t := title_key(paper.title)) is not None:
-        marks.append(f"title:{t}")
-    return marks
 
 def _text(r: Any) -> Paper:
     """A paper as ``iter_texts`` reads it (no authors, no other fields)."""

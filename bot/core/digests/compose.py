@@ -106,6 +106,22 @@ class Selection:
     awaiting: tuple[Paper, ...] = ()
 
 
+def topic_matches(overlaps: Mapping[str, Sequence[OverlapRow]], topics: Mapping[int, TopicLike]
+                  ) -> dict[str, tuple[TopicMatch, ...]]:
+    """Per paper key, the matches of ``topics`` (one workspace's), best first (then member,
+    then topic name); papers matching none are absent. The same for every channel of the
+    workspace, so digests sharing a window work it out once (``select_overlaps``'
+    ``matches``)."""
+    found: dict[str, tuple[TopicMatch, ...]] = {}
+    for key, rows in overlaps.items():
+        hits = [TopicMatch(topics[row.topic_id], row.score, _terms(row))
+                for row in rows if row.topic_id in topics]
+        if hits:
+            found[key] = tuple(sorted(hits, key=lambda m: (-m.score, m.topic.member_id,
+                                                           m.topic.name)))
+    return found
+
+
 def select_overlaps(
     papers: Iterable[Paper],
     overlaps: Mapping[str, Sequence[OverlapRow]],
@@ -116,6 +132,7 @@ def select_overlaps(
     posted: Collection[str],
     looking_up: Collection[str] = (),
     twins: Mapping[str, Collection[str]] | None = None,
+    matches: Mapping[str, tuple[TopicMatch, ...]] | None = None,
 ) -> Selection:
     """Apply the digest rules: new/cross only, >= 1 workspace topic, industry unless all-papers,
     never a paper already posted in this channel; best score first (then newest, then key).
@@ -124,9 +141,13 @@ def select_overlaps(
 
     ``twins`` names, per paper key, the other keys of the same work (a journal version and its
     arXiv preprint, ``bot.twins``): a paper whose twin was posted here counts as posted, and
-    of twins both selected one is shown, the version naming more labs (else the first)."""
+    of twins both selected one is shown, the version naming more labs (else the first).
+
+    ``matches`` is ``topic_matches(overlaps, topics)`` when the caller has it already."""
     twins = twins or {}
-    posted = set(posted) | {k for k, others in twins.items() if set(others) & set(posted)}
+    ranked = topic_matches(overlaps, topics) if matches is None else matches
+    posted = set(posted)
+    posted |= {k for k, others in twins.items() if not posted.isdisjoint(others)}
     seen = matched = filtered = reposts = 0
     chosen: list[Overlap] = []
     awaiting: list[Paper] = []
@@ -134,12 +155,8 @@ def select_overlaps(
         if paper.announce_type not in (*DIGEST_TYPES, None):
             continue
         seen += 1
-        hits = tuple(
-            TopicMatch(topics[row.topic_id], row.score, _terms(row))
-            for row in overlaps.get(paper.key, ())
-            if row.topic_id in topics
-        )
-        if not hits:
+        ordered = ranked.get(paper.key)
+        if not ordered:
             continue
         matched += 1
         paper_flags = tuple(flags.get(paper.key, ()))
@@ -152,18 +169,21 @@ def select_overlaps(
         if paper.key in posted:
             reposts += 1
             continue
-        ordered = tuple(sorted(hits, key=lambda m: (-m.score, m.topic.member_id, m.topic.name)))
         chosen.append(Overlap(paper, ordered, paper_flags))
     chosen.sort(key=lambda o: (-o.score, -(o.paper.announced or date.min).toordinal(), o.paper.key))
     shown: list[Overlap] = []
+    place: dict[str, int] = {}  # key -> its position in shown (a week holds thousands)
     for overlap in chosen:
         mine = twins.get(overlap.paper.key, ())
-        at = next((i for i, o in enumerate(shown) if o.paper.key in mine), None)
+        at = min((place[k] for k in mine if k in place), default=None)  # the first shown twin
         if at is None:
+            place[overlap.paper.key] = len(shown)
             shown.append(overlap)
             continue
         matched -= 1  # one work, counted once
         if len(overlap.flags) > len(shown[at].flags):  # the version naming more labs
+            del place[shown[at].paper.key]
+            place[overlap.paper.key] = at
             shown[at] = overlap
     return Selection(seen, matched, filtered, reposts, tuple(shown), tuple(awaiting))
 

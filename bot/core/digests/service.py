@@ -499,24 +499,24 @@ class DigestService:
         """Select this channel's overlaps from the window and compose what to post."""
         papers = window.papers
         topics = {t.id: t for t in await self.topics.active_topics(platform, workspace)}
-        overlaps = await asyncio.to_thread(window.overlaps_for, frozenset(topics))
+        matches = await asyncio.to_thread(window.matches_for, topics)  # the workspace's
         watched = mode != "all-papers" and not self.settings.include_unlisted
         flags = await asyncio.to_thread(window.watched_flags) if watched else window.flags
         corrected = await self.corrections.for_workspace(platform, workspace)  # the lab's 🏢
         if corrected:
             overrides = LocalOverrides.of(corrected)
-            flags = overrides.apply({key: flags[key] for key in overlaps if key in flags})
-        twins = {key: window.twins[key] for key in overlaps if key in window.twins}
+            flags = overrides.apply({key: flags[key] for key in matches if key in flags})
+        twins = {key: window.twins[key] for key in matches if key in window.twins}
         posted = await self.posts.posted_keys(
-            platform, channel_id, {*overlaps, *(t for ts in twins.values() for t in ts)})
+            platform, channel_id, {*matches, *(t for ts in twins.values() for t in ts)})
         date_to = max([today, *(p.announced for p in papers if p.announced)])
         runs = await self.runs.for_days("fetch", date_from, date_to)
 
         def select() -> tuple[d.Selection, DigestHeader, str | None]:
             """Pure, but long with catch-all topics: run in a worker thread."""
-            selection = d.select_overlaps(papers, overlaps, topics, flags,
+            selection = d.select_overlaps(papers, window.overlaps, topics, flags,
                                           industry_only=mode != "all-papers", posted=posted,
-                                          looking_up=looking_up, twins=twins)
+                                          looking_up=looking_up, twins=twins, matches=matches)
             reason = d.quiet_reason(
                 selection, days=d.days_between(date_from, date_to), fetch_runs=runs,
                 mode=mode, topic_count=len(topics),
@@ -541,7 +541,7 @@ class DigestService:
             notes = await self._notes(platform, workspace, overlap)
             rows.append(new_post(card, d.build_prompt(card, notes)))
         related = await self._related_rows(platform, workspace, channel_id, window, topics,
-                                           set(overlaps), mode, now)
+                                           set(matches), mode, now)
         rows += related
         covered = max((p.announced for p in papers if p.announced), default=None)
         held = [p.announced for p in selection.awaiting if p.announced]
@@ -597,15 +597,16 @@ class DigestService:
             rows.append(new_post(card, d.build_prompt(card, notes)))
         return rows
 
-    async def _twins(self, keys: Sequence[str]) -> dict[str, list[str]]:
+    async def _twins(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Per candidate, the stored keys of the same work (an OpenAlex journal version and its
-        arXiv preprint): a digest posts one work once, whichever version came first. Read in
-        full a page at a time (the window's papers are light)."""
-        found: dict[str, list[str]] = {}
-        for start in range(0, len(keys), DETECT_PAGE):
-            papers = await self.papers.get_many(keys[start:start + DETECT_PAGE])
-            pairs = await self.papers.find_twins(list(papers.values())) if papers else {}
-            found.update({key: [twin for twin, _why in ps] for key, ps in pairs.items()})
+        arXiv preprint): a digest posts one work once, whichever version came first. Only
+        what identifies a work is read (``PaperStore.stored_twins``), a page at a time; a twin
+        that is itself a candidate shares the candidate's key string."""
+        found: dict[str, tuple[str, ...]] = {}
+        same = {key: key for key in keys}
+        async for pairs in self.papers.stored_twins(keys):
+            found.update({same[key]: tuple(same.get(twin, twin) for twin, _why in ps)
+                          for key, ps in pairs.items()})
         return found
 
     async def _flags(self, keys: Sequence[str], now: datetime) -> dict[str, list[FlagLike]]:

@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.digests.compose import TopicMatch, topic_matches
 from bot.industry.detector import watched_only
 from bot.models import Paper
 from bot.store.overlaps import FlagLike, OverlapRow
+from bot.store.topics import TopicLike
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +34,14 @@ class Window:
     twins: Mapping[str, Sequence[str]] = field(default_factory=dict)
     _views: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def overlaps_for(self, topic_ids: frozenset[int]) -> Mapping[str, Sequence[OverlapRow]]:
-        """The overlaps with ``topic_ids`` (one workspace's topics), best score first; the
-        digests of one workspace share the result."""
-        return self._view(("overlaps", topic_ids), lambda: self._overlaps_for(topic_ids))
+    def matches_for(self, topics: Mapping[int, TopicLike]
+                    ) -> Mapping[str, tuple[TopicMatch, ...]]:
+        """Per paper, its matches with ``topics`` (one workspace's), best first
+        (``compose.topic_matches``): the digests of one workspace share them, as long as its
+        topics read the same (names and owners are part of the key)."""
+        key = ("matches", tuple((t.id, t.member_id, t.member_name, t.name, t.query)
+                                for t in topics.values()))
+        return self._view(key, lambda: topic_matches(self.overlaps, topics))
 
     def watched_flags(self) -> Mapping[str, Sequence[FlagLike]]:
         """The flags of watched labs only (``[digest] include_unlisted_companies = false``)."""
@@ -46,14 +52,6 @@ class Window:
         if key not in self._views:  # racing threads may both build it: same result
             self._views[key] = build()
         return self._views[key]
-
-    def _overlaps_for(self, topic_ids: frozenset[int]) -> dict[str, list[OverlapRow]]:
-        found: dict[str, list[OverlapRow]] = {}
-        for key, rows in self.overlaps.items():
-            mine = [r for r in rows if r.topic_id in topic_ids]
-            if mine:
-                found[key] = mine
-        return found
 
 
 @dataclass(slots=True)
