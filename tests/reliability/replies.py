@@ -43,6 +43,7 @@ def assert_clear(shown: str, typed: str = "") -> None:
     """The plain words a member reads: something, said plainly."""
     assert shown.strip(), "an empty reply"
     shown = DEFUSERS.sub("", shown)  # what renderers put into a broadcast to defuse it
+    typed = DEFUSERS.sub("", typed)  # ...and what a member may type there themselves
     assert not SORRY.search(shown), shown[:300]
     assert not TRACEBACK.search(shown), shown[:300]
     for name in CLASS_NAME.findall(shown):
