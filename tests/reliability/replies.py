@@ -137,7 +137,7 @@ def assert_discord_inert(data: Mapping[str, Any], mentions: Iterable[str] = ()) 
     allowed = data.get("allowed_mentions")
     assert allowed is not None, "every send carries allowed_mentions"
     assert allowed.get("parse") == [], allowed
-    assert set(allowed.get("users") or []) <= set(mentions), allowed
+    assert {str(u) for u in allowed.get("users") or []} <= set(mentions), allowed
     assert not allowed.get("roles"), allowed
     assert not allowed.get("replied_user"), allowed
     content = str(data.get("content") or "")
