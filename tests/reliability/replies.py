@@ -21,6 +21,7 @@ CLASS_NAME = re.compile(r"\b[A-Z]\w{0,60}?(?:Error|Exception|Timeout)\b")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
 URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,30}://[^\s<>|)\]\"'`]+", re.IGNORECASE)
 PAPER_LINK = re.compile(r"https://(?:arxiv\.org/abs/|doi\.org/)", re.IGNORECASE)
+CONTROL_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
 DEFUSERS = re.compile("[\u200b\u2060]")
 SORRY = re.compile(r"something went wrong", re.IGNORECASE)
 BROADCAST = re.compile(r"@(?:everyone|here|channel)\b", re.IGNORECASE)  # Slack's three
@@ -43,6 +44,7 @@ def assert_clear(shown: str, typed: str = "") -> None:
     """The plain words a member reads: something, said plainly."""
     assert shown.strip(), "an empty reply"
     shown = DEFUSERS.sub("", shown)  # what renderers put into a broadcast to defuse it
+    typed += "\n" + typed.translate(CONTROL_PICTURES)  # as the console shows them
     assert not SORRY.search(shown), shown[:300]
     assert not TRACEBACK.search(shown), shown[:300]
     for name in CLASS_NAME.findall(shown):
@@ -56,8 +58,9 @@ def _pieces_typed(url: str, typed: str) -> bool:
     """A typed URL may come back cut short (a quote is at most 60 characters) or run
     together with the word before it (``@here`` from Slack's ``<!here>``), or lower-cased
     (``help`` reads a command name)."""
-    rest = url.split("://", 1)[1].rstrip(".,;:…").lower()
-    return bool(rest) and rest in typed.lower()
+    scheme, rest = url.lower().split("://", 1)
+    rest = rest.rstrip(".,;:…")
+    return rest in typed.lower() if rest else f"{scheme[-5:]}://" in typed.lower()
 
 
 def fences_paired(text: str) -> bool:
