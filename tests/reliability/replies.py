@@ -19,8 +19,10 @@ from slack_fake_api import check_blocks
 # Bounded repetitions: the texts checked hold 100 KB runs of word characters.
 CLASS_NAME = re.compile(r"\b[A-Z]\w{0,60}?(?:Error|Exception|Timeout)\b")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
-URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,30}://[^\s<>|)\]\"'`]+", re.IGNORECASE)
+# A URL ends where a control character would; the console shows those as symbols (U+2400...).
+URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,30}://[^\s<>|)\]\"'`\u2400-\u243f]+", re.IGNORECASE)
 PAPER_LINK = re.compile(r"https://(?:arxiv\.org/abs/|doi\.org/)", re.IGNORECASE)
+CONTROL_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
 DEFUSERS = re.compile("[\u200b\u2060]")
 SORRY = re.compile(r"something went wrong", re.IGNORECASE)
 BROADCAST = re.compile(r"@(?:everyone|here|channel)\b", re.IGNORECASE)  # Slack's three
@@ -44,6 +46,7 @@ def assert_clear(shown: str, typed: str = "") -> None:
     assert shown.strip(), "an empty reply"
     shown = DEFUSERS.sub("", shown)  # what renderers put into a broadcast to defuse it
     typed = DEFUSERS.sub("", typed)  # ...and what a member may type there themselves
+    typed += "\n" + typed.translate(CONTROL_PICTURES)  # as the console shows them
     assert not SORRY.search(shown), shown[:300]
     assert not TRACEBACK.search(shown), shown[:300]
     for name in CLASS_NAME.findall(shown):
@@ -57,8 +60,9 @@ def _pieces_typed(url: str, typed: str) -> bool:
     """A typed URL may come back cut short (a quote is at most 60 characters) or run
     together with the word before it (``@here`` from Slack's ``<!here>``), or lower-cased
     (``help`` reads a command name)."""
-    rest = url.split("://", 1)[1].rstrip(".,;:…").lower()
-    return bool(rest) and rest in typed.lower()
+    scheme, rest = url.lower().split("://", 1)
+    rest = rest.rstrip(".,;:…")
+    return rest in typed.lower() if rest else f"{scheme[-5:]}://" in typed.lower()
 
 
 def fences_paired(text: str) -> bool:
@@ -138,7 +142,7 @@ def assert_discord_inert(data: Mapping[str, Any], mentions: Iterable[str] = ()) 
     allowed = data.get("allowed_mentions")
     assert allowed is not None, "every send carries allowed_mentions"
     assert allowed.get("parse") == [], allowed
-    assert set(allowed.get("users") or []) <= set(mentions), allowed
+    assert {str(u) for u in allowed.get("users") or []} <= set(mentions), allowed
     assert not allowed.get("roles"), allowed
     assert not allowed.get("replied_user"), allowed
     content = str(data.get("content") or "")

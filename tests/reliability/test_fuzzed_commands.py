@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
 from adapters.discord.commands import discord_path
@@ -30,7 +30,7 @@ from bot.core.commands.parser import parse
 from bot.core.commands.spec import CommandError
 from bot.core.commands.table import COMMANDS
 from bot.messages import Message, Text
-from tests.reliability.budget import examples
+from tests.reliability.budget import examples, suite_settings
 from tests.reliability.labs import Bot, ConsoleLab, DiscordLab, Loop, SlackLab, seed_papers
 from tests.reliability.replies import (
     assert_clear,
@@ -113,7 +113,7 @@ def check_parser_answer(text: str) -> None:
         assert_clear(shown, text)
 
 
-@settings(max_examples=PARSER_TEXTS // PARSER_BATCH, deadline=None, suppress_health_check=SLOW)
+@suite_settings(PARSER_TEXTS // PARSER_BATCH, checks=SLOW)
 @given(texts=st.lists(command_texts(max_long=100_000), min_size=PARSER_BATCH,
                       max_size=PARSER_BATCH))
 @example(texts=["x" * 100_000, "topic add " + "@everyone " * 10_000, "preview " + "(" * 1000,
@@ -135,7 +135,7 @@ console_line = st.one_of(
 )
 
 
-@settings(max_examples=CONSOLE_LINES // CONSOLE_BATCH, deadline=None, suppress_health_check=SLOW)
+@suite_settings(CONSOLE_LINES // CONSOLE_BATCH, checks=SLOW)
 @given(lines=st.lists(console_line, min_size=CONSOLE_BATCH, max_size=CONSOLE_BATCH))
 @example(lines=["/scoop digest now", "reply 2 ours is @everyone ``` different",
                 "edit 3 now <!channel>", "@ben reply 2 \x00\u202e", "react 1 \x00"])
@@ -152,7 +152,7 @@ def test_console_answers_every_line_clearly(console: ConsoleLab, loop: Loop,
 # --- Slack -------------------------------------------------------------------------------------
 
 
-@settings(max_examples=SLACK_TEXTS // BATCH, deadline=None, suppress_health_check=SLOW)
+@suite_settings(SLACK_TEXTS // BATCH, checks=SLOW)
 @given(texts=st.lists(command_texts(max_long=3000), min_size=BATCH, max_size=BATCH))
 def test_slack_answers_every_command_text_clearly(slack: SlackLab, loop: Loop,
                                                   texts: list[str]) -> None:
@@ -188,7 +188,7 @@ def invocations(draw: st.DrawFn) -> tuple[tuple[str, ...], dict[str, str]]:
     return discord_path(command), values
 
 
-@settings(max_examples=DISCORD_TEXTS // BATCH, deadline=None, suppress_health_check=SLOW)
+@suite_settings(DISCORD_TEXTS // BATCH, checks=SLOW)
 @given(calls=st.lists(invocations(), min_size=BATCH, max_size=BATCH))
 def test_discord_answers_every_command_clearly(discord: DiscordLab, loop: Loop,
                                                calls: list[tuple[tuple[str, ...],
