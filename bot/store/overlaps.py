@@ -193,10 +193,16 @@ class OverlapStore:
 
 def _by_paper(rows: Iterable[sqlite3.Row], topic_ids: frozenset[int] | None
               ) -> dict[str, list[OverlapRow]]:
+    """Rows per paper; a paper's rows share one key string (a digest window holds a week's
+    overlaps, tens of thousands of rows for a few thousand papers)."""
     out: dict[str, list[OverlapRow]] = {}
     for r in rows:
         if topic_ids is None or r["topic_id"] in topic_ids:
-            out.setdefault(r["paper_key"], []).append(_overlap(r))
+            found = out.get(r["paper_key"])
+            if found is None:
+                out[r["paper_key"]] = [_overlap(r)]
+            else:
+                found.append(_overlap(r, found[0].paper_key))
     return out
 
 
@@ -206,8 +212,8 @@ def _terms_json(terms: Sequence[TermHitRow]) -> str:
     return json.dumps([{"term": t.term, "field": t.field, "count": t.count} for t in terms])
 
 
-def _overlap(r: sqlite3.Row) -> OverlapRow:
+def _overlap(r: sqlite3.Row, key: str | None = None) -> OverlapRow:
     text = r["terms"]
     raw = json.loads(text) if text != "[]" else ()
     terms = tuple(TermHitRow(t["term"], t["field"], int(t["count"])) for t in raw)
-    return OverlapRow(r["paper_key"], int(r["topic_id"]), float(r["score"]), terms)
+    return OverlapRow(key or r["paper_key"], int(r["topic_id"]), float(r["score"]), terms)

@@ -10,6 +10,7 @@ later digest always reads fresh data.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -33,13 +34,14 @@ class Window:
     flags: Mapping[str, Sequence[FlagLike]]
     twins: Mapping[str, Sequence[str]] = field(default_factory=dict)
     _views: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    _building: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def matches_for(self, topics: Mapping[int, TopicLike]
                     ) -> Mapping[str, tuple[TopicMatch, ...]]:
         """Per paper, its matches with ``topics`` (one workspace's), best first
         (``compose.topic_matches``): the digests of one workspace share them, as long as its
         topics read the same (names and owners are part of the key)."""
-        key = ("matches", tuple((t.id, t.member_id, t.member_name, t.name, t.query)
+        key = ("matches", tuple((t.id, t.member_id, t.member_name, t.name)
                                 for t in topics.values()))
         return self._view(key, lambda: topic_matches(self.overlaps, topics))
 
@@ -49,9 +51,12 @@ class Window:
             key: watched_only(found) for key, found in self.flags.items()})
 
     def _view(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        if key not in self._views:  # racing threads may both build it: same result
-            self._views[key] = build()
-        return self._views[key]
+        """Built once (in a worker thread): two digests composing at once would otherwise
+        both build it and hold two copies of a week's matches."""
+        with self._building:
+            if key not in self._views:
+                self._views[key] = build()
+            return self._views[key]
 
 
 @dataclass(slots=True)

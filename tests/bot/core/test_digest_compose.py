@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from fakes_digest import Flag, paper, real_feed, with_affiliation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.digests import compose as d
 from bot.models import AnnounceType
@@ -176,3 +178,44 @@ def test_markers_are_short_fixed_and_none_holds_another() -> None:
     assert all(m.startswith("sw:paper:") and len(m) <= 40 for m in markers)
     assert not any(a in b for a in markers for b in markers if a != b)
     assert d.marker_for("jsonl:p-1") == d.marker_for("jsonl:p-1")  # the same after a restart
+
+
+def _one_per_work(chosen: list[d.Overlap], twins: dict[str, list[str]]) -> list[d.Overlap]:
+    """The twin rule as first written (a scan of what is shown so far), for comparison."""
+    shown: list[d.Overlap] = []
+    for overlap in chosen:
+        mine = twins.get(overlap.paper.key, ())
+        at = next((i for i, o in enumerate(shown) if o.paper.key in mine), None)
+        if at is None:
+            shown.append(overlap)
+        elif len(overlap.flags) > len(shown[at].flags):
+            shown[at] = overlap
+    return shown
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(0.1, 9.0), st.integers(0, 2)),
+                min_size=1, max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_twins_keep_one_version_per_work_in_any_number(
+        spec: list[tuple[int, float, int]]) -> None:
+    """Papers in groups of twins (same group number), scored and flagged at random: the
+    selection shows what the scan over shown overlaps showed, with or without the topic
+    matches worked out beforehand."""
+    papers = [paper(f"p{n}", f"T{n}") for n in range(len(spec))]
+    overlaps = {p.key: [_row(p.key, 1 + n % 3, score)] for n, (p, (_g, score, _f))
+                in enumerate(zip(papers, spec, strict=True))}
+    flags = {p.key: [GOOGLE] * f for p, (_g, _s, f) in zip(papers, spec, strict=True) if f}
+    twins = {p.key: [q.key for q, (h, _s, _f) in zip(papers, spec, strict=True)
+                     if h == g and q.key != p.key]
+             for p, (g, _s, _f) in zip(papers, spec, strict=True)}
+    twins = {k: v for k, v in twins.items() if v}
+    every = d.select_overlaps(papers, overlaps, TOPICS, flags, industry_only=False,
+                              posted=set(), twins=twins)
+    alone = d.select_overlaps(papers, overlaps, TOPICS, flags, industry_only=False,
+                              posted=set())
+    assert list(every.overlaps) == _one_per_work(list(alone.overlaps), twins)
+    assert every.matched == len(every.overlaps) >= 1
+    shared = d.select_overlaps(papers, overlaps, TOPICS, flags, industry_only=False,
+                               posted=set(), twins=twins,
+                               matches=d.topic_matches(overlaps, TOPICS))
+    assert shared == every

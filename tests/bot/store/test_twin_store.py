@@ -41,3 +41,24 @@ async def test_rows_written_before_title_keys_get_theirs(db: Database) -> None:
     assert await papers.find_twins([journal]) == {}
     assert await papers.fill_title_keys() == 1 and await papers.fill_title_keys() == 0
     assert await papers.find_twins([journal]) == {journal.key: [("2304.05376", "title")]}
+
+
+async def test_stored_twins_match_find_twins_whatever_the_page(db: Database) -> None:
+    """The digest window's twin search reads identities only and takes papers in title-key
+    order a page at a time: it must find what ``find_twins`` finds on the full papers."""
+    papers = PaperStore(db)
+    listing = list(parse_arxiv_rss(fixture_bytes(LISTING)).papers[:60])
+    # Re-announced copies under other keys: same title and authors, so each is a title twin.
+    copies = [Paper(key=f"copy-{n}", title=p.title, authors=p.authors)
+              for n, p in enumerate(listing[:20])]
+    pair = chemcrow()
+    await papers.upsert_papers([*listing, *copies, *pair.values()])
+    keys = [p.key for p in [*listing, *copies, *pair.values()]]
+    expected = await papers.find_twins(list((await papers.get_many(keys)).values()))
+    assert len(expected) == 42  # 20 copies, their 20 originals, the ChemCrow pair
+    for size in (1, 7, 500):
+        found: dict[str, list[tuple[str, str]]] = {}
+        async for page in papers.stored_twins(reversed(keys), size=size):
+            assert not found.keys() & page.keys()
+            found.update(page)
+        assert found == expected
