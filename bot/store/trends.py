@@ -36,13 +36,16 @@ class LabScope:
 
 @dataclass(frozen=True, slots=True)
 class FlaggedMatch:
-    """One industry flag of a paper that matched a topic in scope, on the paper's day."""
+    """One industry flag of a paper that matched a topic in scope, on the paper's day, with
+    its evidence (so a lab's 🏢 corrections can leave it out)."""
 
     paper_key: str
     day: date
     company: str
     lab: str | None
     confidence: float
+    via: str = ""
+    evidence: str = ""
 
 
 class TrendStore:
@@ -65,7 +68,7 @@ class TrendStore:
             topic = " AND t.paused = 0"
         rows = await self.db.conn.execute_fetchall(
             f"""
-            SELECT p.key, {PAPER_DAY} AS day, f.company, f.lab, f.confidence
+            SELECT p.key, {PAPER_DAY} AS day, f.company, f.lab, f.confidence, f.via, f.evidence
             FROM papers p JOIN paper_flags f ON f.paper_key = p.key
             WHERE {PAPER_DAY} BETWEEN ? AND ? AND {FIRST_ANNOUNCED}
               AND EXISTS (SELECT 1 FROM overlaps o JOIN topics t ON t.id = o.topic_id
@@ -74,7 +77,7 @@ class TrendStore:
             """,
             [since.isoformat(), until.isoformat(), *args],
         )
-        return [FlaggedMatch(r[0], date.fromisoformat(r[1]), r[2], r[3], float(r[4]))
+        return [FlaggedMatch(r[0], date.fromisoformat(r[1]), r[2], r[3], float(r[4]), r[5], r[6])
                 for r in rows]
 
     async def note_times(self, scope: LabScope, since: datetime, until: datetime

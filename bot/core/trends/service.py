@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.trends.chart import render_png
 from bot.core.trends.data import DEFAULT_WEEKS, Trend, Window, build_trend, busiest, window_for
+from bot.industry.overrides import LocalOverrides
 from bot.messages import File
 from bot.models import Paper
 from bot.store.overlaps import FlagLike
@@ -76,6 +77,7 @@ class TrendService:
         flags = await self.trends.flagged_matches(scope, window.start, window.end)
         if not self.settings.include_unlisted:
             flags = [f for f in flags if f.lab is not None]
+        flags = await self._without_corrected(scope, flags)
         start, end = window.instants(self.tz)
         notes = await self.trends.note_times(scope, start, end)
         return build_trend(title_for(scope), window, flags, notes, self.tz)
@@ -122,6 +124,21 @@ class TrendService:
             detect = self.detect
             flags = {p.key: list(detect(p)) for p in papers if p.key in matched}
             await self.stores.overlaps.save_flags(flags, self.clock())
+
+    async def _without_corrected(self, scope: LabScope, flags: list[FlaggedMatch]
+                                 ) -> list[FlaggedMatch]:
+        """The lab's 🏢 corrections count here as in its digests: a corrected paper is no
+        industry paper on its chart, and the evidence behind the correction flags no other.
+        The command line's chart of every lab has no one lab's corrections to apply."""
+        if scope.platform is None or scope.workspace is None:
+            return flags
+        corrected = await self.stores.flag_corrections.for_workspace(
+            scope.platform, scope.workspace)
+        if not corrected:
+            return flags
+        overrides = LocalOverrides.of(corrected)
+        return [f for f in flags
+                if f.paper_key not in overrides.hidden_papers and overrides.trusts(f)]
 
     async def _topics_fingerprint(self) -> str:
         """Changes whenever a topic is added, edited, removed, paused or resumed anywhere (the

@@ -142,6 +142,38 @@ async def test_a_new_topic_and_backfilled_papers_get_their_history(stores: Store
     assert await service.refresh(longer) == 0  # the 30-week refresh just ran inside trend()
 
 
+
+async def test_a_labs_corrections_count_as_in_its_digests(stores: Stores) -> None:
+    """A 🏢 on the card of the Google paper of the week of 23 Nov: that paper is no industry
+    paper on this lab's chart, and neither is another paper flagged by the same evidence; a
+    paper flagged by other evidence, and another lab's chart, stay as they were."""
+    service = service_of(stores)
+    await service.trend(LabScope(PLATFORM, WORKSPACE), 4)  # matches and flags the window
+    wrong = "2611.00001"
+    rows_ = await stores.db.conn.execute_fetchall(
+        "SELECT company, lab, evidence, via, confidence FROM paper_flags WHERE paper_key = ?",
+        (wrong,))
+    flags = [StoredFlag(r[0], r[1], r[2], r[3], float(r[4])) for r in rows_]
+    assert flags and {f.company for f in flags} == {"Google"}
+    # The July paper (2607.00008) has the same affiliation: in 26 weeks, not in 4.
+    async with stores.db.transaction() as conn:  # the card the reaction is on
+        await conn.execute(
+            "INSERT INTO posts (platform, workspace, channel_id, paper_key, marker, state,"
+            " card_message_id, card, prompt, created_at, updated_at) VALUES (?, ?, 'C1', ?,"
+            " 'sw:paper:1', 'done', 'card', '{}', '{}', ?, ?)",
+            (PLATFORM, WORKSPACE, wrong, NOW.isoformat(), NOW.isoformat()))
+    before = await service.trend(LabScope(PLATFORM, WORKSPACE, DIFFUSION), 26)
+    assert await stores.flag_corrections.correct(
+        platform=PLATFORM, workspace=WORKSPACE, channel_id="C1", message_id="card",
+        paper_key=wrong, member_id="ana", at=NOW, flags=flags)
+
+    trend = await service.trend(LabScope(PLATFORM, WORKSPACE, DIFFUSION), 4)
+    assert rows(trend) == [EXPECTED[0], EXPECTED[1], (WEEKS[2], {}, 1), EXPECTED[3]]
+    longer = await service.trend(LabScope(PLATFORM, WORKSPACE, DIFFUSION), 26)
+    assert longer.total_papers == before.total_papers - 2  # the paper and its evidence twin
+    other = await service.trend(LabScope(PLATFORM, "another-lab", DIFFUSION), 4)
+    assert rows(other)[2][1] == {"Google": 1}
+
 # --- the command ------------------------------------------------------------------------------
 
 
