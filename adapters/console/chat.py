@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from adapters.console.plugin import CONSOLE
 from adapters.plain import TEXT_TYPES, render
+from bot.core.followup.threads import CLOSE_EMOJI
+from bot.core.notes.reactions import SYMBOLS, canonical
 from bot.errors import ScoopwatchError
 from bot.messages import DigestHeader, File, Message, PaperCard, ThreadLink, ThreadReminder
 from bot.ports import (
@@ -384,12 +386,16 @@ class ConsoleSession:
                          PostRef(PLATFORM, CHANNEL, self.port.message_id(number)),
                          Actor(member, member), emoji, self.clock(), removed=removed)
         changed = await self.core.handle_reaction(event)
-        label = f":{emoji}:" if emoji.isascii() else emoji
+        name = canonical(emoji)
+        closes = name in CLOSE_EMOJI
+        label = SYMBOLS.get(name) or ("✋" if closes else
+                                      f":{emoji}:" if emoji.isascii() else emoji)
         if removed:
-            self.port.print(f"   {label} taken off #{number}"
-                            + (" (feedback undone)" if changed else ""))
+            said = " (the thread stays closed)" if closes else " (feedback undone)"
+            self.port.print(f"   {label} taken off #{number}" + (said if changed else ""))
         else:
-            self.port.print(f"   {label} on #{number}" + (" (feedback kept)" if changed else ""))
+            said = " (thread closed: not a concern)" if closes else " (feedback kept)"
+            self.port.print(f"   {label} on #{number}" + (said if changed else ""))
         return changed
 
     @staticmethod

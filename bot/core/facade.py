@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.core.commands.context import CommandContext, CommandServices, DigestActions
@@ -30,6 +31,7 @@ from bot.core.commands.topics import (
 from bot.core.followup.threads import CLOSE_EMOJI, ThreadFollowup
 from bot.core.notes.feedback import FeedbackService
 from bot.core.notes.inbox import Inbox
+from bot.core.notes.reactions import canonical
 from bot.core.notes.service import NotesService, PaperLookup, ThreadLookup
 from bot.core.trends.service import TrendService
 from bot.errors import (
@@ -185,8 +187,9 @@ class Core:
         """What the inbox does with a reaction: keep it as feedback, then run what
         :attr:`reactions` says its emoji does; True when either changed something."""
         kept = await self.notes.handle_reaction(event)
-        action = self.reactions.get(event.emoji)
-        acted = await action(event) if action is not None else False
+        name = canonical(event.emoji)
+        action = self.reactions.get(name)
+        acted = await action(replace(event, emoji=name)) if action is not None else False
         return kept or acted
 
     async def topic_names(self, platform: str, workspace: str, member_id: str

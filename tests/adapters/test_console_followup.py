@@ -78,9 +78,10 @@ async def test_reminder_snooze_hand_and_open_threads_on_the_console(lab: Lab) ->
     printed = await lab.lines(
         f"@ben reply {noted} Ours decodes from 4 channels.",
         f"@ben reply {snoozed + 1} /scoop snooze",  # from the prompt: the same thread
-        f"@ana react {handed} hand",
+        f"@ana react {handed} \u270b\U0001f3fd",  # ✋ typed as the character, a skin tone
         "/scoop snooze",
     )
+    assert f"✋ on #{handed} (thread closed: not a concern)" in printed
     assert "✓ note stored" in printed
     assert "Closed as not a concern" in printed
     assert "(not a note" not in printed  # the command was not taken for a reply

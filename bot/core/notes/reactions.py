@@ -40,6 +40,7 @@ _ALIASES: dict[str, str] = {
     "thumbsup": RELEVANT, "👍": RELEVANT,
     "thumbsdown": NOT_RELEVANT, "👎": NOT_RELEVANT,
     "🏢": NOT_INDUSTRY, "office_building": NOT_INDUSTRY,
+    "✋": "hand",  # typed as the character (the console); Slack and Discord send the name
 }
 _SKIN_TONE_NAME = re.compile(r"::skin-tone-\d$")
 _SKIN_TONE_CHARS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
