@@ -33,6 +33,8 @@ async def stats(ctx: CommandContext, cmd: ParsedCommand) -> CommandResult:
     windows = (weeks,) if weeks is not None else DEFAULT_WEEKS
     topics, about = await _topics(ctx, cmd.get("of"))
     if not topics:
+        if isinstance(cmd.get("of"), MemberRef):  # someone else's: no "add one" for the asker
+            return CommandResult((Text(f"No topics{about} yet, so no stats."),))
         return CommandResult((Text(f"No topics{about} yet: add one with "
                                    "/scoop topic add NAME QUERY."),))
     now = ctx.services.clock()

@@ -167,6 +167,8 @@ async def test_stats_refuses_unknown_topics_and_long_windows(lab: Lab) -> None:
                                                         "stats 53"))
     assert not result.ok and "WEEKS must be from 1 to 52" in result.messages[0].body  # type: ignore[union-attr]
     assert await lab.say("stats") == "No topics yet: add one with /scoop topic add NAME QUERY."
+    await lab.say("help", CY)  # cy is known here now, with no topic
+    assert await lab.say("stats @cy") == "No topics of @cy yet, so no stats."
 
 
 async def test_office_reaction_overrides_the_flag_and_its_evidence_until_taken_back(
