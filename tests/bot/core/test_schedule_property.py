@@ -127,8 +127,8 @@ async def _year(case: Case) -> tuple[list[datetime], list[tuple[datetime, dateti
 
 
 # A year through the real service costs about two seconds an example; the long variant
-# (SCOOPWATCH_LONG_TESTS=1) runs many more.
-LONG = os.environ.get("SCOOPWATCH_LONG_TESTS") == "1"
+# (SCOOPWATCH_LONG_SUITES=1, the switch of every long suite) runs many more.
+LONG = os.environ.get("SCOOPWATCH_LONG_SUITES") == "1"
 
 
 @given(zone=st.sampled_from(zone_keys()), at=st.builds(time, st.integers(0, 23),
