@@ -34,6 +34,7 @@ from bot.sources.openalex_client import OpenAlexClient
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from bot.store.stores import Stores
+from tests.bot.sources.polite_fakes import FakeClock
 from tests.fixture_files import LISTING, fixture_path
 from tests.reliability.budget import examples, suite_settings
 from tests.reliability.labs import CONFIG, NOW, Loop, seed_papers
@@ -48,21 +49,6 @@ DAY = date(2024, 11, 28)  # a Thursday: an announcement is expected
 LISTING_BYTES = fixture_path(LISTING).read_bytes()
 EMPTY_BYTES = fixture_path("arxiv_rss/aioarxiv_2024-11-28_empty_rss_mock_feed.xml").read_bytes()
 RUNS = examples(8, 200)
-
-
-class FakeClock:
-    """Monotonic seconds that move only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def reply(fault: str, request: httpx.Request) -> httpx.Response:
