@@ -36,13 +36,15 @@ _PARAGRAPH = re.compile("([\n\u2029])")  # what still ends a paragraph once cont
 def show_controls(text: str) -> str:
     """``text`` with every control character, lone surrogate and U+FFFE/U+FFFF shown as a
     visible symbol (same length: one character for one)."""
+    if text.isprintable():  # a C-speed scan: no control, surrogate or noncharacter in it
+        return text
     return text.translate(SHOWN)
 
 
 def close_bidi(text: str) -> str:
     """``text`` with each embedding, override and isolate that a line leaves open closed at
     that line's end (before its line break), innermost first, as UAX #9 pairs them."""
-    if not _BIDI.search(text):
+    if text.isprintable() or not _BIDI.search(text):  # bidi formatting is not printable
         return text
     return "".join(_close_line(part) if i % 2 == 0 else part
                    for i, part in enumerate(_PARAGRAPH.split(text)))
@@ -66,7 +68,7 @@ def _close_line(line: str) -> str:
 def drop_bidi(text: str) -> str:
     """``text`` without any embedding, override, isolate or their closers (marks such as
     U+200F stay: they change the direction of nothing after them)."""
-    return _BIDI.sub("", text)
+    return text if text.isprintable() else _BIDI.sub("", text)
 
 
 def has_unsafe(text: str) -> bool:
