@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from adapters.console.plugin import CONSOLE
+from adapters.controls import show_controls
 from adapters.plain import TEXT_TYPES, render
 from bot.core.followup.threads import CLOSE_EMOJI
 from bot.core.notes.reactions import SYMBOLS, canonical
@@ -58,12 +59,6 @@ Console input, one line at a time:
                         industry paper (see /scoop stats and /scoop labs)
   unreact N EMOJI       take your reaction on #N back (undoes what it meant)
   help, quit"""
-
-
-# C0 controls as their Unicode pictures (ESC -> ␛), DEL as ␡, C1 controls as �; line breaks
-# and tabs are layout and stay.
-_VISIBLE_CONTROLS = {c: 0x2400 + c for c in range(32) if chr(c) not in "\n\t"} | {
-    0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
 
 
 class CoreLike(Protocol):
@@ -132,7 +127,7 @@ class ConsolePort:
         """Print one entry; control characters (an escape sequence in a title, a NUL in a
         reply) are shown as visible symbols, so nothing a source or member wrote can rewrite
         the terminal."""
-        self.out.write(line.translate(_VISIBLE_CONTROLS) + "\n")
+        self.out.write(show_controls(line) + "\n")
         self.out.flush()
 
     def show(self, entry: Entry, edited: bool = False) -> None:

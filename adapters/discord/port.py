@@ -24,6 +24,7 @@ import discord
 from adapters.discord.emoji import to_discord
 from adapters.discord.markers import carries_marker
 from adapters.discord.render import DiscordMessage, render, render_file
+from adapters.discord.text import visible
 from bot.errors import ChannelProblem, ChannelUnavailable
 from bot.messages import File, Message
 from bot.ports import PostRef, ThreadRef
@@ -232,8 +233,8 @@ class DiscordPort:
 
 
 def thread_name(name: str) -> str:
-    """Thread names: 1-100 characters of plain text."""
-    flat = " ".join(name.split())
+    """Thread names: 1-100 characters of plain text (controls shown, no bidi formatting)."""
+    flat = " ".join(visible(name).split())
     if len(flat) > THREAD_NAME_MAX:
         flat = flat[: THREAD_NAME_MAX - 1].rstrip() + "…"
     return flat or "paper"

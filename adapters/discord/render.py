@@ -40,6 +40,8 @@ from adapters.discord.text import (
     join_fitting,
     mention,
     plain_fit,
+    safe_url,
+    visible,
 )
 from bot.messages import (
     RELATED_LABEL,
@@ -83,7 +85,7 @@ class DiscordMessage:
     def discord_files(self) -> list[discord.File]:
         """Fresh ``discord.File`` objects (they are single-use streams)."""
         return [discord.File(io.BytesIO(f.content), filename=f.filename,
-                             description=fit(f.title, 1024) or None) for f in self.files]
+                             description=fit(visible(f.title), 1024) or None) for f in self.files]
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Messageable.send`` / interaction responses."""
@@ -220,8 +222,9 @@ def thread_link(link: ThreadLink) -> str:
 def render_card(card: PaperCard) -> DiscordMessage:
     embed = discord.Embed(title=plain_fit(card.title, TITLE_MAX) or ELLIPSIS, colour=COLOUR,
                           description=plain_fit(card.abstract_opening, DESCRIPTION_MAX) or None)
-    if card.url and card.url.startswith(("https://", "http://")) and len(card.url) <= 2048:
-        embed.url = card.url
+    url = safe_url(card.url, 2048)
+    if url:
+        embed.url = url
     if card.labs:
         labs = [escape(f"{b.label} ({b.via}: {b.evidence})") for b in card.labs]
         embed.add_field(name="Labs", value=join_fitting(labs, "\n", FIELD_VALUE_MAX),
@@ -241,9 +244,10 @@ def render_card(card: PaperCard) -> DiscordMessage:
         embed.add_field(name="Categories", value=plain_fit(" · ".join(facts), FIELD_VALUE_MAX),
                         inline=False)
     published = [plain_fit(card.venue, 300)] if card.venue else []
-    if card.doi and card.doi_url and len(card.doi_url) <= 512:  # a masked link: [doi:…](url)
+    doi_url = safe_url(card.doi_url, 512)
+    if card.doi and doi_url:  # a masked link: [doi:…](url)
         label = escape(f"doi:{card.doi}").replace("]", "\\]")  # a "]" would end the label
-        published.append(f"[{label}]({card.doi_url})")
+        published.append(f"[{label}]({doi_url})")
     elif card.doi:
         published.append(escape(f"doi:{card.doi}"))
     if card.published:

@@ -7,6 +7,13 @@ ever built by :func:`mention` from member ids. The core's own layout (list items
 preformatted block) arrives as structure and is drawn here with Discord's markup, which is
 never escaped (:func:`block_markdown`). Over-long text is shortened with an ellipsis, never
 rejected: Discord answers 400 for a message over any limit.
+
+Before any of that, :func:`visible` shows control characters as symbols and drops explicit
+bidirectional formatting (:mod:`adapters.controls`). Discord's API strips characters "which
+cause unexpected message formatting" from what it receives, the right-to-left override among
+them, and does so after the bot has escaped the text: ``@\u202eeveryone`` would reach the
+channel as ``@everyone`` and ``<@\u202e123…>`` as a mention. Dropping them first makes the
+escaping see the text Discord will show.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import re
 
 from discord.utils import escape_markdown, escape_mentions
 
+from adapters.controls import drop_bidi, has_unsafe, show_controls
 from bot.messages import Block, Code, Preformatted, SpaceWord, Span
 
 ELLIPSIS = "…"
@@ -25,9 +33,24 @@ _SNOWFLAKE = re.compile(r"\d{15,21}")
 _OPEN_TAG = re.compile(r"<[^<>]*$")
 
 
+def visible(text: str) -> str:
+    """User text as Discord will show it: controls as symbols, no bidi formatting."""
+    return drop_bidi(show_controls(text))
+
+
 def escape(text: str) -> str:
     """Plain text -> inert Discord markdown: no formatting, links or pings from user text."""
-    return escape_mentions(escape_markdown(text))
+    return escape_mentions(escape_markdown(visible(text)))
+
+
+def safe_url(url: str | None, limit: int) -> str | None:
+    """An http(s) URL Discord can take as a link target (at most ``limit`` characters, no
+    whitespace, control or bidi character), or None: the text is then shown unlinked."""
+    if not url or not url.startswith(("https://", "http://")) or len(url) > limit:
+        return None
+    if has_unsafe(url) or any(ch.isspace() for ch in url):
+        return None
+    return url
 
 
 def fit(text: str, limit: int) -> str:
@@ -79,9 +102,10 @@ def join_fitting(items: list[str], sep: str, limit: int) -> str:
 
 def code(raw: str) -> str:
     """Inline code; text a code span can't hold (backticks, line breaks) is shown escaped."""
-    if not raw.strip() or "`" in raw or "\n" in raw:
-        return escape(raw)
-    return f"`{escape_mentions(raw)}`"
+    text = visible(raw)
+    if not text.strip() or "`" in text or "\n" in text:
+        return escape(text)
+    return f"`{escape_mentions(text)}`"
 
 
 def inline(span: Span) -> str:
@@ -94,7 +118,7 @@ def inline(span: Span) -> str:
 
 def fenced(raw: str) -> str:
     """A code block; a run of backticks inside is broken up so it can't close the block."""
-    body = raw.replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`")
+    body = visible(raw).replace("``", f"`{_ZWSP}`").replace("``", f"`{_ZWSP}`")
     return f"```\n{escape_mentions(body)}\n```"
 
 

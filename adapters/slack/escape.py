@@ -7,6 +7,11 @@ never parsed for mentions or links, so their text is passed through unescaped (S
 ``&lt;`` literally). All mrkdwn objects are sent with ``verbatim`` so Slack does not auto-link
 bare names either. The core's own layout (list items, code, a preformatted block) arrives as
 structure and is drawn here with mrkdwn (:func:`block_mrkdwn`); only text is escaped.
+
+Before any of that, :func:`visible` shows control characters as symbols and closes the
+bidirectional runs a line of user text leaves open (:mod:`adapters.controls`): Slack renders
+them as sent (a right-to-left override would reverse the rest of the line, the bot's own words
+and links included), and a member reading a NUL's symbol knows something was there.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from adapters.controls import close_bidi, has_unsafe, show_controls
 from bot.messages import Block, Code, Preformatted, SpaceWord, Span
 
 ELLIPSIS = "…"
@@ -27,12 +33,28 @@ _WORD_JOINER = "\u2060"
 _URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
 
 
+def visible(text: str) -> str:
+    """User text as Slack may show it: controls as symbols, open bidi runs closed per line."""
+    return close_bidi(show_controls(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """Rendered text cut to at most ``limit`` characters, the bidi runs the cut leaves open
+    closed within it (a last-resort cut; pieces of user text are fitted before)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    while len(closed := close_bidi(head)) > limit:
+        head = head[: limit - (len(closed) - len(head))]
+    return closed
+
+
 def escape(text: str) -> str:
     """Escape Slack's control characters and defuse bare ``@here``-style broadcasts.
 
     mrkdwn has no escape for backticks, so runs of them are broken up: three typed ones
     would otherwise open a code block that the bot's own fence closes, inside out."""
-    out = _break_backticks(text)
+    out = _break_backticks(visible(text))
     out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _BROADCAST_RE.sub("@" + _WORD_JOINER, out)
 
@@ -48,7 +70,7 @@ def unescape(text: str) -> str:
 
 def plain(text: str) -> str:
     """Text for a ``plain_text`` object: inert already, so only broadcasts are defused."""
-    return _BROADCAST_RE.sub("@" + _WORD_JOINER, text)
+    return _BROADCAST_RE.sub("@" + _WORD_JOINER, visible(text))
 
 
 def is_member_id(member_id: str) -> bool:
@@ -74,7 +96,7 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if has_unsafe(url) or "\n" in url or "\t" in url:  # show the label, unlinked
         return None
     out = url.replace("&", "&amp;")
     for bad, good in _URL_UNSAFE.items():

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import channel_problem, error_code
-from adapters.slack.escape import escape
+from adapters.slack.escape import escape, visible
 from adapters.slack.markers import carries_marker
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import SlackMessage, render
@@ -111,7 +111,7 @@ class SlackPort:
         async with self.pacer.slot(channel_id), self.channel_errors():
             resp = await self.client.files_upload_v2(
                 channel=channel_id, content=file.content, filename=file.filename,
-                title=file.title, initial_comment=comment,
+                title=visible(file.title), initial_comment=comment,
                 thread_ts=thread.root_message_id if thread else None,
             )
         uploaded: dict[str, Any] = resp.get("file") or (resp.get("files") or [{}])[0]

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.controls import close_bidi
 from adapters.slack.escape import (
     BULLET,
     block_mrkdwn,
     chunks,
+    cut,
     escape,
     fence_body,
     fit,
@@ -75,7 +77,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": mrkdwn(text[:SECTION_MAX])}
+    return {"type": "section", "text": mrkdwn(cut(text, SECTION_MAX))}
 
 
 def header(raw: str) -> Block:
@@ -85,12 +87,12 @@ def header(raw: str) -> Block:
 
 def context(*elements: str) -> Block:
     return {"type": "context",
-            "elements": [mrkdwn(e[:SECTION_MAX]) for e in elements if e][:CONTEXT_MAX]}
+            "elements": [mrkdwn(cut(e, SECTION_MAX)) for e in elements if e][:CONTEXT_MAX]}
 
 
 def fields_block(items: list[str]) -> Block:
     return {"type": "section",
-            "fields": [mrkdwn(f[:FIELD_MAX]) for f in items][:FIELDS_MAX]}
+            "fields": [mrkdwn(cut(f, FIELD_MAX)) for f in items][:FIELDS_MAX]}
 
 
 def cap_blocks(blocks: list[Block]) -> list[Block]:
@@ -106,14 +108,14 @@ def fallback_text(*parts: str, sep: str = " ") -> str:
     text = sep.join(p for p in parts if p)
     if len(text) <= FALLBACK_MAX:
         return text
-    cut = text[: FALLBACK_MAX - 1]
-    amp = cut.rfind("&")
-    if amp >= 0 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    lt = cut.rfind("<")
-    if lt >= 0 and ">" not in cut[lt:]:
-        cut = cut[:lt]
-    return cut.rstrip() + "…"
+    head = cut(text, FALLBACK_MAX - 1)
+    amp = head.rfind("&")
+    if amp >= 0 and ";" not in head[amp:]:
+        head = head[:amp]
+    lt = head.rfind("<")
+    if lt >= 0 and ">" not in head[lt:]:
+        head = head[:lt]
+    return close_bidi(head.rstrip()) + "…"
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def _join_limited(lines: list[str], limit: int) -> list[str]:
     out: list[str] = []
     current = ""
     for line in lines:
-        line = line[:limit]
+        line = cut(line, limit)
         if current and len(current) + 1 + len(line) > limit:
             out.append(current)
             current = line

@@ -16,13 +16,16 @@ from typing import Any
 
 from slack_fake_api import check_blocks
 
+from tests.text_checks import is_unshowable, open_bidi
+
 # Bounded repetitions: the texts checked hold 100 KB runs of word characters.
 CLASS_NAME = re.compile(r"\b[A-Z]\w{0,60}?(?:Error|Exception|Timeout)\b")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
 # A URL ends where a control character would; the console shows those as symbols (U+2400...).
 URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,30}://[^\s<>|)\]\"'`\u2400-\u243f]+", re.IGNORECASE)
 PAPER_LINK = re.compile(r"https://(?:arxiv\.org/abs/|doi\.org/)", re.IGNORECASE)
-CONTROL_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
+CONTROL_PICTURES = ({c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
+                    | dict.fromkeys(range(0x80, 0xA0), 0xFFFD))
 DEFUSERS = re.compile("[\u200b\u2060]")
 SORRY = re.compile(r"something went wrong", re.IGNORECASE)
 BROADCAST = re.compile(r"@(?:everyone|here|channel)\b", re.IGNORECASE)  # Slack's three
@@ -67,6 +70,32 @@ def _pieces_typed(url: str, typed: str) -> bool:
 
 def fences_paired(text: str) -> bool:
     return text.count("```") % 2 == 0
+
+
+# --- every platform ------------------------------------------------------------------------
+
+def strings(value: Any) -> Iterable[str]:
+    """Every string of a payload (a JSON object as sent), keys and values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from strings(key)
+            yield from strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings(item)
+
+
+def assert_shown_plainly(payload: Any) -> None:
+    """No field of the payload holds a control character (but line breaks and tabs), a lone
+    surrogate or a noncharacter, and no line leaves a bidi embedding, override or isolate
+    open to flip what follows it."""
+    for text in strings(payload):
+        bad = sorted({hex(ord(c)) for c in text if is_unshowable(c)})
+        assert not bad, (bad, text[:200])
+        for line in re.split("[\n\u2029]", text):
+            assert not open_bidi(line), ([hex(ord(c)) for c in open_bidi(line)], line[:200])
 
 
 # --- Slack -----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from tests.reliability.labs import NOW, SLACK_USERS, Bot, ConsoleLab, DiscordLab
 from tests.reliability.replies import (
     assert_clear,
     assert_discord_inert,
+    assert_shown_plainly,
     assert_slack_inert,
     discord_shown,
     slack_shown,
@@ -162,6 +163,7 @@ def test_hostile_papers_reach_slack_inert(slack: SlackLab, loop: Loop,
         payload = {"text": args.get("text"),
                    "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks or []}
         assert_slack_inert(payload, mentions=SLACK_USERS[:1])
+        assert_shown_plainly({**args, **payload})
 
 
 @suite_settings(DAYS, checks=SLOW)
@@ -178,8 +180,10 @@ def test_hostile_papers_reach_discord_inert(discord: DiscordLab, loop: Loop,
     assert len(posts) >= 1 + 2 * len(keys)
     for data in posts:
         assert_discord_inert(data, mentions=[DISCORD_ANA])
+        assert_shown_plainly(data)
     for start in (c for c in calls if c.route == "start_thread"):
         assert 0 < len(start.json["name"]) <= 100
+        assert_shown_plainly(start.json)
 
 
 @suite_settings(DAYS, checks=SLOW)
@@ -232,6 +236,7 @@ def test_hostile_notes_on_slack_are_kept_and_listed_inert(slack: SlackLab, loop:
     [answer] = loop.run(slack.commands(["notes robots"]))
     for payload in answer:
         assert_slack_inert(payload)
+        assert_shown_plainly(payload)
         assert_clear(slack_shown(payload), "\n".join(WRITTEN + INGESTED))
 
 
@@ -271,6 +276,7 @@ def test_hostile_notes_on_discord_are_kept_and_listed_inert(discord: DiscordLab,
     [answer] = loop.run(discord.commands([(("notes", "list"), {"of": "robots"})]))
     for data in answer:
         assert_discord_inert(data)
+        assert_shown_plainly(data)
         assert_clear(discord_shown(data), "\n".join(WRITTEN + INGESTED))
 
 
@@ -314,3 +320,58 @@ def test_the_console_never_prints_a_control_character_a_source_or_member_wrote()
     port.say("ben", "ours \x1b[31mred\x1b[0m \x7f\x85", "s.1")
     assert_terminal_safe(out.getvalue())
     assert "robot ␛]0;pwned␇␛[2J␀" in out.getvalue()
+
+
+# --- control and bidi characters on the wire ----------------------------------------------------
+
+CONTROLLED = {"id": "controlled-1", "title": "robot \u202eevil title\x00\x1b[2J",
+              "abstract": "\u2067an isolate left open\x07 then \u202dforced\x7f\x85",
+              "authors": [{"name": "\u202eAna\x00 Lee", "affiliations": ["Google DeepMind"]}],
+              "categories": ["cs.RO"], "announced": NOW.date().isoformat()}
+
+
+def test_control_and_bidi_characters_of_a_paper_reach_no_slack_or_discord_payload(
+        slack: SlackLab, discord: DiscordLab, loop: Loop) -> None:
+    """A NUL, an escape sequence and a right-to-left override in a feed's title, abstract
+    and author reached Slack's and Discord's payloads as they were: a NUL can get the message
+    refused, the override reversed the rest of the card's line."""
+    loop.run(ingest(slack.bot, [CONTROLLED]))
+    before = len(slack.fake.calls)
+    loop.run(slack.commands(["digest now"]))
+    posts = [c.args for c in slack.fake.calls[before:] if c.method == "chat.postMessage"]
+    assert any("evil" in json.dumps(args) for args in posts)
+    for args in posts:
+        blocks = args.get("blocks")
+        assert_shown_plainly({**args, "blocks": json.loads(blocks) if isinstance(blocks, str)
+                              else blocks or []})
+    loop.run(ingest(discord.bot, [CONTROLLED]))
+    before = len(discord.fake.calls)
+    loop.run(discord.commands([(("digest", "now"), {})]))
+    calls = [c for c in discord.fake.calls[before:]
+             if c.route in ("create_message", "start_thread")]
+    assert any("evil" in json.dumps(c.json) for c in calls)
+    for call in calls:
+        assert_shown_plainly(call.json)
+
+
+NUL_TOPIC = "ro\x00bots"
+REFUSED = 'NAME must be 1-40 characters of a-z, 0-9 and "-" (got "ro␀bots")'
+
+
+def test_a_topic_name_with_a_nul_is_refused_alike_on_every_platform(
+        slack: SlackLab, discord: DiscordLab, console: ConsoleLab, loop: Loop) -> None:
+    """A topic name is a slug, so a NUL in one is refused with one sentence; the name it
+    quotes back shows the NUL as ␀ on Slack and Discord, as the console does."""
+    [on_slack] = loop.run(slack.commands([f"topic add {NUL_TOPIC} robot*"]))
+    [on_discord] = loop.run(discord.commands(
+        [(("topic", "add"), {"name": NUL_TOPIC, "query": "robot*"})]))
+    printed = loop.run(console.line(f"/scoop topic add {NUL_TOPIC} robot*"))
+    for payload in on_slack:
+        assert_shown_plainly(payload)
+    for data in on_discord:
+        assert_shown_plainly(data)
+    assert_terminal_safe(printed)
+    for shown in (slack_shown(on_slack[0]), discord_shown(on_discord[0]).replace("\\", ""),
+                  printed):
+        assert REFUSED in shown, shown
+        assert "saved" not in shown
