@@ -11,9 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Message
+from bot.unicode_text import well_formed
+
+
+def _well_formed(event: Any, *names: str) -> None:
+    """Member text as UTF-8 can carry it (:mod:`bot.unicode_text`): a lone surrogate from a
+    platform's JSON or a terminal's undecodable byte would otherwise make the note, the
+    command or the name impossible to store."""
+    for name in names:
+        value = getattr(event, name)
+        clean = well_formed(value)
+        if clean is not value:
+            object.__setattr__(event, name, clean)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +38,9 @@ class Actor:
     member_id: str
     display_name: str
     is_bot: bool = False
+
+    def __post_init__(self) -> None:
+        _well_formed(self, "member_id", "display_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +84,9 @@ class CommandEvent:
     text: str
     thread: ThreadRef | None = None
 
+    def __post_init__(self) -> None:
+        _well_formed(self, "text")
+
 
 @dataclass(frozen=True, slots=True)
 class ThreadReply:
@@ -86,6 +104,9 @@ class ThreadReply:
     # The channel holding the message itself, where the platform gives a thread a channel of
     # its own (Discord); None where thread messages sit in the thread's channel (Slack).
     located_in: str | None = None
+
+    def __post_init__(self) -> None:
+        _well_formed(self, "text")
 
     def as_post(self) -> PostRef:
         """The reply as a message to react to. Kept with the event (the inbox stores it), so
@@ -117,6 +138,9 @@ class Reaction:
     emoji: str
     at: datetime
     removed: bool = False
+
+    def __post_init__(self) -> None:
+        _well_formed(self, "emoji")
 
 
 InboundEvent = ThreadReply | ThreadReplyDeleted | Reaction

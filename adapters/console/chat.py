@@ -285,9 +285,9 @@ class ConsoleSession:
             return await self._dispatch(self.member, line)
         except (ConsoleError, ScoopwatchError) as exc:  # a sentence meant for the member
             self.port.print(f"   ! {exc}")
-        except Exception as exc:  # a bug or a store failure: say so, keep the session alive
+        except Exception:  # a bug or a store failure: say so, keep the session alive
             log.exception("console line failed: %r", line)
-            self.port.print(f"   ! that line failed ({type(exc).__name__}: {exc}); see the log")
+            self.port.print("   ! that line failed and was not carried out; the log says why")
         return True
 
     async def _dispatch(self, member: str, line: str) -> bool:

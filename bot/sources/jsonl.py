@@ -8,11 +8,11 @@ its number and reason while the good lines still load. Lines are read one at a t
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, BinaryIO
 
+from bot import unicode_text
 from bot.errors import ParseError
 from bot.models import Affiliation, AffiliationSource, AnnounceType, Author, Paper
 from bot.sources._text import (
@@ -56,7 +56,7 @@ def _records(source: BinaryIO) -> Iterator[Paper | Skipped]:
         if not line:
             continue
         try:
-            record = json.loads(line)
+            record = unicode_text.loads(line)
         except RecursionError:
             bad = Skipped(ident=f"line {number}", reason="JSON nested too deeply")
         except ValueError as exc:

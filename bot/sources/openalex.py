@@ -8,10 +8,10 @@ type-checked, and a malformed work is reported as ``Skipped`` rather than crashi
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from bot import unicode_text
 from bot.errors import ParseError, SourceError
 from bot.models import Affiliation, AffiliationSource, Author, Paper
 from bot.sources._text import arxiv_id_or_none, clean_doi, clean_line, iso_date, safe_int
@@ -31,9 +31,10 @@ _ARXIV_LOCATION = re.compile(
 
 
 def load_json(data: bytes, what: str) -> Any:
-    """``json.loads`` whose every failure (encoding, syntax, nesting depth) is a ParseError."""
+    """``json.loads`` whose every failure (encoding, syntax, nesting depth) is a ParseError, and
+    whose strings are well formed (:mod:`bot.unicode_text`)."""
     try:
-        return json.loads(data)
+        return unicode_text.loads(data)
     except RecursionError as exc:
         raise ParseError(f"{what}: JSON nested too deeply") from exc
     except (ValueError, TypeError) as exc:

@@ -167,3 +167,14 @@ async def test_the_readme_example_is_what_the_console_prints(tmp_path: Path) -> 
         found = printed.find(line + "\n", position)
         assert found >= 0, f"README line not printed (in order): {line!r}"
         position = found + len(line)
+
+
+async def test_an_undecodable_byte_typed_in_a_reply_is_kept_as_a_note(lab: Lab) -> None:
+    """A terminal hands Python an undecodable byte as a lone surrogate (``surrogateescape``):
+    the note is kept with U+FFFD in its place, and the member sees no exception."""
+    await lab.lines("@ana /scoop topic add eeg EEG")
+    first = cards(await lab.lines("/scoop digest now"))[0]
+    printed = await lab.lines(f"@ana reply {first} Ours \udcff decodes from 4 channels.")
+    assert "✓ note stored" in printed and "Error" not in printed
+    notes = await lab.lines("/scoop notes")
+    assert "Ours \ufffd decodes from 4 channels." in notes
