@@ -203,9 +203,9 @@ class Life:
         delay = self.kill_after(phase)
         if delay is not None and self._timer is None:
             def kill() -> None:
-                if self.proc.poll() is None:
+                if self.proc.poll() is None:  # never a pid the process no longer holds
                     self.killed = phase
-                    os.kill(self.proc.pid, signal.SIGKILL)
+                    self.proc.send_signal(signal.SIGKILL)
             self._timer = threading.Timer(delay, kill)
             self._timer.start()
 
