@@ -37,6 +37,7 @@ from bot.log_redaction import protect_logs
 from bot.platforms import ENTRY_POINTS, Adapter, AppIO, platform, platforms
 from bot.sources.arxiv_html import HtmlClient
 from bot.sources.arxiv_schedule import configured_holidays
+from bot.store.claims import take_over_from_the_dead
 from bot.store.db import Database
 from bot.store.integrity import refuse_damage
 from bot.store.stores import Stores
@@ -180,6 +181,8 @@ async def run_bot(
     await asyncio.to_thread(refuse_damage, path)  # before anything reads or writes it
     db = await Database.open(path)
     stores = Stores.on(db)
+    # A predecessor killed with kill -9 left claims: take them over now, not a lease later.
+    await take_over_from_the_dead(db, (clock or utcnow)())
     io = AppIO(stdin or sys.stdin, stdout or sys.stdout, clock or (lambda: datetime.now(UTC)),
                tuple(script), stores.local_posts)
     sources = None

@@ -183,8 +183,12 @@ class ConsolePort:
         return ThreadRef(PLATFORM, post.channel_id, post.message_id)
 
     async def react(self, post: PostRef, emoji: str) -> None:
+        """Say what the bot reacted with, on which post: a reply kept before a restart and
+        stored after it belongs to an earlier session, which has no number in this one."""
         label = "note stored" if emoji == "white_check_mark" else f":{emoji}:"
-        self.print(f"   ✓ {label} (#{self.number(post.message_id)})")
+        number = self.number(post.message_id)
+        where = f"#{number}" if number is not None else "a message of an earlier session"
+        self.print(f"   ✓ {label} ({where})")
 
     async def upload(self, channel_id: str, file: File, thread: ThreadRef | None = None
                      ) -> PostRef:

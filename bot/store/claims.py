@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.store.db import Database, parse_timestamp, utc_timestamp
 
@@ -41,9 +43,76 @@ class ClaimLost(Exception):
 
 
 def new_owner() -> str:
-    """A fresh owner id: host and process (for the log) and a random part (unique per run, so
-    a restarted process never mistakes its predecessor's claims for its own)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A fresh owner id: host and process (for the log), a random part (unique per run, so a
+    restarted process never mistakes its predecessor's claims for its own) and, where the
+    system tells, the process-id space the pid belongs to (:func:`gone` reads it)."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{owner}:{_PID_SPACE}" if _PID_SPACE else owner
+
+
+def _pid_space() -> str:
+    """This kernel's boot and this process's pid namespace, hashed: two processes with the
+    same value see the same process ids (not two containers on one host, nor a machine
+    rebooted since). Empty where the system does not say (no /proc)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot} {namespace}".encode()).hexdigest()[:12]
+
+
+_PID_SPACE = _pid_space()
+
+
+def gone(owner: str) -> bool:
+    """Whether ``owner`` was a process of this machine's pid space that no longer runs (a
+    worker killed with ``kill -9``, or by the OOM killer): its claims can be taken over at
+    once instead of when their leases run out. False whenever in doubt: another machine or
+    container, an owner id without a pid space, a pid now used by another process, or this
+    process itself (several ``Stores`` may share it)."""
+    parts = owner.split(":")
+    if not _PID_SPACE or len(parts) != 4 or parts[3] != _PID_SPACE or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, owned by another user
+        return False
+    return False
+
+
+TAKEN_OVER = ("posts", "digest_headers", "inbox", "digest_slots")
+
+
+async def take_over_from_the_dead(db: Database, now: datetime) -> int:
+    """End, now, the leases of workers that no longer run (:func:`gone`): a bot restarted
+    after ``kill -9`` carries on with the posts, inbox rows and digest slots its predecessor
+    held instead of waiting up to a lease for them. Their leases are made to have run out
+    (rather than cleared), so every usual take-over path applies. Returns the rows freed."""
+    stamp = utc_timestamp(now)
+    freed = 0
+    for table in TAKEN_OVER:
+        owners = await db.conn.execute_fetchall(
+            f"SELECT DISTINCT claim_owner FROM {table} WHERE claim_owner IS NOT NULL"
+            " AND claim_until >= ?", (stamp,))
+        for (owner,) in owners:
+            if not gone(owner):
+                continue
+            async with db.transaction() as conn:
+                cur = await conn.execute(
+                    f"UPDATE {table} SET claim_until = ? WHERE claim_owner = ?"
+                    " AND claim_until >= ?",
+                    (utc_timestamp(now - timedelta(seconds=1)), owner, stamp))
+            if cur.rowcount:
+                log.info("took over %d %s row(s) claimed by %s, which no longer runs",
+                         cur.rowcount, table, owner)
+                freed += cur.rowcount
+    return freed
 
 
 def lease_end(now: datetime, lease: timedelta) -> str:

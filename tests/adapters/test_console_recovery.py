@@ -18,7 +18,7 @@ from adapters.console.chat import CHANNEL, ConsolePort
 from bot.app import run_bot
 from bot.config import load_config
 from bot.messages import Text
-from bot.ports import ChatPort
+from bot.ports import ChatPort, PostRef
 from bot.sources.jsonl import parse_jsonl
 from bot.store.db import Database
 from bot.store.posts import PostStore
@@ -134,3 +134,15 @@ async def test_scoopwatch_run_killed_after_printing_shows_nothing_twice(
     assert out.count(QUESTION) == len(PAPERS), out
     async with await Database.open(db_path) as db:
         assert await Stores.on(db).posts.pending() == []
+
+
+async def test_a_reply_of_an_earlier_session_is_confirmed_without_a_number() -> None:
+    """A reply kept before a kill is stored when the restarted bot drains its inbox, and its
+    ✅ lands on a message of the earlier session, which has no number in this one: the
+    console says so instead of printing "#None"."""
+    out = io.StringIO()
+    port = ConsolePort(out, session="b")
+    await port.react(PostRef("console", CHANNEL, "a.9"), "white_check_mark")
+    await port.react(PostRef("console", CHANNEL, "b.3"), "white_check_mark")
+    assert out.getvalue().splitlines() == [
+        "   ✓ note stored (a message of an earlier session)", "   ✓ note stored (#3)"]

@@ -2,11 +2,13 @@
 
 Each keeps what the chat holds across the bot's lives (the wire-level fake, or the
 console's terminal) and says what a member saw: cards by title, headers, the bot's posts in
-each paper thread, the member's reply in each thread and the ✅ on it. A member replies once
-per thread; a reply the bot was killed before keeping is sent again with the same ids (Slack
-retries an event it got no acknowledgement for; on Discord and the console the same message
-is handed over again), and a reply that was kept may be sent again too (a platform delivers
-at least once): either way it must end as one note with one ✅.
+each paper thread (prompts and reminders), the member's reply in each thread she answers and
+the ✅ on it. She closes one thread as no concern: a ✋ on its card on Slack and Discord,
+``/scoop snooze`` in the thread on the console (sent again after a kill: the first closure
+is kept). A member replies once per thread; a reply the bot was killed before keeping is sent
+again with the same ids (Slack retries an event it got no acknowledgement for; on Discord and
+the console the same message is handed over again), and a reply that was kept may be sent
+again too (a platform delivers at least once): either way it must end as one note with one ✅.
 """
 
 from __future__ import annotations
@@ -34,10 +36,16 @@ from discord_fake_api import FakeDiscord  # noqa: E402
 from discord_payloads import ANA as DISCORD_ANA  # noqa: E402
 from discord_payloads import BOT as DISCORD_BOT  # noqa: E402
 from discord_payloads import CHANNEL as DISCORD_CHANNEL  # noqa: E402
-from discord_payloads import GUILD, TOKEN, guild_create, message  # noqa: E402
+from discord_payloads import GUILD, TOKEN, guild_create, message, reaction_add  # noqa: E402
 from slack_fake_api import BOT_TOKEN, BOT_USER, TEAM, FakeSlack  # noqa: E402
 from slack_helpers import FastSleep  # noqa: E402
-from slack_payloads import SIGNING_SECRET, event_callback, sign, thread_reply  # noqa: E402
+from slack_payloads import (  # noqa: E402
+    SIGNING_SECRET,
+    event_callback,
+    reaction_added,
+    sign,
+    thread_reply,
+)
 
 from adapters.console.chat import CHANNEL as CONSOLE_CHANNEL  # noqa: E402
 from adapters.console.chat import ConsolePort  # noqa: E402
@@ -45,12 +53,19 @@ from adapters.discord.client import ScoopClient  # noqa: E402
 from adapters.slack.runner import SlackAdapter, SlackSettings  # noqa: E402
 from bot.core.facade import Core  # noqa: E402
 from bot.core.notes.inbox import NotKept, NotYetProcessed  # noqa: E402
-from bot.ports import Actor, ChatPort, ThreadRef, ThreadReply  # noqa: E402
+from bot.ports import (  # noqa: E402
+    Actor,
+    ChatPort,
+    CommandEvent,
+    ThreadRef,
+    ThreadReply,
+)
 from bot.store.stores import Stores  # noqa: E402
 from tests.bot.core.fakes_digest import Crash, FakeClock  # noqa: E402
 
 REPLY = "Our sampler needs no teacher model; theirs distils from one."
 QUESTION = "How does our work differ?"
+REMINDER = "A gentle reminder"
 SLACK_CHANNEL = "C0DIGEST1"
 SLACK_ANA = "U0ANA0001"
 
@@ -86,7 +101,18 @@ class SlackLab:
             msg = self.fake.human_message(self.channel, SLACK_ANA, REPLY, thread_ts=root)
             self.sent[root] = (msg["ts"], f"Ev{msg['ts'].replace('.', '')}")
         ts, event_id = self.sent[root]
-        body = json.dumps(event_callback(thread_reply(SLACK_ANA, REPLY, ts, root), event_id))
+        await self._deliver(event_callback(thread_reply(SLACK_ANA, REPLY, ts, root), event_id))
+
+    async def snooze(self, root: str, core: Core) -> None:
+        """Ana's ✋ on the card (``raised_hand``), with the same event id when redelivered."""
+        event = reaction_added(SLACK_ANA, "raised_hand", root, channel=self.channel)
+        await self._deliver(event_callback(event, f"EvHand{root.replace('.', '')}"))
+
+    async def _deliver(self, payload: dict[str, Any]) -> None:
+        """One signed Events API request; a bot that dies with it sends no acknowledgement,
+        so Slack retries (the suite sends it again in the next life)."""
+        assert self.adapter is not None
+        body = json.dumps(payload)
         url = f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
         headers = {"Content-Type": "application/json", **sign(body)}
         try:
@@ -115,7 +141,13 @@ class SlackLab:
         return [m["ts"] for m in self._top() if not m["text"].startswith("scoopwatch digest")]
 
     def prompts_in(self, root: str) -> int:
-        return sum(m.get("thread_ts") == root and m["user"] == BOT_USER
+        return self._bot_in(root, QUESTION)
+
+    def reminders_in(self, root: str) -> int:
+        return self._bot_in(root, REMINDER)
+
+    def _bot_in(self, root: str, text: str) -> int:
+        return sum(m.get("thread_ts") == root and m["user"] == BOT_USER and text in m["text"]
                    for m in self.fake.posted(self.channel))
 
     def replies(self) -> dict[str, str]:
@@ -163,6 +195,13 @@ class DiscordLab:
         self.client._connection.parse_message_create(self.sent[root])
         await asyncio.sleep(0.01)  # discord.py runs on_message as a task
 
+    async def snooze(self, root: str, core: Core) -> None:
+        """Ana's ✋ on the card (the gateway's MESSAGE_REACTION_ADD, again after a kill)."""
+        assert self.client is not None
+        self.client._connection.parse_message_reaction_add(
+            reaction_add(root, DISCORD_ANA, "✋", channel_id=self.channel))
+        await asyncio.sleep(0.01)
+
     async def settle(self, core: Core) -> None:
         await asyncio.sleep(0.05)
         await core.inbox.idle()
@@ -182,8 +221,14 @@ class DiscordLab:
         return [m["id"] for m in self._cards() if m["id"] in self.fake.channels]
 
     def prompts_in(self, root: str) -> int:
-        return sum(m["type"] == 0 and m["author"]["id"] == DISCORD_BOT
-                   for m in self.fake.posted(root))
+        return self._bot_in(root, QUESTION)
+
+    def reminders_in(self, root: str) -> int:
+        return self._bot_in(root, REMINDER)
+
+    def _bot_in(self, root: str, text: str) -> int:
+        return sum(m["type"] == 0 and m["author"]["id"] == DISCORD_BOT and text in str(
+            [m["content"], m["embeds"]]) for m in self.fake.posted(root))
 
     def replies(self) -> dict[str, str]:
         return {root: data["id"] for root, data in self.sent.items()}
@@ -226,6 +271,15 @@ class ConsoleLab:
         with contextlib.suppress(NotKept, NotYetProcessed):  # the member sees why
             await core.handle_thread_reply(event)
 
+    async def snooze(self, root: str, core: Core) -> None:
+        """``reply N /scoop snooze``: the command run in the thread, its answer printed."""
+        assert self.port is not None
+        event = CommandEvent("console", self.workspace, self.channel,
+                             Actor(self.member, self.member), "/scoop snooze",
+                             ThreadRef("console", self.channel, root))
+        for answer in (await core.handle_command(event)).messages:
+            await self.port.post(self.channel, answer)
+
     async def settle(self, core: Core) -> None:
         await core.inbox.idle()
 
@@ -245,6 +299,12 @@ class ConsoleLab:
 
     def prompts_in(self, root: str) -> int:
         return -1  # the console prints no thread ids: counted over all threads instead
+
+    def reminders_in(self, root: str) -> int:
+        return -1  # as prompts: see reminders()
+
+    def reminders(self) -> int:
+        return self.terminal.getvalue().count(REMINDER)
 
     def prompts(self) -> int:
         return self.terminal.getvalue().count(QUESTION)

@@ -21,7 +21,7 @@ import pytest
 
 from tests.bot.core.fakes_digest import Crash
 
-PHASES = ("fetch", "enrichment", "digest", "notes")
+PHASES = ("fetch", "enrichment", "digest", "notes", "reminders")
 
 
 @dataclass

@@ -7,8 +7,10 @@ against its wire-level fake (``tests/adapters/slack``, ``tests/adapters/discord`
 console with its transcript kept in the store. A life starts as ``_serve`` does (the inbox,
 then the scheduler's start: the outbox resumed, a missed digest caught up, a missed fetch
 run), then lives through what is still ahead of it: the night's fetch (which enriches the
-matched papers), the 09:00 digest (the scheduler's job), and the members' replies in every
-paper thread. The platform fakes outlive the lives, as a real chat outlives the bot.
+matched papers), the 09:00 digest (the scheduler's job), the member's replies in the paper
+threads (all but two: one she closes as no concern, one she leaves open), and, three days
+later, the daily thread-reminder job (the next day's run after a kill in it). The platform
+fakes outlive the lives, as a real chat outlives the bot.
 """
 
 from __future__ import annotations
@@ -41,17 +43,35 @@ SETUP = datetime(2024, 11, 27, 12, 0, tzinfo=UTC)
 FETCH_AT = datetime(2024, 11, 28, 1, 10, tzinfo=UTC)  # 20:10 in New York
 DIGEST_AT = datetime(2024, 11, 28, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 NOTES_AT = datetime(2024, 11, 28, 8, 30, tzinfo=UTC)
+REMIND_AT = datetime(2024, 12, 1, 10, 0, tzinfo=UTC)  # reminder_days (3) after the cards
 RESTART_AFTER = timedelta(minutes=3)  # longer than a claim's lease: a restart takes over
-SCHEDULE = "daily 09:00 Europe/Berlin"
+# Thursdays only (2024-11-28 is one): the reminder days that follow owe no digest, so a
+# restart then catches none up and the night's digest stays the only one.
+SCHEDULE = "thu 09:00 Europe/Berlin"
 
-# Three industry overlaps of "diffusion" (OpenAlex names their companies), one academic
-# overlap and one industry paper on something else: exactly three cards are due.
+# Four industry overlaps of "diffusion" (OpenAlex names their companies), one academic
+# overlap and one industry paper on something else: exactly four cards are due.
 INDUSTRY = {"2411.17701": "Diffusion policies at scale", "2411.17702": "Sparse diffusion "
-            "for video", "2411.17703": "Diffusion distillation without teachers"}
+            "for video", "2411.17703": "Diffusion distillation without teachers",
+            "2411.17706": "Diffusion transformers for robot control"}
 ACADEMIC = {"2411.17704": "A diffusion model for soil moisture"}
 ELSEWHERE = {"2411.17705": "Scaling laws for retrieval"}
 COMPANY = {"2411.17701": "OpenAI", "2411.17702": "Google DeepMind", "2411.17703": "Anthropic",
-           "2411.17705": "OpenAI"}
+           "2411.17705": "OpenAI", "2411.17706": "NVIDIA"}
+
+
+def threads(roots: Sequence[str]) -> tuple[list[str], str, str]:
+    """The paper threads by what the member does in them: she answers all but the last two,
+    closes the second to last as no concern, and leaves the last open (it is reminded)."""
+    return list(roots[:-2]), roots[-2], roots[-1]
+
+
+def next_reminder_run(now: datetime) -> datetime:
+    """The first run of the daily reminder job from ``now`` (a kill in one: the next day's)."""
+    at = REMIND_AT
+    while at < now:
+        at += timedelta(days=1)
+    return at
 
 
 def feed_papers() -> list[Paper]:
@@ -87,11 +107,13 @@ class Platform(Protocol):
     async def connect(self, core: Core, stores: Stores, clock: FakeClock) -> ChatPort: ...
     async def disconnect(self) -> None: ...
     async def reply(self, root: str, core: Core) -> None: ...
+    async def snooze(self, root: str, core: Core) -> None: ...
     async def settle(self, core: Core) -> None: ...
     def card_titles(self) -> list[str]: ...
     def headers(self) -> int: ...
     async def roots(self) -> list[str]: ...
     def prompts_in(self, root: str) -> int: ...
+    def reminders_in(self, root: str) -> int: ...
     def replies(self) -> dict[str, str]: ...  # thread root -> the member's reply id
     def checks_on(self, reply_id: str) -> int: ...
 
@@ -135,6 +157,7 @@ class World:
     platform: Platform
     fetched: bool = False
     digested: bool = False
+    reminded: bool = False
     lives: int = 0
 
     async def setup(self) -> None:
@@ -191,7 +214,8 @@ class World:
     async def _run(self, life: Life, switch: KillSwitch | None) -> None:
         core, clock, scheduler = life.core, life.clock, life.scheduler
         await self._start(life)
-        for at, phase in ((FETCH_AT, "fetch"), (DIGEST_AT, "digest"), (NOTES_AT, "notes")):
+        for at, phase in ((FETCH_AT, "fetch"), (DIGEST_AT, "digest"), (NOTES_AT, "notes"),
+                          (next_reminder_run(clock()), "reminders")):
             if clock() < at:
                 clock.now = at
             BOARD.enter(phase)
@@ -202,9 +226,14 @@ class World:
                 await scheduler._digest_job(self.platform.name, self.platform.channel)
                 self.digested = True
             elif phase == "notes":
-                for root in await self.platform.roots():
+                answer, snooze, _left_open = threads(await self.platform.roots())
+                for root in answer:
                     await self.platform.reply(root, core)
+                await self.platform.snooze(snooze, core)
                 await self.platform.settle(core)
+            elif phase == "reminders" and not self.reminded:
+                await scheduler._remind_job()
+                self.reminded = True
             if switch is not None and switch.dead:
                 raise Crash("died in a background task")
 

@@ -1,7 +1,9 @@
 """Crash points: the bot killed at random points of the night's fetch, the enrichment, the
-digest and the storing of notes, on Slack and Discord (through their wire-level fakes) and on
-the console, then restarted on the same database: every overlap is posted exactly once, with
-one header, one thread and one prompt per card, and every reply is one note with one ✅.
+digest, the storing of notes and the thread reminders three days later, on Slack and Discord
+(through their wire-level fakes) and on the console, then restarted on the same database:
+every overlap is posted exactly once, with one header, one thread and one prompt per card,
+every reply is one note with one ✅, the thread left open gets exactly one reminder, and the
+answered and the snoozed threads none.
 
 A dry run (nothing killed) lists every kill point a life passes: before and after each store
 method, each call of the adapter's port, each HTTP request of the platform library and each
@@ -43,6 +45,7 @@ from tests.reliability.crash_world import (
     FakeOpenAlex,
     Platform,
     World,
+    threads,
 )
 
 LONG = os.environ.get("SCOOPWATCH_LONG_SUITES") == "1"
@@ -128,16 +131,21 @@ async def check(world: World) -> None:
     assert lab.headers() == 1
     roots = await _roots(world)
     replies = lab.replies()
-    assert len(roots) == len(INDUSTRY) and sorted(replies) == sorted(roots), (replies, roots)
+    answered, snoozed, left_open = threads(roots)
+    assert len(roots) == len(INDUSTRY) and sorted(replies) == sorted(answered), (replies, roots)
     if isinstance(lab, ConsoleLab):
         assert lab.prompts() == len(roots)
+        # As a card: recorded, then printed, so a kill in between shows it never, not twice.
+        assert lab.reminders() <= 1
         # The console prints its ✓ and cannot take it back: a kill between printing it and
         # recording the delivery prints it once more when the reply is processed again.
         assert len(replies) <= lab.checks() <= len(replies) + 1
     else:
-        for root, reply in replies.items():
-            assert lab.prompts_in(root) == 1, root
+        for reply in replies.values():
             assert lab.checks_on(reply) == 1, reply
+        for root in roots:
+            assert lab.prompts_in(root) == 1, root
+            assert lab.reminders_in(root) == (root == left_open), (root, left_open)
     async with await Database.open(world.path) as db:
         notes = await db.conn.execute_fetchall(
             "SELECT message_id, count(*) FROM notes GROUP BY message_id")
@@ -145,6 +153,17 @@ async def check(world: World) -> None:
         states = await db.conn.execute_fetchall("SELECT state FROM inbox")
         assert all(r[0] == "done" for r in states), [tuple(r) for r in states]
         assert await Stores.on(db).posts.pending() == []
+        reminded = await db.conn.execute_fetchall(
+            "SELECT p.thread_root_id, r.state FROM thread_reminders r JOIN posts p"
+            " ON p.id = r.post_id")
+        assert [tuple(r) for r in reminded] == [(left_open, "done")], [tuple(r) for r in reminded]
+        closed = await db.conn.execute_fetchall(
+            "SELECT p.thread_root_id FROM thread_closures c JOIN posts p ON p.id = c.post_id")
+        assert [r[0] for r in closed] == [snoozed], [tuple(r) for r in closed]
+        if isinstance(lab, ConsoleLab):
+            shown = await db.conn.execute_fetchall(
+                "SELECT thread_root_id FROM local_posts WHERE marker LIKE 'sw:remind:%'")
+            assert [r[0] for r in shown] == [left_open], [tuple(r) for r in shown]
 
 
 async def _roots(world: World) -> list[str]:

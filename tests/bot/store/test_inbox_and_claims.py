@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.errors import StoreError
-from bot.store.claims import Claims
+from bot.store.claims import Claims, gone, new_owner, take_over_from_the_dead
 from bot.store.db import Database, is_busy
 from bot.store.digest_headers import DigestHeaderStore
 from bot.store.digest_slots import DigestSlotStore, SlotClaim
@@ -205,3 +207,32 @@ async def test_an_abandoned_slot_is_taken_over_and_a_failed_one_given_back(db: D
     assert not await one.claim(slot, later)
     await two.release(slot)  # two's digest failed before it was recorded
     assert await one.claim(slot, later)  # fired again later: as if never started
+
+
+async def test_claims_of_a_process_that_no_longer_runs_are_taken_over_at_once(
+        db: Database) -> None:
+    """A bot restarted after kill -9 finds its predecessor's leases still running: claims of
+    a process of this machine that has exited end now; those of a live process (this one, as
+    another ``Stores``) or of an owner it cannot check (another machine) keep their lease."""
+    host, _pid, _random, *space = new_owner().split(":")
+    if not space:
+        pytest.skip("this system does not say which pid space a process runs in")
+    dead_pid = subprocess.Popen([sys.executable, "-c", ""])
+    dead_pid.wait()
+    dead = ":".join([host, str(dead_pid.pid), "0badc0de", *space])
+    live, elsewhere = new_owner(), "another-host:1:0badc0de"
+    inbox = {owner: InboxStore(db, owner) for owner in (dead, live, elsewhere)}
+    rows = {}
+    for n, (owner, store) in enumerate(inbox.items()):
+        rows[owner], _new = await _add(store, f"Ev{n}", subject=f"m{n}")
+        assert await store.claim(rows[owner], NOW) is not None
+    header_id = await _header(db)
+    assert await Claims(db, dead).take("digest_headers", header_id, NOW)
+    later = NOW + timedelta(seconds=5)  # every lease still runs
+    assert gone(dead) and not gone(live) and not gone(elsewhere)
+    assert await take_over_from_the_dead(db, later) == 2
+    taker = InboxStore(db, "restarted")
+    assert (await taker.claim(rows[dead], later)) is not None
+    assert await taker.claim(rows[live], later) is None
+    assert await taker.claim(rows[elsewhere], later) is None
+    assert await Claims(db, "restarted").take("digest_headers", header_id, later)
