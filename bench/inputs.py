@@ -109,6 +109,13 @@ def listing_records() -> tuple[dict[str, Any], ...]:
     )
 
 
+def release() -> None:
+    """Forget the recorded files and listing items read for making inputs: a benchmark that
+    goes on measuring the bot's memory after its inputs are made does not count them."""
+    for cached in (_listing_parts, listing_records, openalex_authors, fixture_bytes):
+        cached.cache_clear()
+
+
 def write_jsonl(path: Path, *, size: int | None = None, papers: int | None = None,
                 day: date | None = date(2024, 11, 28), start: int = 0) -> int:
     """A JSON Lines file of ``size`` bytes or ``papers`` lines; returns the line count."""

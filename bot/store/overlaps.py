@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,6 +63,49 @@ class FlagLike(Protocol):
     def via(self) -> str: ...
     @property
     def confidence(self) -> float: ...
+
+
+class PackedOverlaps(Mapping[str, tuple[OverlapRow, ...]]):
+    """Overlaps per paper key, as ``OverlapStore.for_papers`` reads them (best score first),
+    packed: topic ids and scores in two flat arrays, each paper a span of them. A digest
+    window keeps a week's overlaps (tens of thousands) while a hundred digests compose; as
+    row objects with a list per paper they took four times the memory. Rows are made again
+    when a paper's overlaps are read, equal to the stored ones."""
+
+    __slots__ = ("_scores", "_spans", "_terms", "_topics")
+
+    def __init__(self) -> None:
+        self._spans: dict[str, int] = {}  # key -> first row << 32 | row count
+        self._topics = array("q")
+        self._scores = array("d")
+        self._terms: dict[str, tuple[tuple[TermHitRow, ...], ...]] = {}  # explained rows only
+
+    def add(self, key: str, rows: Sequence[tuple[int, float, tuple[TermHitRow, ...]]]) -> None:
+        """Keep ``rows`` (topic id, score, terms) as ``key``'s overlaps, in this order."""
+        if not rows or key in self._spans:
+            raise ValueError(f"overlaps of {key!r}: none given, or given twice")
+        self._spans[key] = len(self._topics) << 32 | len(rows)
+        self._topics.extend(topic for topic, _score, _terms in rows)
+        self._scores.extend(score for _topic, score, _terms in rows)
+        if any(terms for _topic, _score, terms in rows):
+            self._terms[key] = tuple(terms for _topic, _score, terms in rows)
+
+    def __getitem__(self, key: str) -> tuple[OverlapRow, ...]:
+        span = self._spans[key]
+        start, count = span >> 32, span & 0xFFFFFFFF
+        terms = self._terms.get(key)
+        return tuple(OverlapRow(key, self._topics[i], self._scores[i],
+                                terms[i - start] if terms else ())
+                     for i in range(start, start + count))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._spans
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -120,6 +164,19 @@ class OverlapStore:
                 chunk,
             )
             out.update(await asyncio.to_thread(_by_paper, rows, wanted_topics))
+        return out
+
+    async def packed_for_papers(self, keys: Iterable[str]) -> PackedOverlaps:
+        """``for_papers(keys)``, packed (``PackedOverlaps``): what a digest window keeps."""
+        out = PackedOverlaps()
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.conn.execute_fetchall(
+                "SELECT paper_key, topic_id, score, terms FROM overlaps"
+                f" WHERE paper_key IN ({marks}) ORDER BY score DESC",
+                chunk,
+            )
+            await asyncio.to_thread(_pack, rows, out)
         return out
 
     async def save_flags(
@@ -206,14 +263,27 @@ def _by_paper(rows: Iterable[sqlite3.Row], topic_ids: frozenset[int] | None
     return out
 
 
+def _pack(rows: Iterable[sqlite3.Row], out: PackedOverlaps) -> None:
+    """Rows (one chunk of papers, best score first) into ``out``, each paper's in order."""
+    grouped: dict[str, list[tuple[int, float, tuple[TermHitRow, ...]]]] = {}
+    for r in rows:
+        grouped.setdefault(r["paper_key"], []).append(
+            (int(r["topic_id"]), float(r["score"]), _hits(r["terms"])))
+    for key, found in grouped.items():
+        out.add(key, found)
+
+
 def _terms_json(terms: Sequence[TermHitRow]) -> str:
     if not terms:  # overlaps are stored unexplained (see bot.core.ingest.pipeline)
         return "[]"
     return json.dumps([{"term": t.term, "field": t.field, "count": t.count} for t in terms])
 
 
-def _overlap(r: sqlite3.Row, key: str | None = None) -> OverlapRow:
-    text = r["terms"]
+def _hits(text: str) -> tuple[TermHitRow, ...]:
     raw = json.loads(text) if text != "[]" else ()
-    terms = tuple(TermHitRow(t["term"], t["field"], int(t["count"])) for t in raw)
-    return OverlapRow(key or r["paper_key"], int(r["topic_id"]), float(r["score"]), terms)
+    return tuple(TermHitRow(t["term"], t["field"], int(t["count"])) for t in raw)
+
+
+def _overlap(r: sqlite3.Row, key: str | None = None) -> OverlapRow:
+    return OverlapRow(key or r["paper_key"], int(r["topic_id"]), float(r["score"]),
+                      _hits(r["terms"]))

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from bot.models import AnnounceType, Paper
@@ -33,6 +34,7 @@ from bot.twins import Identity, same_identity, title_key
 __all__ = ["Attempt", "AttemptOutcome", "ListingState", "PaperStore", "UpsertCounts"]
 
 ABSTRACT, NO_ABSTRACT = "abstract", "'' AS abstract"
+TITLE, NO_TITLE = "title", "'' AS title"
 TEXT_PAGE = 2000  # papers per page of iter_texts: a few MB of titles and abstracts
 TWIN_PAGE = 500  # papers per page of stored_twins
 
@@ -196,12 +198,14 @@ class PaperStore:
         *,
         size: int = TEXT_PAGE,
         abstracts: bool = True,
+        titles: bool = True,
     ) -> AsyncIterator[list[Paper]]:
         """What topic matching reads of the papers ``iter_papers`` would return, ``size`` at a
-        time: key, title, abstract (unless not ``abstracts``), announcement date and type; no
-        authors. A week of papers at university scale is tens of thousands: matching them
-        page by page keeps memory flat, and skipping the authors makes the reading several
-        times cheaper."""
+        time: key, title (unless not ``titles``), abstract (unless not ``abstracts``),
+        announcement date and type; no authors. A week of papers at university scale is tens
+        of thousands: matching them page by page keeps memory flat, and skipping the authors
+        makes the reading several times cheaper. Without titles and abstracts (what a digest
+        window selects by: keys and dates) a week's papers take a few MB."""
         types = [str(t) for t in announce_types]
         if not types:
             return
@@ -216,7 +220,8 @@ class PaperStore:
         after = ""
         while True:
             rows = list(await self.db.conn.execute_fetchall(
-                f"SELECT key, title, {ABSTRACT if abstracts else NO_ABSTRACT},"
+                f"SELECT key, {TITLE if titles else NO_TITLE},"
+                f" {ABSTRACT if abstracts else NO_ABSTRACT},"
                 " announced, announce_type FROM papers WHERE "
                 + " AND ".join([*where, "key > ?"]) + " ORDER BY key LIMIT ?",
                 [*args, after, size],
@@ -458,6 +463,12 @@ def _text(r: Any) -> Paper:
         key=r["key"],
         title=r["title"],
         abstract=r["abstract"],
-        announced=date.fromisoformat(r["announced"]) if r["announced"] else None,
+        announced=_day(r["announced"]) if r["announced"] else None,
         announce_type=AnnounceType(r["announce_type"]) if r["announce_type"] else None,
     )
+
+
+@lru_cache(maxsize=64)
+def _day(text: str) -> date:
+    """One date object per announcement day: a window's papers share a handful of days."""
+    return date.fromisoformat(text)

@@ -449,12 +449,12 @@ class DigestService:
 
     async def _load_window(self, date_from: date, until: date, now: datetime) -> Window:
         """The window's papers, their overlaps with any topic, and the flags of those. The
-        papers are read without authors or abstracts (selection needs neither: a posted card
-        reads its paper in full), so a week at university scale stays small."""
+        papers are read without authors, titles or abstracts (selection needs none: a posted
+        card reads its paper in full), so a week at university scale stays small."""
         papers = [p async for page in self.papers.iter_texts(date_from, until, d.DIGEST_TYPES,
-                                                             abstracts=False)
+                                                             abstracts=False, titles=False)
                   for p in page]
-        overlaps = await self.overlaps.for_papers([p.key for p in papers])
+        overlaps = await self.overlaps.packed_for_papers([p.key for p in papers])
         flags = await self._flags(list(overlaps), now)
         return Window(papers, overlaps, flags, await self._twins(list(overlaps)))
 
@@ -611,7 +611,8 @@ class DigestService:
 
     async def _flags(self, keys: Sequence[str], now: datetime) -> dict[str, list[FlagLike]]:
         """Fresh detector flags for candidates (cached in the store); cached ones otherwise.
-        Candidates are read in full and judged a page at a time, in a worker thread."""
+        Candidates are read in full and judged a page at a time, in a worker thread. Papers
+        without a flag (most of a window) are absent, as from the cache."""
         if self.detect is None:
             cached = await self.overlaps.flags_for(keys)
             return {k: list(v) for k, v in cached.items()}
@@ -620,8 +621,8 @@ class DigestService:
             papers = await self.papers.get_many(keys[start:start + DETECT_PAGE])
             page = await asyncio.to_thread(_detect_all, self.detect, papers)
             if page:
-                await self.overlaps.save_flags(page, now)
-            fresh.update(page)
+                await self.overlaps.save_flags(page, now)  # clears the flags of those with none
+            fresh.update((key, found) for key, found in page.items() if found)
         return fresh
 
     async def _notes(

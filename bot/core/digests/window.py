@@ -25,9 +25,10 @@ from bot.store.topics import TopicLike
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The papers of a window, the overlaps of each with any topic, and the flags of those
-    that overlap one, and per candidate the keys of its other versions (``bot.twins``). Papers
-    are light (``PaperStore.iter_texts`` without abstracts)."""
+    """The papers of a window, the overlaps of each with any topic (packed when the service
+    loads them: ``PackedOverlaps``), the flags of those that overlap one and have any, and per
+    candidate the keys of its other versions (``bot.twins``). Papers are light
+    (``PaperStore.iter_texts`` without titles or abstracts: keys, dates, announcement types)."""
 
     papers: Sequence[Paper]
     overlaps: Mapping[str, Sequence[OverlapRow]]

@@ -263,3 +263,28 @@ async def test_naive_datetimes_are_utc_in_every_store(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+async def test_packed_overlaps_read_as_the_rows_do(db: Database) -> None:
+    """A digest window keeps its overlaps packed: every paper reads back the rows
+    ``for_papers`` gives, in the same order, across read chunks, explained or not."""
+    topics = TopicStore(db)
+    ids = [(await topics.add("slack", "T1", f"U{n}", f"t{n}", f"q{n}", NOW)).id
+           for n in range(3)]
+    hit = (TermHitRow("diffusion", "title", 2), TermHitRow("model", "abstract", 1))
+    rows = [OverlapRow(f"p{n}", ids[t], float((n * 7 + t * 3) % 5) + t / 10,
+                       hit if (n + t) % 4 == 0 else ())
+            for n in range(1200) for t in range(n % 4) if t < 3]
+    await store_rows(db, rows)
+    store = OverlapStore(db)
+    keys = [f"p{n}" for n in range(1300)]  # more than one chunk; the last hundred have none
+    plain = await store.for_papers(keys)
+    packed = await store.packed_for_papers(keys)
+    assert len(packed) == len(plain) and list(packed) == list(plain)
+    assert {k: list(v) for k, v in packed.items()} == plain
+    assert "p1250" not in packed and packed.get("p1250") is None
+    assert any(r.terms == hit for v in packed.values() for r in v)
+
+
+async def store_rows(db: Database, rows: list[OverlapRow]) -> None:
+    await OverlapStore(db).replace_for_papers({r.paper_key for r in rows}, rows, NOW)

@@ -494,6 +494,12 @@ async def test_texts_page_through_what_iter_papers_returns(store: PaperStore) ->
             paper.title, paper.abstract, paper.announced, paper.announce_type)
         assert t.authors == ()
     assert [p async for p in store.iter_texts(date(2024, 11, 29), None, types)] == []
+    heads = [t async for page in store.iter_texts(date(2024, 11, 28), date(2024, 11, 29),
+                                                  types, abstracts=False, titles=False)
+             for t in page]  # what a digest window keeps
+    assert [(t.key, t.announced, t.announce_type) for t in heads] == [
+        (t.key, t.announced, t.announce_type) for t in texts]
+    assert {(t.title, t.abstract) for t in heads} == {("", "")}
     some = sorted(by_key)[:3]
     assert sorted(t.key for t in await store.texts_for([*some, "nope"])) == some
 
