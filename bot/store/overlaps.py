@@ -11,7 +11,7 @@ import asyncio
 import json
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -156,28 +156,26 @@ class OverlapStore:
         """
         wanted_topics = None if topic_ids is None else frozenset(topic_ids)
         out: dict[str, list[OverlapRow]] = {}
-        for chunk in _chunks(list(dict.fromkeys(keys))):
-            marks = ",".join("?" * len(chunk))
-            rows = await self.db.conn.execute_fetchall(
-                "SELECT paper_key, topic_id, score, terms FROM overlaps"
-                f" WHERE paper_key IN ({marks}) ORDER BY score DESC",
-                chunk,
-            )
+        async for rows in self._rows_of(keys):
             out.update(await asyncio.to_thread(_by_paper, rows, wanted_topics))
         return out
 
     async def packed_for_papers(self, keys: Iterable[str]) -> PackedOverlaps:
         """``for_papers(keys)``, packed (``PackedOverlaps``): what a digest window keeps."""
         out = PackedOverlaps()
+        async for rows in self._rows_of(keys):
+            await asyncio.to_thread(_pack, rows, out)
+        return out
+
+    async def _rows_of(self, keys: Iterable[str]) -> AsyncIterator[Iterable[sqlite3.Row]]:
+        """The overlap rows of ``keys``, best score first, a chunk of keys at a time."""
         for chunk in _chunks(list(dict.fromkeys(keys))):
             marks = ",".join("?" * len(chunk))
-            rows = await self.db.conn.execute_fetchall(
+            yield await self.db.conn.execute_fetchall(
                 "SELECT paper_key, topic_id, score, terms FROM overlaps"
                 f" WHERE paper_key IN ({marks}) ORDER BY score DESC",
                 chunk,
             )
-            await asyncio.to_thread(_pack, rows, out)
-        return out
 
     async def save_flags(
         self, flags: Mapping[str, Sequence[FlagLike]], now: datetime
