@@ -53,8 +53,10 @@ Console input, one line at a time:
   /scoop ...            a command from the current member (try /scoop help)
   @NAME LINE            LINE said by member NAME (a /scoop command, reply, edit, react...)
   @NAME                 speak as NAME from now on
-  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply);
-                        reply N /scoop ... runs a command in that thread (snooze)
+  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply;
+                        numbers go on across sessions, so yesterday's cards, prompts and
+                        reminders are reachable too); reply N /scoop ... runs a command in
+                        that thread (snooze)
   edit N TEXT           change your reply #N
   delete N              delete your reply #N
   react N EMOJI         react to message #N; on a paper card 👍 (or +1) = relevant,
