@@ -57,11 +57,11 @@ a screen.
 """
 DAY_TWO = """\
 /scoop digest now since 2024-11-28
-@bo reply 2 Single-framework case study; we compare planners across five agent frameworks.
+@bo reply 13 Single-framework case study; we compare planners across five agent frameworks.
 /scoop notes llm-agents
 /scoop topic list all
 /scoop status
-@ana reply 3 Also: their agents share one memory; ours negotiate.
+@ana reply 14 Also: their agents share one memory; ours negotiate.
 /scoop notes export
 """
 
@@ -155,22 +155,21 @@ async def test_topics_digest_threads_notes_quotes_and_export(tmp_path: Path) -> 
     # it: the other two were posted here already) and quotes what bo wrote last time.
     await ingest(db_path, jsonl(LATE_AFFILIATIONS))
     day_two = await session(db_path, tmp_path, DAY_TWO)
-    assert "#1 Digest for 2024-11-28 (industry-only): 935 papers seen, 1 overlap, 1 shown\n" \
+    # Numbers go on from yesterday's #11: today's posts never reuse one.
+    assert "#12 Digest for 2024-11-28 (industry-only): 935 papers seen, 1 overlap, 1 shown\n" \
         in day_two
-    assert f"#2 {LANG}\n" in day_two and "  Labs: Meta (FAIR) (affiliation-alias: FAIR at Meta" \
+    assert f"#13 {LANG}\n" in day_two and "  Labs: Meta (FAIR) (affiliation-alias: FAIR at Meta" \
         in day_two
-    assert ("#3 [thread #2] @bo How does our work differ? (topics: llm-agents)\n"
+    assert ("#14 [thread #13] @bo How does our work differ? (topics: llm-agents)\n"
             "  Earlier notes from the lab:\n"
             f'  > bo, 2024-11-28, on "{GUI}": A survey of screen-based GUI agents; our agents '
             "call scientific APIs and never see a screen.\n") in day_two
-    assert "#5 [thread #2] @bo: Single-framework case study" in day_two
-    assert "#6 Latest differentiation notes on llm-agents (2):" in day_two
-    # #9 was a reply in yesterday's session too: message ids carry the session, so this is a
-    # new note, not a duplicate delivery of yesterday's #9.
-    assert "#9 [thread #2] @ana: Also: their agents share one memory" in day_two
-    assert "   ✓ note stored (#9)" in day_two
-    assert "#10 [file scoopwatch-notes.md, " in day_two
-    exported = "\n".join(line[4:] for line in day_two.split("#10 [file", 1)[1].splitlines()[1:])
+    assert "#16 [thread #13] @bo: Single-framework case study" in day_two
+    assert "#17 Latest differentiation notes on llm-agents (2):" in day_two
+    assert "#20 [thread #13] @ana: Also: their agents share one memory" in day_two
+    assert "   ✓ note stored (#20)" in day_two
+    assert "#21 [file scoopwatch-notes.md, " in day_two
+    exported = "\n".join(line[4:] for line in day_two.split("#21 [file", 1)[1].splitlines()[1:])
     assert exported + "\n" == EXPECTED_EXPORT
 
     async with await Database.open(db_path) as db:

@@ -2,6 +2,8 @@
 
 Every message in the channel gets a number, printed as ``#N`` (bot posts, command replies and
 members' thread replies alike), so a script can say ``reply 4 ...`` or ``edit 6 ...``. On a
+database the numbers go on across sessions, so ``#N`` names one post for good and yesterday's
+cards can be answered today. On a
 terminal this is an interactive prompt; otherwise every input line is echoed and handled to
 completion, in order, which makes ``scoopwatch run --db X < session.txt`` reproducible.
 """
@@ -13,11 +15,11 @@ import logging
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 
 from adapters.console.plugin import CONSOLE
 from adapters.controls import show_controls
@@ -26,6 +28,7 @@ from bot.core.followup.threads import CLOSE_EMOJI
 from bot.core.notes.reactions import SYMBOLS, canonical
 from bot.errors import ScoopwatchError
 from bot.messages import DigestHeader, File, Message, PaperCard, ThreadLink, ThreadReminder
+from bot.platforms import PostLog
 from bot.ports import (
     Actor,
     CommandEvent,
@@ -39,7 +42,7 @@ from bot.ports import (
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.platforms import AppIO, PostLog
+    from bot.platforms import AppIO
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,10 @@ Console input, one line at a time:
   /scoop ...            a command from the current member (try /scoop help)
   @NAME LINE            LINE said by member NAME (a /scoop command, reply, edit, react...)
   @NAME                 speak as NAME from now on
-  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply);
-                        reply N /scoop ... runs a command in that thread (snooze)
+  reply N TEXT          reply in the thread of message #N (a card, its prompt or a reply;
+                        numbers go on across sessions, so yesterday's cards, prompts and
+                        reminders are reachable too); reply N /scoop ... runs a command in
+                        that thread (snooze)
   edit N TEXT           change your reply #N
   delete N              delete your reply #N
   react N EMOJI         react to message #N; on a paper card 👍 (or +1) = relevant,
@@ -59,6 +64,26 @@ Console input, one line at a time:
                         industry paper (see /scoop stats and /scoop labs)
   unreact N EMOJI       take your reaction on #N back (undoes what it meant)
   help, quit"""
+
+
+@runtime_checkable
+class NumberedPostLog(PostLog, Protocol):
+    """The kept posts (``bot.store.local_posts``) with their numbers, and the highest number
+    shown, so numbers go on across sessions of one database and never repeat."""
+
+    async def record(self, platform: str, channel_id: str, message_id: str, *,
+                     thread_root_id: str | None, marker: str | None, now: datetime,
+                     number: int | None = None) -> None: ...
+
+    async def keep_number(self, platform: str, channel_id: str, number: int) -> None: ...
+
+    async def last_number(self, platform: str, channel_id: str) -> int: ...
+
+    async def by_number(self, platform: str, channel_id: str, number: int
+                        ) -> tuple[str, str | None] | None: ...
+
+    async def numbers(self, platform: str, channel_id: str, message_ids: Collection[str]
+                      ) -> dict[str, int]: ...
 
 
 class CoreLike(Protocol):
@@ -73,9 +98,10 @@ class Entry:
     """One numbered message of the channel."""
 
     number: int
+    message_id: str  # its platform id (an earlier session's post keeps the id it had)
     author: str  # BOT or a member id
     text: str
-    thread: int | None  # number of the thread's root message (0: earlier session), None: top
+    thread: int | None  # number of the thread's root message (0: not known), None: top
     root_id: str | None = None  # platform id of the thread's root message
     marker: str | None = None  # a header's or card's marker: kept, never printed
 
@@ -83,19 +109,24 @@ class Entry:
 class ConsolePort:
     """``ChatPort`` for the console: prints every post with its number.
 
-    Numbers restart with every session but the database outlives it, so the platform message
-    id is ``<session>.<number>``: a reply #9 today is never mistaken for yesterday's #9.
-
     The terminal keeps nothing the bot can read back, so the posts crash recovery asks about
     (cards and headers by marker, the bot's replies in threads) go to ``local_posts`` on the
     database before they are printed; ``find_marker`` and ``find_bot_reply`` answer from it,
     across restarts. Without it (a chat with no database) they see this session only.
+
+    With ``local_posts`` the numbers go on from the highest one any session of the database
+    showed, and each number is written down before its post is printed (a kept post with its
+    row, any other post as the channel's highest number), so no number is ever shown twice,
+    even after a kill. ``reply N`` and ``react N`` then reach an earlier session's kept post
+    by its number. Without it numbers restart with every session. Either way the platform id
+    is ``<session>.<number>``: ids stay unique even where numbers restart, and ids written
+    before numbers went on (when each session began at #1) stay valid.
     """
 
     platform = PLATFORM
 
     def __init__(self, out: TextIO, names: Callable[[str], str] = str,
-                 session: str | None = None, *, local_posts: PostLog | None = None,
+                 session: str | None = None, *, local_posts: NumberedPostLog | None = None,
                  clock: Callable[[], datetime] | None = None,
                  files_dir: Path | None = None) -> None:
         self.out = out
@@ -104,6 +135,9 @@ class ConsolePort:
         self.session = session or uuid.uuid4().hex[:8]
         self.entries: dict[int, Entry] = {}
         self._numbered = 0
+        self._continued = local_posts is None  # True once numbering knows where to go on
+        self._continuing = asyncio.Lock()
+        self._known: dict[str, int] = {}  # earlier sessions' ids -> their numbers
         self.local_posts = local_posts
         self.clock = clock or (lambda: datetime.now(UTC))
 
@@ -111,15 +145,81 @@ class ConsolePort:
         return f"{self.session}.{number}"
 
     def number(self, message_id: str) -> int | None:
-        """The ``#N`` of one of this session's messages (None for earlier sessions')."""
+        """The ``#N`` of a message of this session, or of an earlier one already looked up
+        (``learn``); None when it has none the console knows."""
         session, _, number = message_id.rpartition(".")
-        return int(number) if session == self.session and number.isdigit() else None
+        if session == self.session and number.isdigit():
+            return int(number)
+        return self._known.get(message_id)
+
+    async def learn(self, message_ids: Iterable[str]) -> None:
+        """Look up the numbers of earlier sessions' posts among ``message_ids``, so a thread
+        label, a header line or a reminder's hint can name them. Best effort: a post whose
+        number cannot be read is named as of an earlier session, which is what it shows."""
+        missing = {m for m in message_ids if self.number(m) is None}
+        if not missing or self.local_posts is None:
+            return
+        try:
+            self._known.update(await self.local_posts.numbers(PLATFORM, CHANNEL, missing))
+        except Exception:
+            log.warning("console: could not look up earlier posts' numbers", exc_info=True)
+
+    async def continue_numbers(self) -> None:
+        """Before the first number: go on after the highest one shown on this database.
+        Raises when the database cannot say (the post is then not printed)."""
+        if self._continued:
+            return
+        async with self._continuing:
+            if not self._continued:
+                assert self.local_posts is not None
+                last = await self.local_posts.last_number(PLATFORM, CHANNEL)
+                self._numbered = max(self._numbered, last)
+                self._continued = True
+
+    async def keep_number(self, number: int) -> None:
+        """Write down that ``number`` is shown (a post with no row in ``local_posts``).
+
+        Best effort, unlike a kept post: a command's answer or a member's line is still
+        shown when the database cannot take the write, because the member must see what was
+        done. The mark only goes up, so the next number written (kept post or not) covers
+        this one too; only a process that ends before any later write can give it again.
+        """
+        if self.local_posts is None:
+            return
+        try:
+            await self.local_posts.keep_number(PLATFORM, CHANNEL, number)
+        except Exception:
+            log.warning("console: post number #%d not written down", number, exc_info=True)
+
+    async def entry(self, number: int) -> Entry | None:
+        """Message ``#number``: one of this session's, or an earlier session's kept post (a
+        card, header, prompt or reminder), looked up by its number."""
+        entry = self.entries.get(number)
+        if entry is not None or self.local_posts is None:
+            return entry
+        found = await self.local_posts.by_number(PLATFORM, CHANNEL, number)
+        if found is None:
+            return None
+        message_id, root_id = found
+        if root_id is not None:
+            await self.learn([root_id])
+        thread = None if root_id is None else (self.number(root_id) or 0)
+        entry = Entry(number, message_id, BOT, "", thread, root_id)
+        self._known[message_id] = number
+        self.entries[number] = entry
+        return entry
+
+    @property
+    def last(self) -> int:
+        """The highest number known to be given (on a database: once numbering went on)."""
+        return self._numbered
 
     def _add(self, author: str, text: str, root_id: str | None,
              marker: str | None = None) -> Entry:
         thread = None if root_id is None else (self.number(root_id) or 0)
         self._numbered += 1
-        entry = Entry(self._numbered, author, text, thread, root_id, marker)
+        entry = Entry(self._numbered, self.message_id(self._numbered), author, text, thread,
+                      root_id, marker)
         self.entries[entry.number] = entry
         return entry
 
@@ -138,18 +238,22 @@ class ConsolePort:
         self.print(f"#{entry.number} {tag}{where}{who}{entry.text}")
 
     def _ref(self, entry: Entry) -> PostRef:
-        return PostRef(PLATFORM, CHANNEL, self.message_id(entry.number))
+        return PostRef(PLATFORM, CHANNEL, entry.message_id)
 
     async def post(self, channel_id: str, message: Message, thread: ThreadRef | None = None
                    ) -> PostRef:
         marker = (message.marker if isinstance(message, DigestHeader | PaperCard | ThreadReminder)
                   else None)
         root_id = thread.root_message_id if thread else None
+        links = message.open_threads if isinstance(message, DigestHeader) else ()
+        await self.learn([link.root_message_id for link in links]
+                         + ([root_id] if root_id else []))
         text = render(message, self.names, self.where, lambda _r: self.close_hint(root_id))
         return await self._bot_post(text, root_id, marker)
 
     def where(self, link: ThreadLink) -> str:
-        """An open thread in a header: its card's post number, which ``reply N`` takes."""
+        """An open thread in a header: its card's post number, which ``reply N`` takes
+        (a card kept from before numbers went on has one too, given by the upgrade)."""
         number = self.number(link.root_message_id)
         return f"#{number}" if number is not None else "[earlier session]"
 
@@ -163,19 +267,24 @@ class ConsolePort:
         """Number a post, record it if recovery may ask about it, then print it.
 
         Numbered first, so a post printed while this one is recorded takes the next number;
-        recorded before printing, so a kill in between leaves a post the restarted bot finds
-        rather than one it prints again. A post that cannot be recorded is not printed (the
-        outbox tries it again later) and its number stays unused.
+        recorded (with its number) before printing, so a kill in between leaves a post the
+        restarted bot finds rather than one it prints again, and a number no later session
+        gives again. A post that cannot be recorded is not printed (the outbox tries it again
+        later) and its number stays unused. A post recovery never asks about (a command's
+        answer) only has its number written down.
         """
+        await self.continue_numbers()
         entry = self._add(BOT, text, root_id, marker)
         if self.local_posts is not None and (marker is not None or root_id is not None):
             try:
                 await self.local_posts.record(
-                    PLATFORM, CHANNEL, self.message_id(entry.number), thread_root_id=root_id,
-                    marker=marker, now=self.clock())
+                    PLATFORM, CHANNEL, entry.message_id, thread_root_id=root_id,
+                    marker=marker, now=self.clock(), number=entry.number)
             except BaseException:
                 del self.entries[entry.number]
                 raise
+        else:
+            await self.keep_number(entry.number)
         self.show(entry)
         return self._ref(entry)
 
@@ -184,8 +293,10 @@ class ConsolePort:
 
     async def react(self, post: PostRef, emoji: str) -> None:
         """Say what the bot reacted with, on which post: a reply kept before a restart and
-        stored after it belongs to an earlier session, which has no number in this one."""
+        stored after it belongs to an earlier session, and a member's line is not kept, so
+        its number is not known in this one."""
         label = "note stored" if emoji == "white_check_mark" else f":{emoji}:"
+        await self.learn([post.message_id])
         number = self.number(post.message_id)
         where = f"#{number}" if number is not None else "a message of an earlier session"
         self.print(f"   ✓ {label} ({where})")
@@ -247,8 +358,11 @@ class ConsolePort:
                 and e.root_id == thread.root_message_id and e.marker == marker]
         return self._ref(mine[0]) if mine else None
 
-    def say(self, member: str, text: str, root_id: str) -> Entry:
+    async def say(self, member: str, text: str, root_id: str) -> Entry:
+        """Print a member's reply in a thread under the next number (written down first)."""
+        await self.continue_numbers()
         entry = self._add(member, text, root_id)
+        await self.keep_number(entry.number)
         self.show(entry)
         return entry
 
@@ -315,15 +429,15 @@ class ConsoleSession:
         elif low == "help":
             self.port.print(HELP)
         elif low == "reply":
-            number, text = self._number_and_text(rest, "reply N TEXT")
+            number, text = await self._number_and_text(rest, "reply N TEXT")
             await self.reply(member, number, text)
         elif low == "edit":
-            number, text = self._number_and_text(rest, "edit N TEXT")
+            number, text = await self._number_and_text(rest, "edit N TEXT")
             await self.edit(member, number, text)
         elif low == "delete":
-            await self.delete(member, self._entry(rest, "delete N").number)
+            await self.delete(member, (await self._entry(rest, "delete N")).number)
         elif low in ("react", "unreact"):
-            number, emoji = self._number_and_text(rest, f"{low} N EMOJI")
+            number, emoji = await self._number_and_text(rest, f"{low} N EMOJI")
             await self.react(member, number, emoji.strip(":"), removed=low == "unreact")
         else:
             raise ConsoleError(f'unknown input "{word}": type help for what the console reads')
@@ -341,13 +455,13 @@ class ConsoleSession:
         return result
 
     async def reply(self, member: str, number: int, text: str) -> bool:
-        target = self._entry(str(number), "reply N TEXT")
-        root_id = target.root_id or self.port.message_id(target.number)
+        target = await self._entry(str(number), "reply N TEXT")
+        root_id = target.root_id or target.message_id
         if text.split()[0].lower() == "/scoop":  # a command run in the thread, not a note
             await self.command(member, text, ThreadRef(PLATFORM, CHANNEL, root_id))
             return False
-        entry = self.port.say(member, text, root_id)
-        message_id = self.port.message_id(entry.number)
+        entry = await self.port.say(member, text, root_id)
+        message_id = entry.message_id
         event = ThreadReply(PLATFORM, WORKSPACE, ThreadRef(PLATFORM, CHANNEL, root_id), message_id,
                             Actor(member, member), text, self.clock(),
                             event_id=f"console:{message_id}")
@@ -357,11 +471,11 @@ class ConsoleSession:
         return stored
 
     async def edit(self, member: str, number: int, text: str) -> bool:
-        entry = self._own(member, number, "edit")
+        entry = await self._own(member, number, "edit")
         entry.text = text
         self.port.show(entry, edited=True)
         self._edits += 1
-        message_id = self.port.message_id(number)
+        message_id = entry.message_id
         event = ThreadReply(PLATFORM, WORKSPACE, self._thread(entry), message_id,
                             Actor(member, member), text, self.clock(),
                             event_id=f"console:{message_id}:edit:{self._edits}", edited=True)
@@ -370,9 +484,9 @@ class ConsoleSession:
         return stored
 
     async def delete(self, member: str, number: int) -> bool:
-        entry = self._own(member, number, "delete")
+        entry = await self._own(member, number, "delete")
         event = ThreadReplyDeleted(PLATFORM, WORKSPACE, self._thread(entry),
-                                   self.port.message_id(number), self.clock())
+                                   entry.message_id, self.clock())
         deleted = await self.core.handle_reply_deleted(event)
         self.port.print(f"   #{number} deleted" + (" (note marked deleted)" if deleted else ""))
         return deleted
@@ -380,9 +494,9 @@ class ConsoleSession:
     async def react(self, member: str, number: int, emoji: str, *, removed: bool = False
                     ) -> bool:
         """``react N EMOJI`` (or ``unreact``): the core says whether feedback changed."""
-        self._entry(str(number), "unreact N EMOJI" if removed else "react N EMOJI")
-        event = Reaction(PLATFORM, WORKSPACE,
-                         PostRef(PLATFORM, CHANNEL, self.port.message_id(number)),
+        target = await self._entry(str(number),
+                                   "unreact N EMOJI" if removed else "react N EMOJI")
+        event = Reaction(PLATFORM, WORKSPACE, PostRef(PLATFORM, CHANNEL, target.message_id),
                          Actor(member, member), emoji, self.clock(), removed=removed)
         changed = await self.core.handle_reaction(event)
         name = canonical(emoji)
@@ -402,23 +516,28 @@ class ConsoleSession:
         assert entry.root_id is not None  # only thread replies are edited or deleted
         return ThreadRef(PLATFORM, CHANNEL, entry.root_id)
 
-    def _number_and_text(self, rest: str, usage: str) -> tuple[int, str]:
+    async def _number_and_text(self, rest: str, usage: str) -> tuple[int, str]:
         number, _, text = rest.partition(" ")
         if not text.strip():
             raise ConsoleError(f"expected {usage}")
-        return self._entry(number, usage).number, text.strip()
+        return (await self._entry(number, usage)).number, text.strip()
 
-    def _entry(self, number: str, usage: str) -> Entry:
+    async def _entry(self, number: str, usage: str) -> Entry:
         digits = number.strip().lstrip("#")
         if not digits.isdigit():
             raise ConsoleError(f'expected {usage} with N a message number, got "{number}"')
-        entry = self.port.entries.get(int(digits))
-        if entry is None:
-            raise ConsoleError(f"there is no message #{digits}")
-        return entry
+        entry = await self.port.entry(int(digits))
+        if entry is not None:
+            return entry
+        await self.port.continue_numbers()
+        if self.port.local_posts is not None and 0 < int(digits) <= self.port.last:
+            raise ConsoleError(f"#{digits} was shown in an earlier session and is not kept: "
+                               "after a restart the console reaches the bot's cards, digest "
+                               "headers and posts in paper threads")
+        raise ConsoleError(f"there is no message #{digits}")
 
-    def _own(self, member: str, number: int, verb: str) -> Entry:
-        entry = self._entry(str(number), f"{verb} N")
+    async def _own(self, member: str, number: int, verb: str) -> Entry:
+        entry = await self._entry(str(number), f"{verb} N")
         if entry.author != member or entry.thread is None:
             raise ConsoleError(f"#{number} is not a thread reply of @{member}'s; "
                                f"you can only {verb} your own replies")
@@ -441,7 +560,7 @@ class ConsoleAdapter:
     def __init__(self, core: CoreLike, *, stdin: TextIO, stdout: TextIO, member: str = "you",
                  interactive: bool | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 script: Iterable[str] = (), local_posts: PostLog | None = None,
+                 script: Iterable[str] = (), local_posts: NumberedPostLog | None = None,
                  files_dir: Path | None = None) -> None:
         self.stdin = stdin
         self.script = tuple(script)
@@ -457,8 +576,12 @@ class ConsoleAdapter:
         clock, the opening script and where posts are kept for recovery; ``console.member`` is
         who types, ``console.files_dir`` where posted charts are saved."""
         settings = CONSOLE.settings(config)
+        posts = io.local_posts
+        if posts is not None and not isinstance(posts, NumberedPostLog):
+            raise TypeError("the console keeps its posts in bot.store.local_posts, which "
+                            "numbers them")
         return cls(core, stdin=io.stdin, stdout=io.stdout, member=settings.member,
-                   clock=io.clock, script=io.script, local_posts=io.local_posts,
+                   clock=io.clock, script=io.script, local_posts=posts,
                    files_dir=settings.files_dir)
 
     async def start(self) -> None:

@@ -10,7 +10,9 @@ Lines file (``scoopwatch ingest``), no network (every source URL points at a clo
 port), input on stdin, the transcript read from stdout.
 
 A ``Life`` is one process. The driver types what a member would (``/scoop digest now``, then
-``reply N TEXT`` in every paper thread the life printed) and, after each line, ``@you`` as a
+``reply N TEXT`` in every paper thread the transcript shows and no life answered yet: console
+numbers go on across lives, so a thread an earlier life printed is answered by its number)
+and, after each line, ``@you`` as a
 sentinel: its answer, ``(now speaking as @you)``, says every line before it was handled (the
 console handles lines one at a time, in order). A reply counts as acknowledged when its
 ``✓ note stored`` line was printed.
@@ -266,6 +268,7 @@ class Replies:
     """What the driver typed in paper threads, across lives: text -> acknowledged."""
 
     sent: dict[str, bool] = field(default_factory=dict)
+    answered: set[int] = field(default_factory=set)  # prompts' numbers replied to
 
     def new_text(self) -> str:
         return f"Note {len(self.sent) + 1}: ours plans whole trajectories, theirs contacts only."
@@ -273,7 +276,8 @@ class Replies:
 
 def live(lab: Lab, replies: Replies, kill_after: Callable[[str], float | None]) -> Life:
     """One life: start, post the digest if none was recorded, reply in every paper thread
-    it printed, quit; killed wherever ``kill_after`` says."""
+    the transcript shows unanswered (this life's and earlier lives'), quit; killed wherever
+    ``kill_after`` says."""
     digest_due = not lab.digest_recorded()
     life = Life(lab, kill_after)
     if digest_due is False and lab.query("SELECT count(*) FROM posts WHERE state <> 'done'"
@@ -290,7 +294,7 @@ def live(lab: Lab, replies: Replies, kill_after: Callable[[str], float | None]) 
             life.end()
             return life
         life.timeline.digest = (begin, life.now())
-    prompts = [int(m.group(1)) for line in life.lines if (m := PROMPT.match(line))]
+    prompts = [n for n in shown_prompts(lab) if n not in replies.answered]
     begin = life.now()
     if prompts:
         life.arm("notes")
@@ -300,6 +304,7 @@ def live(lab: Lab, replies: Replies, kill_after: Callable[[str], float | None]) 
         if not life.send(f"reply {number} {text}"):
             break
         replies.sent[text] = False
+        replies.answered.add(number)
         echo = re.compile(rf"^#(\d+) \[thread [^\]]*\] @you: {re.escape(text)}$")
         echoed = life.wait_for(echo, mark)
         if echoed is None:
@@ -313,6 +318,14 @@ def live(lab: Lab, replies: Replies, kill_after: Callable[[str], float | None]) 
     life.timeline.notes = (begin, life.now())
     life.end()
     return life
+
+
+def shown_prompts(lab: Lab) -> list[int]:
+    """The numbers of every thread prompt the console printed, in every life so far."""
+    if not lab.transcript.exists():
+        return []
+    text = lab.transcript.read_text(encoding="utf-8", errors="replace")
+    return [int(m.group(1)) for line in text.splitlines() if (m := PROMPT.match(line))]
 
 
 def since() -> str:

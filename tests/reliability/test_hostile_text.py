@@ -315,9 +315,9 @@ def test_the_console_never_prints_a_control_character_a_source_or_member_wrote()
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(port.post("console", Text("robot \x1b]0;pwned\x07\x1b[2J\x00")))
+        loop.run_until_complete(port.say("ben", "ours \x1b[31mred\x1b[0m \x7f\x85", "s.1"))
     finally:
         loop.close()
-    port.say("ben", "ours \x1b[31mred\x1b[0m \x7f\x85", "s.1")
     assert_terminal_safe(out.getvalue())
     assert "robot ␛]0;pwned␇␛[2J␀" in out.getvalue()
 

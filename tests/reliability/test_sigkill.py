@@ -9,10 +9,9 @@ A dry run (nothing killed) times the lab's phases: the digest (``/scoop digest n
 replies, and the start-up before them. Each life that still has work ahead is then killed at
 a seeded moment inside one of the phases it will go through: the digest it posts, the digest
 the outbox resumes at its start, or the replies it types; lives go on, unkilled once the
-lab's kills are made, until the work is done. The console numbers posts per session, so a
-restarted life can only answer the threads it printed itself (a prompt it resumed, a card it
-posted): threads finished in an earlier life stay unanswered, and the notes checked are the
-replies the driver could type.
+lab's kills are made, until the work is done. Console numbers go on across lives of the
+database, so every life answers, by number, every thread prompt the transcript shows and no
+life answered yet, its own or an earlier life's: in the end every prompt shown was answered.
 
 ``SCOOPWATCH_LONG_SUITES=1`` kills many more times; ``SCOOPWATCH_SIGKILL_SEED`` picks the
 seed (a failure names it).
@@ -41,6 +40,7 @@ from tests.reliability.sigkill_lab import (
     Replies,
     live,
     scoopwatch,
+    shown_prompts,
 )
 
 KILLS = examples(6, 60)
@@ -62,13 +62,15 @@ def kill_moment(rng: random.Random, dry: Life, phase: str) -> float:
     return rng.uniform(0, end - begin)
 
 
-def phases_ahead(lab: Lab) -> tuple[str, ...]:
+def phases_ahead(lab: Lab, replies: Replies) -> tuple[str, ...]:
     """Where the next life can be killed: the digest it posts or resumes, the replies to the
-    threads it prints (only the life that prints them can answer them, see above)."""
+    threads it prints or an earlier life printed and no life answered."""
     if not lab.digest_recorded():
         return ("digest", "notes")
     if lab.query("SELECT count(*) FROM posts WHERE state <> 'done'")[0][0]:
         return ("resume", "notes")
+    if set(shown_prompts(lab)) - replies.answered:
+        return ("notes",)
     return ()
 
 
@@ -86,7 +88,7 @@ def run_lab(lab: Lab, kills: int, rng: random.Random, dry: Life | None
     replies = Replies()
     lives: list[Life] = []
     while len(lives) < MAX_LIVES:
-        ahead = phases_ahead(lab)
+        ahead = phases_ahead(lab, replies)
         made = sum(life.killed is not None for life in lives)
         if dry is not None and ahead and made < kills:
             phase = rng.choice(ahead)
@@ -112,6 +114,7 @@ def check(lab: Lab, replies: Replies, lives: list[Life]) -> int:
     assert sum(bool(HEADER.match(line)) for line in lines) <= 1, "two digest headers"
     prompts = sum(bool(PROMPT.match(line)) for line in lines)
     assert prompts <= len(INDUSTRY), prompts
+    assert set(shown_prompts(lab)) <= replies.answered, "a thread shown was never answered"
     posts = lab.query("SELECT paper_key, state, thread_root_id FROM posts")
     assert len(posts) == len(INDUSTRY) and {p[1] for p in posts} == {"done"}, posts
     headers = lab.query("SELECT state FROM digest_headers")
