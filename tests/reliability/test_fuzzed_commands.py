@@ -53,13 +53,6 @@ SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
 
 
 @pytest.fixture(scope="module")
-def loop() -> Iterator[Loop]:
-    running = Loop()
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
 def console(loop: Loop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleLab]:
     bot = loop.run(Bot.open(tmp_path_factory.mktemp("console") / "bot.db", seed_papers()))
     lab = loop.run(ConsoleLab.open(bot))

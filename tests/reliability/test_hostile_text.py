@@ -68,13 +68,6 @@ INGESTED: list[str] = []  # every record ingested: what sources "typed" (titles 
 
 
 @pytest.fixture(scope="module")
-def loop() -> Iterator[Loop]:
-    running = Loop()
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
 def slack(loop: Loop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackLab]:
     bot = loop.run(Bot.open(tmp_path_factory.mktemp("slack") / "bot.db"))
     lab = loop.run(SlackLab.open(bot))
