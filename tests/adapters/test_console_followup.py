@@ -25,6 +25,7 @@ from bot.sources.arxiv_rss import parse_arxiv_rss
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from bot.store.stores import Stores
+from tests.adapters.console_typing import cards, typed
 from tests.adapters.reminder_crash import remind_across_a_crash
 from tests.bot.core.fakes_digest import FakeClock
 from tests.fixture_files import LISTING, fixture_path
@@ -41,10 +42,7 @@ class Lab:
 
     async def lines(self, *lines: str) -> str:
         """Type ``lines``; what the console printed meanwhile."""
-        start = len(self.out.getvalue())
-        for text in lines:
-            await self.session.handle_line(text)
-        return self.out.getvalue()[start:]
+        return await typed(self.session, self.out, *lines)
 
 
 @pytest.fixture
@@ -60,12 +58,6 @@ async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
         port = ConsolePort(out, session="s1", local_posts=stores.local_posts, clock=clock)
         core.register_port(port)
         yield Lab(ConsoleSession(core, port, clock=clock), out, scheduler, clock)
-
-
-def cards(printed: str) -> list[int]:
-    """Post numbers of the cards a digest printed (a card's second line is its link)."""
-    return [int(n) for n in re.findall(r"^#(\d+) .+\n  https://arxiv\.org/abs/", printed,
-                                       flags=re.MULTILINE)]
 
 
 async def test_reminder_snooze_hand_and_open_threads_on_the_console(lab: Lab) -> None:

@@ -27,6 +27,7 @@ from bot.store.migrations import discover
 from bot.store.notes import NoteStore
 from bot.store.papers import PaperStore
 from bot.store.stores import Stores
+from tests.adapters.console_typing import cards, typed
 from tests.bot.core.fakes_digest import FakeClock
 from tests.fixture_files import LISTING, fixture_path
 
@@ -50,10 +51,7 @@ class Console:
 
     async def lines(self, *lines: str) -> str:
         """Type ``lines``; what the console printed meanwhile."""
-        start = len(self.out.getvalue())
-        for text in lines:
-            await self.session.handle_line(text)
-        return self.out.getvalue()[start:]
+        return await typed(self.session, self.out, *lines)
 
 
 @asynccontextmanager
@@ -74,12 +72,6 @@ async def with_listing(path: Path) -> None:
     async with await Database.open(path) as db:
         await PaperStore(db).upsert_papers(
             parse_arxiv_rss(fixture_path(LISTING).read_bytes()).papers)
-
-
-def cards(printed: str) -> list[int]:
-    """Post numbers of the cards a digest printed (a card's second line is its link)."""
-    return [int(n) for n in re.findall(r"^#(\d+) .+\n  https://arxiv\.org/abs/", printed,
-                                       flags=re.MULTILINE)]
 
 
 async def printed(session: ConsoleSession, out: io.StringIO, line: str) -> str:
